@@ -1,0 +1,122 @@
+package apiserver_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+
+	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/internal/apitest"
+)
+
+func TestReflectionListsServices(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	client := grpcreflect.NewClient(env.H2CClient(), env.URL, connect.WithGRPC())
+	stream := client.NewStream(context.Background())
+	defer stream.Close()
+	names, err := stream.ListServices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range names {
+		got = append(got, string(n))
+	}
+	if !slices.Contains(got, accountv1connect.AccountServiceName) {
+		t.Fatalf("reflection v1 lists %v, want %s among them", got, accountv1connect.AccountServiceName)
+	}
+	files, err := stream.FileContainingSymbol(accountv1connect.AccountServiceName)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no descriptor for %s: %v", accountv1connect.AccountServiceName, err)
+	}
+
+	// Older grpcurl versions ask v1alpha: a raw gRPC call with
+	// ServerReflectionRequest{list_services: ""} (field 7, empty string).
+	frame := []byte{0, 0, 0, 0, 2, 0x3a, 0x00}
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", bytes.NewReader(frame))
+	req.Header.Set("Content-Type", "application/grpc")
+	req.Header.Set("TE", "trailers")
+	res, err := env.H2CClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Trailer.Get("Grpc-Status") != "0" || !strings.Contains(string(body), accountv1connect.AccountServiceName) {
+		t.Fatalf("v1alpha reflection: status %q, body %q", res.Trailer.Get("Grpc-Status"), body)
+	}
+}
+
+func TestHealthFollowsTheDatabase(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{DBProxy: true})
+	health := grpchealth.NewClient(env.H2CClient(), env.URL, connect.WithGRPC())
+	check := func(service string) grpchealth.Status {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res, err := health.Check(ctx, &grpchealth.CheckRequest{Service: service})
+		if err != nil {
+			t.Fatalf("health check %q: %v", service, err)
+		}
+		return res.Status
+	}
+	if s := check(""); s != grpchealth.StatusServing {
+		t.Fatalf("with the database up: %v", s)
+	}
+	if s := check(accountv1connect.AccountServiceName); s != grpchealth.StatusServing {
+		t.Fatalf("AccountService with the database up: %v", s)
+	}
+	_, err := health.Check(context.Background(), &grpchealth.CheckRequest{Service: "no.such.Service"})
+	if connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("unknown service: %v, want not_found", err)
+	}
+
+	env.DBProxy.Cut()
+	if s := check(""); s != grpchealth.StatusNotServing {
+		t.Fatalf("with the database gone: %v, want NOT_SERVING", s)
+	}
+	// RPCs fail with a clear, retryable code rather than hanging or leaking SQL errors.
+	_, err = env.Account("bps_whatever").GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{}))
+	if code := connect.CodeOf(err); code != connect.CodeUnavailable {
+		t.Fatalf("GetMe with the database gone: %v, want unavailable", err)
+	}
+
+	env.DBProxy.Restore()
+	if s := check(""); s != grpchealth.StatusServing {
+		t.Fatalf("after the database came back: %v", s)
+	}
+}
+
+func TestMetricsAndRequestID(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	_, _ = env.Account("").GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{})) // unauthenticated, still counted
+	res, err := http.Get(env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	want := `betterplan_rpc_requests_total{code="unauthenticated",procedure="/betterplan.account.v1.AccountService/GetMe"} 1`
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("/metrics lacks %q", want)
+	}
+	if res.Header.Get("X-Request-Id") == "" {
+		t.Fatal("no X-Request-Id on the response")
+	}
+	if !strings.Contains(env.Logs.String(), `"request_id":"`) {
+		t.Fatal("log lines carry no request_id")
+	}
+}

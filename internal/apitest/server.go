@@ -1,0 +1,137 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/internal/apiserver"
+	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/logging"
+)
+
+// Epoch is where every test's manual clock starts.
+var Epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// Env is a running api server on its own database.
+type Env struct {
+	URL   string // http://127.0.0.1:port
+	DBURL string
+	Pool  *pgxpool.Pool
+	Clock *clock.Manual
+	Logs  *Logs
+	// DBProxy is set when Options.DBProxy was.
+	DBProxy *Proxy
+}
+
+// Options change how Start builds the server.
+type Options struct {
+	AppURL string // default http://localhost:3000
+	// DBProxy routes the server's database connections through a TCP proxy
+	// the test can cut (Env.DBProxy), to see how the api behaves when
+	// PostgreSQL goes away.
+	DBProxy bool
+}
+
+// Start runs the real api handler and HTTP server (HTTP/1.1 and h2c) on a
+// loopback port, on a fresh database, until the test ends.
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	dbURL := DB(t)
+	env := &Env{DBURL: dbURL, Clock: clock.NewManual(Epoch), Logs: &Logs{}}
+	poolURL := dbURL
+	if opts.DBProxy {
+		env.DBProxy, poolURL = NewProxy(t, dbURL)
+	}
+	env.Pool = Pool(t, poolURL)
+	if opts.AppURL == "" {
+		opts.AppURL = "http://localhost:3000"
+	}
+	log := logging.New(env.Logs, slog.LevelDebug)
+	h := apiserver.New(apiserver.Deps{
+		Pool: env.Pool, Log: log, Now: env.Clock.Now,
+		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := apiserver.NewHTTPServer(ln.Addr().String(), h, log)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		if t.Failed() {
+			t.Logf("server logs:\n%s", env.Logs.String())
+		}
+	})
+	env.URL = "http://" + ln.Addr().String()
+	return env
+}
+
+// HTTPClient is an HTTP/1.1 client with its own cookie jar, like a browser.
+func (e *Env) HTTPClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second}
+}
+
+// H2CClient speaks HTTP/2 without TLS, as gRPC needs.
+func (e *Env) H2CClient() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &p}, Timeout: 30 * time.Second}
+}
+
+// Account returns an AccountService client over the Connect protocol with
+// token (if any) as a bearer token.
+func (e *Env) Account(token string, opts ...connect.ClientOption) accountv1connect.AccountServiceClient {
+	return accountv1connect.NewAccountServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// WithBearer sends "Authorization: Bearer token" on every call (nothing when token is "").
+func WithBearer(token string) connect.ClientOption {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if token != "" {
+				req.Header().Set("Authorization", "Bearer "+token)
+			}
+			return next(ctx, req)
+		}
+	}))
+}
+
+// Logs collects log lines written concurrently.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
