@@ -2,6 +2,9 @@
 # `make run`: the whole product on this machine.
 #  - DATABASE_URL unset: a private PostgreSQL cluster in .data/postgres (kept
 #    across runs) on DEV_PGPORT (default 55432), database "betterplan".
+#  - TOKEN_ENCRYPTION_KEY unset: a dev key generated once into .data/.
+#  - X_CLIENT_ID unset: the offline X sandbox on X_SANDBOX_ADDR (default
+#    :3001), and the api and publisher pointed at it.
 #  - migrations applied, then the api (and the other processes) started;
 #    Ctrl-C or SIGTERM stops them all (and the private cluster).
 set -euo pipefail
@@ -31,8 +34,26 @@ if [ -z "${DATABASE_URL:-}" ]; then
   echo "run: using the project's PostgreSQL at $DATABASE_URL"
 fi
 
+if [ -z "${TOKEN_ENCRYPTION_KEY:-}" ]; then
+  if [ ! -s "$DATA/token_encryption_key" ]; then
+    (umask 077; head -c 32 /dev/urandom | base64 > "$DATA/token_encryption_key")
+    echo "run: generated a development TOKEN_ENCRYPTION_KEY in $DATA/token_encryption_key"
+  fi
+  TOKEN_ENCRYPTION_KEY=$(cat "$DATA/token_encryption_key")
+  export TOKEN_ENCRYPTION_KEY
+fi
+
 echo "run: building"
 go build -o "$DATA/bin/" ./cmd/...
+
+if [ -z "${X_CLIENT_ID:-}" ]; then
+  X_SANDBOX_ADDR=${X_SANDBOX_ADDR:-:3001}
+  export X_SANDBOX_ADDR X_CLIENT_ID=sandbox-client-id X_CLIENT_SECRET=sandbox-client-secret
+  export X_API_URL="http://localhost:${X_SANDBOX_ADDR##*:}"
+  export X_SANDBOX_STATE=$DATA/xsandbox.json
+  echo "run: no X_CLIENT_ID: starting the OFFLINE X SANDBOX at $X_API_URL (posts go nowhere; see $X_API_URL/)"
+  "$DATA/bin/xsandbox" & pids+=($!)
+fi
 
 "$DATA/bin/api" migrate
 

@@ -23,6 +23,7 @@ import (
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/xclient"
 )
 
 func main() {
@@ -62,9 +63,21 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
+	if cfg.Keys.Ephemeral {
+		log.Warn("TOKEN_ENCRYPTION_KEY is not set: using a random key for this process only; connected X accounts will need reconnecting after a restart (make run keeps a dev key in .data/)")
+	}
+	var x *xclient.Client
+	if cfg.X.Configured() {
+		if x, err = xclient.New(xclient.Config{BaseURL: cfg.X.APIURL, ConsumerKey: cfg.X.ClientID, ConsumerSecret: cfg.X.ClientSecret, Logger: log}); err != nil {
+			return fmt.Errorf("X client: %w", err)
+		}
+	} else {
+		log.Warn("X_CLIENT_ID is not set: connecting X accounts is disabled (make run starts an offline X sandbox instead)")
+	}
 	handler := apiserver.New(apiserver.Deps{
 		Pool: pool, Log: log, Now: clock.Real,
 		AppURL: cfg.AppURL.String(), SecureCookies: cfg.SecureCookies(),
+		Keys: cfg.Keys.Ring, X: x,
 	})
 	srv := apiserver.NewHTTPServer(cfg.HTTPAddr, handler, log)
 	errc := make(chan error, 1)

@@ -20,6 +20,22 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type Integration struct {
+	ID                string
+	UserID            string
+	Platform          string
+	PlatformAccountID string
+	Username          string
+	DisplayName       string
+	AvatarUrl         string
+	Credential        []byte
+	CredentialKeyID   string
+	Status            string
+	StatusReason      string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
 type Session struct {
 	ID         string
 	UserID     string
@@ -45,4 +61,15 @@ type User struct {
 	DisplayName  string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+type XAuthorization struct {
+	OauthToken       string
+	UserID           string
+	TokenSecret      []byte
+	TokenSecretKeyID string
+	PinFlow          bool
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+	UsedAt           *time.Time
 }

@@ -22,8 +22,12 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/secretbox"
+	"github.com/betterplan/betterplan/internal/xclient"
 	"github.com/betterplan/betterplan/services/account"
+	"github.com/betterplan/betterplan/services/integration"
 )
 
 // MaxRequestBytes bounds every request body; no RPC of ours needs more.
@@ -37,6 +41,10 @@ type Deps struct {
 	AppURL string // the web app's origin, allowed by CORS
 	// SecureCookies sets the Secure flag on cookies (APP_URL is https).
 	SecureCookies bool
+	// Keys encrypt X credentials at rest.
+	Keys *secretbox.Keyring
+	// X talks to X (or the sandbox); nil when no X keys are configured.
+	X *xclient.Client
 }
 
 // New returns the api's whole HTTP handler.
@@ -53,8 +61,14 @@ func New(d Deps) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	services := []string{accountv1connect.AccountServiceName}
+	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName}
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(d.Pool, d.Now, cookies, d.Log), opts...))
+	integrations := integration.New(integration.Deps{
+		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X,
+		AppURL: d.AppURL, SecureCookies: d.SecureCookies, SessionUser: authn.Authenticate,
+	})
+	mux.Handle(integrationv1connect.NewIntegrationServiceHandler(integrations, opts...))
+	mux.Handle("GET "+integration.CallbackPath, integrations.Callback())
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

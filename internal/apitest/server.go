@@ -3,11 +3,13 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,10 +18,15 @@ import (
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/fakex"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/secretbox"
+	"github.com/betterplan/betterplan/internal/xclient"
 )
 
 // Epoch is where every test's manual clock starts.
@@ -34,11 +41,18 @@ type Env struct {
 	Logs  *Logs
 	// DBProxy is set when Options.DBProxy was.
 	DBProxy *Proxy
+	// X is the fake X the api talks to (over real HTTP), XURL its address.
+	X    *fakex.Server
+	XURL string
+	// Keys are the api's credential-encryption keys.
+	Keys *secretbox.Keyring
 }
 
 // Options change how Start builds the server.
 type Options struct {
-	AppURL string // default http://localhost:3000
+	AppURL string // default: the test server's own URL
+	// NoX starts the api without X keys, as when X_CLIENT_ID is unset.
+	NoX bool
 	// DBProxy routes the server's database connections through a TCP proxy
 	// the test can cut (Env.DBProxy), to see how the api behaves when
 	// PostgreSQL goes away.
@@ -56,18 +70,36 @@ func Start(t testing.TB, opts Options) *Env {
 		env.DBProxy, poolURL = NewProxy(t, dbURL)
 	}
 	env.Pool = Pool(t, poolURL)
-	if opts.AppURL == "" {
-		opts.AppURL = "http://localhost:3000"
-	}
-	log := logging.New(env.Logs, slog.LevelDebug)
-	h := apiserver.New(apiserver.Deps{
-		Pool: env.Pool, Log: log, Now: env.Clock.Now,
-		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
-	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	env.URL = "http://" + ln.Addr().String()
+	if opts.AppURL == "" {
+		opts.AppURL = env.URL
+	}
+	log := logging.New(env.Logs, slog.LevelDebug)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	env.Keys, _ = secretbox.NewKeyring(key)
+	env.X = fakex.New(fakex.Options{Now: env.Clock.Now, Logger: log.With("component", "fakex")})
+	xsrv := httptest.NewServer(env.X)
+	t.Cleanup(xsrv.Close)
+	env.XURL = xsrv.URL
+	var x *xclient.Client
+	if !opts.NoX {
+		x, err = xclient.New(xclient.Config{
+			BaseURL: env.XURL, ConsumerKey: fakex.DefaultConsumerKey, ConsumerSecret: fakex.DefaultConsumerSecret, Logger: log,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := apiserver.New(apiserver.Deps{
+		Pool: env.Pool, Log: log, Now: env.Clock.Now,
+		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
+		Keys: env.Keys, X: x,
+	})
 	srv := apiserver.NewHTTPServer(ln.Addr().String(), h, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -82,7 +114,6 @@ func Start(t testing.TB, opts Options) *Env {
 			t.Logf("server logs:\n%s", env.Logs.String())
 		}
 	})
-	env.URL = "http://" + ln.Addr().String()
 	return env
 }
 
@@ -103,6 +134,23 @@ func (e *Env) H2CClient() *http.Client {
 // token (if any) as a bearer token.
 func (e *Env) Account(token string, opts ...connect.ClientOption) accountv1connect.AccountServiceClient {
 	return accountv1connect.NewAccountServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// Integration returns an IntegrationService client (see Account).
+func (e *Env) Integration(token string, opts ...connect.ClientOption) integrationv1connect.IntegrationServiceClient {
+	return integrationv1connect.NewIntegrationServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// SignUp creates a user and returns its session token.
+func (e *Env) SignUp(t testing.TB, email string) string {
+	t.Helper()
+	res, err := e.Account("").SignUp(context.Background(), connect.NewRequest(&accountv1.SignUpRequest{
+		Email: email, Password: "correct horse battery", DisplayName: email,
+	}))
+	if err != nil {
+		t.Fatalf("sign up %s: %v", email, err)
+	}
+	return res.Msg.GetSessionToken()
 }
 
 // WithBearer sends "Authorization: Bearer token" on every call (nothing when token is "").

@@ -90,6 +90,13 @@ func (i *Interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 	}
 }
 
+// Authenticate resolves the credentials in h (bearer token or session cookie)
+// for plain HTTP handlers that live outside Connect.
+func (i *Interceptor) Authenticate(ctx context.Context, h http.Header) (Principal, error) {
+	p, _, err := i.authenticate(ctx, h)
+	return p, err
+}
+
 // authenticate resolves the credentials in h. refresh is a renewed session
 // cookie when the session came from the cookie and its expiry slid forward.
 func (i *Interceptor) authenticate(ctx context.Context, h http.Header) (p Principal, refresh *http.Cookie, err error) {

@@ -25,6 +25,8 @@ type API struct {
 	AppURL      *url.URL
 	HTTPAddr    string
 	LogLevel    slog.Level
+	X           X
+	Keys        Keys
 }
 
 // LoadAPI reads the api server's variables.
@@ -35,6 +37,8 @@ func LoadAPI(getenv Getenv) (API, error) {
 	c.AppURL, errs = appURL(getenv, errs)
 	c.HTTPAddr, errs = listenAddr(getenv, "HTTP_ADDR", ":3000", errs)
 	c.LogLevel, errs = logLevel(getenv, errs)
+	c.X, errs = loadX(getenv, errs)
+	c.Keys, errs = loadKeys(getenv, c.AppURL.Scheme == "https", errs)
 	return c, errors.Join(errs...)
 }
 
@@ -45,6 +49,8 @@ func (c API) LogValue() slog.Value {
 		slog.String("APP_URL", c.AppURL.String()),
 		slog.String("HTTP_ADDR", c.HTTPAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
+		slog.Attr{Key: "x", Value: c.X.LogValue()},
+		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
 	)
 }
 

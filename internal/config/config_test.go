@@ -5,6 +5,8 @@ import (
 	"testing"
 )
 
+const testKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
 
 func TestLoadAPIDefaults(t *testing.T) {
@@ -32,6 +34,11 @@ func TestLoadAPIBadValues(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "https://x.com/app"}, "APP_URL="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "HTTP_ADDR": "3000"}, "HTTP_ADDR="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "https://app.example.com"}, "TOKEN_ENCRYPTION_KEY is not set"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": "c2hvcnQ="}, "TOKEN_ENCRYPTION_KEY: key is 5 bytes"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_OLD_KEYS": testKey + ",nope"}, "TOKEN_ENCRYPTION_OLD_KEYS: key 2"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_CLIENT_ID": "ck"}, "X_CLIENT_ID and X_CLIENT_SECRET must be set together"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_API_URL": "api.x.com"}, "X_API_URL="},
 	}
 	for _, tc := range cases {
 		_, err := LoadAPI(env(tc.env))
@@ -45,11 +52,30 @@ func TestLoadAPIBadValues(t *testing.T) {
 }
 
 func TestSecureCookiesOnHTTPS(t *testing.T) {
-	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "https://app.example.com/"}))
+	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "https://app.example.com/", "TOKEN_ENCRYPTION_KEY": testKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.SecureCookies() || c.AppURL.String() != "https://app.example.com" {
 		t.Fatalf("%v %v", c.SecureCookies(), c.AppURL)
+	}
+}
+
+func TestKeysAndXAreMaskedInLogs(t *testing.T) {
+	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey,
+		"X_CLIENT_ID": "ck", "X_CLIENT_SECRET": "very-secret-cs"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := c.LogValue().String()
+	if strings.Contains(logged, testKey) || strings.Contains(logged, "very-secret-cs") {
+		t.Fatalf("secret in %s", logged)
+	}
+	if !strings.Contains(logged, "X_CLIENT_ID=ck") || c.Keys.Ephemeral || c.X.APIURL != "https://api.x.com" {
+		t.Fatalf("%s", logged)
+	}
+	dev, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp"}))
+	if err != nil || !dev.Keys.Ephemeral || dev.X.Configured() {
+		t.Fatalf("http without a key should get an ephemeral key: %v %+v", err, dev.Keys)
 	}
 }

@@ -1,0 +1,37 @@
+-- name: IntegrationUpsert :one
+-- Connects an X account, or reconnects it (fresh credentials, active again)
+-- when this user already has it. Returns no row when another user has it.
+INSERT INTO integrations (id, user_id, platform, platform_account_id, username, display_name,
+                          avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at)
+VALUES (@id, @user_id, @platform, @platform_account_id, @username, @display_name,
+        @avatar_url, @credential, @credential_key_id, 'active', '', @now, @now)
+ON CONFLICT (platform, platform_account_id) DO UPDATE
+SET username = EXCLUDED.username,
+    display_name = EXCLUDED.display_name,
+    avatar_url = EXCLUDED.avatar_url,
+    credential = EXCLUDED.credential,
+    credential_key_id = EXCLUDED.credential_key_id,
+    status = 'active',
+    status_reason = '',
+    updated_at = EXCLUDED.updated_at
+WHERE integrations.user_id = EXCLUDED.user_id
+RETURNING *;
+
+-- name: IntegrationGet :one
+SELECT * FROM integrations WHERE id = @id AND user_id = @user_id;
+
+-- name: IntegrationGetByID :one
+-- For the publisher, which acts for every user.
+SELECT * FROM integrations WHERE id = @id;
+
+-- name: IntegrationList :many
+SELECT * FROM integrations WHERE user_id = @user_id ORDER BY id;
+
+-- name: IntegrationDelete :one
+DELETE FROM integrations WHERE id = @id AND user_id = @user_id
+RETURNING *;
+
+-- name: IntegrationMarkNeedsReconnect :exec
+UPDATE integrations
+SET status = 'needs_reconnect', status_reason = @reason, updated_at = @now
+WHERE id = @id;
