@@ -36,6 +36,33 @@ type Integration struct {
 	UpdatedAt         time.Time
 }
 
+type Post struct {
+	ID               string
+	UserID           string
+	IntegrationID    *string
+	Status           string
+	Parts            []string
+	IsThread         bool
+	ScheduledAt      *time.Time
+	DueAt            *time.Time
+	Attempts         int32
+	XPostIds         []string
+	XUsername        string
+	InFlightPart     *int32
+	LeaseOwner       *string
+	LeaseExpiresAt   *time.Time
+	LastErrorKind    string
+	LastErrorMessage string
+	LastErrorXTitle  string
+	LastErrorXDetail string
+	LastErrorXStatus int32
+	LastErrorAt      *time.Time
+	PublishedAt      *time.Time
+	Version          int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
 type Session struct {
 	ID         string
 	UserID     string

@@ -170,6 +170,7 @@ const (
 	v1InvalidToken = `{"errors":[{"code":89,"message":"Invalid or expired token."}]}`
 	badVerifier    = `Error processing your OAuth request: Invalid oauth_verifier parameter`
 )
+
 func mustUint(t *testing.T, s string) uint64 {
 	t.Helper()
 	n, err := strconv.ParseUint(s, 10, 64)

@@ -86,6 +86,11 @@ func formBody(r *http.Request) (url.Values, error) {
 // public URL, not the one it was reached on. Only the signature is checked:
 // consumer key, token and timestamp policy belong to the caller, which
 // knows which secrets go with them.
+//
+// oauth_signature and oauth_signature_method are read from the
+// Authorization header, where X's clients put them; OAuth parameters a
+// client sends in the query or form body (oauth_callback, oauth_verifier)
+// are signed like any other parameter.
 func Verify(r *http.Request, baseURL string, consumerSecret, tokenSecret string) error {
 	params, header, err := RequestParams(r)
 	if err != nil {

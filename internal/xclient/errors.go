@@ -160,12 +160,17 @@ func KindOf(err error) Kind {
 	return 0
 }
 
+// minScrubLen: shorter strings are not credentials X issues (its tokens
+// and secrets are 40+ characters), and replacing them would shred
+// ordinary words in the message.
+const minScrubLen = 8
+
 // scrub removes any of secrets from the error's text fields. X never echoes
 // credentials, but a misbehaving proxy might, and Error() must stay clean.
 func (e *Error) scrub(secrets []string) {
 	clean := func(s string) string {
 		for _, sec := range secrets {
-			if sec != "" {
+			if len(sec) >= minScrubLen {
 				s = strings.ReplaceAll(s, sec, redacted)
 			}
 		}

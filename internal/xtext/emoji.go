@@ -1,6 +1,9 @@
 package xtext
 
-import "unicode"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 const (
 	zwj          = '\u200D'
@@ -14,24 +17,40 @@ const (
 	riLast       = '\U0001F1FF' // regional indicator Z
 	modifierLow  = '\U0001F3FB' // skin tone 1-2
 	modifierHigh = '\U0001F3FF' // skin tone 6
+
+	// maxZWJElements bounds the ZWJ chain examined; no RGI sequence has
+	// more than 4 elements.
+	maxZWJElements = 8
 )
 
+// rgiSet holds rgiSequences (FE0F removed) for lookup.
+var rgiSet = func() map[string]struct{} {
+	m := make(map[string]struct{}, len(rgiSequences))
+	for _, s := range rgiSequences {
+		m[s] = struct{}{}
+	}
+	return m
+}()
+
 // emojiLen returns the number of runes of the multi-code-point emoji that
-// starts at t[i], or 0 when no such emoji starts there.
+// starts at t[i], or 0 when none starts there.
 //
-// twitter-text (via twemoji-parser) counts a whole emoji as one unit of
-// defaultWeight. Single code points are deliberately not reported here: a
-// lone emoji code point weighs the same as any other code point outside the
-// light ranges, and the only emoji code points inside them (#, *, 0-9, ©, ®)
-// are not emoji on their own in twitter-text either. What is recognised:
+// twitter-text finds emoji with twemoji-parser, whose regular expression
+// lists the emoji of a given Unicode version, and counts each as one unit of
+// defaultWeight. This is the same recognition driven by the Unicode 15 emoji
+// data:
 //
 //   - keycaps: [#*0-9] FE0F? 20E3 ("1⃣" and "1️⃣");
-//   - flags: two regional indicators;
-//   - an emoji character followed by FE0F, by a skin-tone modifier (when it is
-//     an Emoji_Modifier_Base) or by a tag sequence ending in E007F;
-//   - ZWJ sequences of such elements (👨‍👩‍👧‍👦, 🏳️‍🌈, 🧑🏽‍🤝‍🧑🏻).
+//   - RGI flags (regional indicator pairs) and RGI tag sequences (🏴󠁧󠁢󠁥󠁮󠁧󠁿);
+//   - RGI ZWJ sequences (👨‍👩‍👧‍👦, 🏳️‍🌈, 🧑🏽‍🤝‍🧑🏻), compared without
+//     U+FE0F so that minimally-qualified forms count the same;
+//   - an Emoji_Modifier_Base with a skin tone (👍🏽);
+//   - a character with an emoji variation sequence followed by FE0F (☺️, ©️).
 //
-// An emoji character followed by FE0E (text presentation) is not an emoji.
+// Anything else is left to per-code-point weighting: a lone emoji code
+// point weighs the same either way (the only emoji code points in the light
+// ranges, #, *, 0-9, © and ®, are not emoji on their own in twitter-text),
+// and an unknown ZWJ combination counts as its parts, as it does on X.
 func emojiLen(t []rune, i int) int {
 	n := len(t)
 	r := t[i]
@@ -46,55 +65,94 @@ func emojiLen(t []rune, i int) int {
 		}
 		return 0
 	case r >= riFirst && r <= riLast:
-		if i+1 < n && t[i+1] >= riFirst && t[i+1] <= riLast {
+		if i+1 < n && t[i+1] >= riFirst && t[i+1] <= riLast && isRGI(t[i:i+2]) {
 			return 2
 		}
 		return 0
 	case r < 0x80 || !unicode.Is(emojiChars, r):
 		return 0
 	}
-	j := emojiElementEnd(t, i)
-	if j < 0 {
-		return 0
+
+	first := emojiElementEnd(t, i)
+	if first < 0 {
+		return 0 // followed by the text presentation selector
 	}
-	for j+1 < n && t[j] == zwj && unicode.Is(emojiChars, t[j+1]) {
+
+	// Tag sequence: base, tag characters, cancel tag.
+	if first == i+1 && first < n && t[first] >= tagFirst && t[first] <= tagLast {
+		k := first
+		for k < n && t[k] >= tagFirst && t[k] <= tagLast {
+			k++
+		}
+		if k < n && t[k] == tagCancel && isRGI(t[i:k+1]) {
+			return k + 1 - i
+		}
+	}
+
+	// ZWJ sequence: the longest RGI prefix of element (ZWJ element)*.
+	var ends [maxZWJElements]int
+	ends[0] = first
+	count := 1
+	for j := first; count < maxZWJElements && j+1 < n && t[j] == zwj && unicode.Is(emojiChars, t[j+1]); {
 		e := emojiElementEnd(t, j+1)
 		if e < 0 {
 			break
 		}
+		ends[count] = e
+		count++
 		j = e
 	}
-	if j-i < 2 {
-		return 0
+	for k := count - 1; k >= 1; k-- {
+		if isRGI(t[i:ends[k]]) {
+			return ends[k] - i
+		}
 	}
-	return j - i
+
+	// A single element: skin-toned base, or presentation sequence.
+	if first == i+2 {
+		if c := t[i+1]; c >= modifierLow && c <= modifierHigh {
+			return 2
+		}
+		if unicode.Is(emojiVS16Bases, r) {
+			return 2
+		}
+	}
+	return 0
 }
 
-// emojiElementEnd returns the end of the emoji element (character plus an
-// optional presentation selector, skin tone or tag sequence) at t[i], whose
-// first rune is known to be an emoji character, or -1 when the character is
-// followed by the text presentation selector.
+// emojiElementEnd returns the end of the emoji element at t[i] (an emoji
+// character, then FE0F or, for a modifier base, a skin tone), or -1 when the
+// character is followed by the text presentation selector FE0E.
 func emojiElementEnd(t []rune, i int) int {
-	n := len(t)
 	j := i + 1
-	if j >= n {
+	if j >= len(t) {
 		return j
 	}
 	switch c := t[j]; {
 	case c == vs15:
 		return -1
 	case c == vs16:
-		j++
+		return j + 1
 	case c >= modifierLow && c <= modifierHigh && unicode.Is(emojiModifierBases, t[i]):
-		j++
-	case c >= tagFirst && c <= tagLast:
-		k := j
-		for k < n && t[k] >= tagFirst && t[k] <= tagLast {
-			k++
-		}
-		if k < n && t[k] == tagCancel {
-			j = k + 1
-		}
+		return j + 1
 	}
 	return j
+}
+
+// isRGI reports whether seq, with every FE0F removed, is an RGI flag, tag or
+// ZWJ sequence.
+func isRGI(seq []rune) bool {
+	var buf [128]byte
+	n := 0
+	for _, r := range seq {
+		if r == vs16 {
+			continue
+		}
+		if n+utf8.UTFMax > len(buf) {
+			return false
+		}
+		n += utf8.EncodeRune(buf[n:], r)
+	}
+	_, ok := rgiSet[string(buf[:n])]
+	return ok
 }

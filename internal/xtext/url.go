@@ -72,11 +72,9 @@ func findURLs(t []rune) []span {
 
 // urlMatch is one match of the URL pattern.
 type urlMatch struct {
-	start, end   int  // the URL (group 3)
-	protocolLen  int  // 0 when there is no protocol
-	hostStart    int  // the domain (group 5)
-	hostEnd      int  //
-	hasPrecedent bool // false when matched at the start of the text (^)
+	start, end         int // the URL (group 3)
+	protocolLen        int // 0 when there is no protocol
+	hostStart, hostEnd int // the domain (group 5)
 }
 
 // find returns the first match starting at or after pos, with the preceding
@@ -86,7 +84,6 @@ func (s *urlScanner) find(pos int) (urlMatch, rune, bool) {
 	for i := pos; i < n; i++ {
 		if isURLPrecedingChar(s.t[i]) {
 			if m, ok := s.matchAt(i + 1); ok {
-				m.hasPrecedent = true
 				return m, s.t[i], true
 			}
 		}
@@ -102,8 +99,7 @@ func (s *urlScanner) find(pos int) (urlMatch, rune, bool) {
 // accept applies the extractor's post-match checks to m. It returns the
 // entity span, or false when twitter-text would skip the match.
 func (s *urlScanner) accept(m urlMatch, before rune) (span, bool) {
-	if m.protocolLen == 0 && m.hasPrecedent &&
-		(before == '-' || before == '_' || before == '.' || before == '/') {
+	if m.protocolLen == 0 && (before == '-' || before == '_' || before == '.' || before == '/') {
 		return span{}, false // INVALID_URL_WITHOUT_PROTOCOL_MATCH_BEGIN
 	}
 	end := m.end
@@ -231,12 +227,13 @@ func (s *urlScanner) unicodeDomainAt(p int) int {
 
 func newURLScanner(t []rune) *urlScanner {
 	n := len(t)
+	buf := make([]int32, 4*(n+1))
 	s := &urlScanner{
 		t:           t,
-		runEnd:      make([]int32, n+1),
-		underscores: make([]int32, n+1),
-		lastGood:    make([]int32, n+1),
-		tldEnd:      make([]int32, n+1),
+		runEnd:      buf[0 : n+1 : n+1],
+		underscores: buf[n+1 : 2*(n+1) : 2*(n+1)],
+		lastGood:    buf[2*(n+1) : 3*(n+1) : 3*(n+1)],
+		tldEnd:      buf[3*(n+1):],
 	}
 	for i, r := range t {
 		s.underscores[i+1] = s.underscores[i]
@@ -451,15 +448,31 @@ func isURLPrecedingChar(r rune) bool {
 	return !isASCIIAlnum(r)
 }
 
+// asciiDomain and asciiLabel classify ASCII characters for isDomainChar and
+// isLabelChar.
+var asciiDomain, asciiLabel = func() (d, l [128]bool) {
+	for r := rune(0); r < 128; r++ {
+		d[r] = isASCIIAlnum(r)
+		l[r] = d[r] || r == '-' || r == '_'
+	}
+	return
+}()
+
 // isDomainChar is twitter-text's URL_VALID_CHARS: ASCII letters and digits
 // plus Latin accented letters.
 func isDomainChar(r rune) bool {
-	return isASCIIAlnum(r) || isLatinAccent(r)
+	if r < 0x80 {
+		return asciiDomain[r]
+	}
+	return isLatinAccent(r)
 }
 
 // isLabelChar is a character that may appear inside a subdomain label.
 func isLabelChar(r rune) bool {
-	return isDomainChar(r) || r == '-' || r == '_'
+	if r < 0x80 {
+		return asciiLabel[r]
+	}
+	return isLatinAccent(r)
 }
 
 // isUnicodeDomainChar is URL_VALID_UNICODE_CHARS: anything but ASCII

@@ -8,7 +8,7 @@
 //   - Every URL (found by twitter-text's extractor: http/https URLs and
 //     scheme-less ones whose host ends in a known TLD) counts 23, however long.
 //   - Every emoji sequence (keycap, flag, tag sequence, skin-toned or
-//     presentation-selected emoji, ZWJ sequence) counts 2.
+//     presentation-selected emoji, ZWJ sequence) counts 2 in total.
 //   - Every other code point counts 1 when it is in U+0000–U+10FF,
 //     U+2000–U+200D, U+2010–U+201F or U+2032–U+2037, and 2 otherwise (CJK,
 //     most symbols, everything outside the BMP).
@@ -78,10 +78,11 @@ type Result struct {
 //     and joiners, directional marks) is reported as CodeEmpty and is not
 //     valid. twitter-text counts it as valid (weighted length > 0), but X
 //     rejects such posts. WeightedLength is still the twitter-text count.
-//   - Emoji are recognised structurally (Unicode 15 emoji properties: any
-//     ZWJ sequence of emoji, any regional-indicator pair, any tag sequence)
-//     rather than from twemoji's fixed list, so newer emoji count 2 like
-//     older ones.
+//   - Emoji are recognised from the Unicode 15 emoji data (RGI flag, tag and
+//     ZWJ sequences, modifier bases, variation sequences) instead of the
+//     twemoji-parser regular expression bundled with twitter-text (Emoji
+//     11), so emoji added since then also count 2. ZWJ sequences are
+//     compared without U+FE0F, so "🏳‍🌈" counts like "🏳️‍🌈".
 //   - Invalid UTF-8 bytes are counted as U+FFFD (weight 2 each) and reported
 //     as CodeInvalidEncoding.
 //   - Every code point of a URL or emoji is checked for invalid characters
@@ -108,20 +109,18 @@ func Parse(text string) Result {
 	pos16 := 0    // UTF-16 index of t[i]
 	const limit = MaxWeightedLength * scale
 	for i, u := 0, 0; i < len(t); {
+		// One entity (URL, emoji) or one code point: [i, next).
 		var next int
-		switch {
-		case u < len(urls) && urls[u].start == i:
+		if u < len(urls) && urls[u].start == i {
 			weight += transformedURLLength * scale
 			next = urls[u].end
 			u++
-		default:
-			if l := emojiLen(t, i); l > 0 {
-				weight += defaultWeight
-				next = i + l
-			} else {
-				weight += charWeight(t[i])
-				next = i + 1
-			}
+		} else if l := emojiLen(t, i); l > 0 {
+			weight += defaultWeight
+			next = i + l
+		} else {
+			weight += charWeight(t[i])
+			next = i + 1
 		}
 		for ; i < next; i++ {
 			if valid && isInvalidChar(t[i]) {

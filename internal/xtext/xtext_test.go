@@ -122,7 +122,13 @@ func lengthCases() []lengthCase {
 		{srcOurs, "flag is one emoji", "🇯🇵", 2, true, 3},
 		{srcOurs, "rainbow flag ZWJ sequence is one emoji", "🏳\uFE0F\u200D🌈", 2, true, 5},
 		{srcOurs, "people holding hands with skin tones is one emoji", "🧑🏽\u200D🤝\u200D🧑🏻", 2, true, 11},
+		{srcOurs, "rainbow flag without FE0F is still one emoji", "🏳\u200D🌈", 2, true, 4},
+		{srcOurs, "non-RGI ZWJ combination counts as its parts (as twemoji does)", "👨\u200D👨\u200D👨\u200D👨", 11, true, 10},
+		{srcOurs, "family followed by an extra ZWJ child: family + ZWJ + child", familyEmoji + "\u200D👦", 5, true, 13},
+		{srcOurs, "non-RGI regional indicator pair counts per code point", "🇦🇦", 4, true, 3},
 		{srcOurs, "thumbs up with skin tone is one emoji", "👍🏽", 2, true, 3},
+		{srcOurs, "FE0F after an emoji-presentation character counts alone (as twemoji does)", "😀\uFE0F", 4, true, 2},
+		{srcOurs, "non-RGI tag sequence counts per code point", "🏴\U000E0061\U000E007F", 6, true, 5},
 		{srcOurs, "skin tone after a non-emoji is counted alone", "a🏽", 3, true, 2},
 		{srcOurs, "FE0F after a letter is counted alone", "a\uFE0F", 3, true, 1},
 		{srcOurs, "dangling ZWJ after an emoji", "😀\u200D", 3, true, 2},
@@ -322,8 +328,7 @@ func extractedURLs(text string) []string {
 
 func TestEveryTLDIsExtracted(t *testing.T) {
 	for tld := range tldSet {
-		text := "a domain.%s here"
-		text = strings.Replace(text, "%s", tld, 1)
+		text := "a domain." + tld + " here"
 		if got := extractedURLs(text); len(got) != 1 || got[0] != "domain."+tld {
 			t.Errorf("TLD %q: URLs in %q = %q", tld, text, got)
 		}
