@@ -302,6 +302,57 @@ func (q *Queries) PostGet(ctx context.Context, arg PostGetParams) (Post, error) 
 	return i, err
 }
 
+const postIntegrationHold = `-- name: PostIntegrationHold :one
+SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND user_id = $2 FOR KEY SHARE
+`
+
+type PostIntegrationHoldParams struct {
+	ID     string
+	UserID string
+}
+
+type PostIntegrationHoldRow struct {
+	ID           string
+	Username     string
+	Status       string
+	StatusReason string
+}
+
+// PostService reads the X account a post is written for and holds it (FOR KEY
+// SHARE) until its transaction ends. DeleteIntegration locks the account with
+// PostIntegrationLock before failing its scheduled posts, so a post scheduled
+// concurrently is either written first (and failed by the disconnect) or sees
+// the account gone: no scheduled post is ever left without an account.
+func (q *Queries) PostIntegrationHold(ctx context.Context, arg PostIntegrationHoldParams) (PostIntegrationHoldRow, error) {
+	row := q.db.QueryRow(ctx, postIntegrationHold, arg.ID, arg.UserID)
+	var i PostIntegrationHoldRow
+	err := row.Scan(
+		&i.ID,
+		&i.Username,
+		&i.Status,
+		&i.StatusReason,
+	)
+	return i, err
+}
+
+const postIntegrationLock = `-- name: PostIntegrationLock :one
+SELECT id FROM integrations WHERE id = $1 AND user_id = $2 FOR UPDATE
+`
+
+type PostIntegrationLockParams struct {
+	ID     string
+	UserID string
+}
+
+// Taken by DeleteIntegration first, in the transaction that fails the
+// account's scheduled posts and deletes it (see PostIntegrationHold).
+func (q *Queries) PostIntegrationLock(ctx context.Context, arg PostIntegrationLockParams) (string, error) {
+	row := q.db.QueryRow(ctx, postIntegrationLock, arg.ID, arg.UserID)
+	var id string
+	err := row.Scan(&id)
+	return id, err
+}
+
 const postListAsc = `-- name: PostListAsc :many
 SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
 WHERE user_id = $1
@@ -470,6 +521,35 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 	return items, nil
 }
 
+const postMarkInFlight = `-- name: PostMarkInFlight :execrows
+UPDATE posts
+SET in_flight_part = $1::int, lease_expires_at = $2::timestamptz, updated_at = $3
+WHERE id = $4 AND lease_owner = $5::text AND status = 'publishing'
+`
+
+type PostMarkInFlightParams struct {
+	Part       int32
+	LeaseUntil time.Time
+	Now        time.Time
+	ID         string
+	Owner      string
+}
+
+// Committed right before a thread's next part is sent.
+func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightParams) (int64, error) {
+	result, err := q.db.Exec(ctx, postMarkInFlight,
+		arg.Part,
+		arg.LeaseUntil,
+		arg.Now,
+		arg.ID,
+		arg.Owner,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const postPublishNow = `-- name: PostPublishNow :one
 UPDATE posts
 SET status = 'scheduled', scheduled_at = $1::timestamptz, due_at = $1::timestamptz,
@@ -519,19 +599,23 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 const postPublished = `-- name: PostPublished :exec
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, $1::text), x_username = $2,
-    status = 'published', published_at = $3, in_flight_part = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = $3
+    status = 'published', published_at = $3::timestamptz, in_flight_part = NULL, due_at = NULL,
+    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
+    last_error_x_status = 0, last_error_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = $3::timestamptz
 WHERE id = $4 AND lease_owner = $5::text AND status = 'publishing'
 `
 
 type PostPublishedParams struct {
 	XPostID   string
 	XUsername string
-	Now       *time.Time
+	Now       time.Time
 	ID        string
 	Owner     string
 }
 
+// The last part is on X. last_error describes why a post is not (yet)
+// published, so it is cleared; attempts keeps the history.
 func (q *Queries) PostPublished(ctx context.Context, arg PostPublishedParams) error {
 	_, err := q.db.Exec(ctx, postPublished,
 		arg.XPostID,
@@ -646,7 +730,7 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 const postSavePart = `-- name: PostSavePart :exec
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, $1::text), x_username = $2,
-    in_flight_part = cardinality(x_post_ids) + 1, lease_expires_at = $3::timestamptz,
+    in_flight_part = NULL, lease_expires_at = $3::timestamptz,
     updated_at = $4
 WHERE id = $5 AND lease_owner = $6::text AND status = 'publishing'
 `
@@ -660,7 +744,8 @@ type PostSavePartParams struct {
 	Owner      string
 }
 
-// A part is on X: save its id and mark the next part in flight.
+// A thread part is on X: save its id; nothing is in flight until the next
+// part is marked, so a crash in between resumes the thread.
 func (q *Queries) PostSavePart(ctx context.Context, arg PostSavePartParams) error {
 	_, err := q.db.Exec(ctx, postSavePart,
 		arg.XPostID,

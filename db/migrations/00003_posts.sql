@@ -12,7 +12,7 @@ CREATE TABLE posts (
     -- The person's chosen time (NULL for drafts).
     scheduled_at       TIMESTAMPTZ,
     -- When the publisher acts next: scheduled_at, a retry time or a rate
-    -- limit's reset. NULL unless status is scheduled.
+    -- limit's reset. Set while scheduled (and kept while publishing).
     due_at             TIMESTAMPTZ,
     attempts           INT         NOT NULL DEFAULT 0,
     -- X ids of the parts already on X, in order; a thread resumes after them.
@@ -33,7 +33,7 @@ CREATE TABLE posts (
     version            BIGINT      NOT NULL DEFAULT 1,
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL,
-    CHECK ((status = 'scheduled') = (due_at IS NOT NULL)),
+    CHECK (status <> 'scheduled' OR due_at IS NOT NULL),
     CHECK (status = 'draft' OR scheduled_at IS NOT NULL)
 );
 -- The publisher's only hot index: due posts, soonest first.

@@ -101,18 +101,29 @@ SELECT c.id, c.user_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.atte
 FROM claimed c LEFT JOIN integrations i ON i.id = c.integration_id;
 
 -- name: PostSavePart :exec
--- A part is on X: save its id and mark the next part in flight.
+-- A thread part is on X: save its id; nothing is in flight until the next
+-- part is marked, so a crash in between resumes the thread.
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, @x_post_id::text), x_username = @x_username,
-    in_flight_part = cardinality(x_post_ids) + 1, lease_expires_at = @lease_until::timestamptz,
+    in_flight_part = NULL, lease_expires_at = @lease_until::timestamptz,
     updated_at = @now
 WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
 
+-- name: PostMarkInFlight :execrows
+-- Committed right before a thread's next part is sent.
+UPDATE posts
+SET in_flight_part = @part::int, lease_expires_at = @lease_until::timestamptz, updated_at = @now
+WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
+
 -- name: PostPublished :exec
+-- The last part is on X. last_error describes why a post is not (yet)
+-- published, so it is cleared; attempts keeps the history.
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, @x_post_id::text), x_username = @x_username,
-    status = 'published', published_at = @now, in_flight_part = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = @now
+    status = 'published', published_at = sqlc.arg(now)::timestamptz, in_flight_part = NULL, due_at = NULL,
+    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
+    last_error_x_status = 0, last_error_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = sqlc.arg(now)::timestamptz
 WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
 
 -- name: PostFinish :exec
@@ -162,3 +173,16 @@ SELECT
     COALESCE((SELECT min(due_at) FROM posts WHERE status = 'scheduled'), @never::timestamptz)::timestamptz AS next_due,
     (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= sqlc.arg(now)::timestamptz)::bigint AS backlog,
     COALESCE((SELECT min(lease_expires_at) FROM posts WHERE status = 'publishing'), @never::timestamptz)::timestamptz AS next_lease_expiry;
+
+-- name: PostIntegrationHold :one
+-- PostService reads the X account a post is written for and holds it (FOR KEY
+-- SHARE) until its transaction ends. DeleteIntegration locks the account with
+-- PostIntegrationLock before failing its scheduled posts, so a post scheduled
+-- concurrently is either written first (and failed by the disconnect) or sees
+-- the account gone: no scheduled post is ever left without an account.
+SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND user_id = @user_id FOR KEY SHARE;
+
+-- name: PostIntegrationLock :one
+-- Taken by DeleteIntegration first, in the transaction that fails the
+-- account's scheduled posts and deletes it (see PostIntegrationHold).
+SELECT id FROM integrations WHERE id = @id AND user_id = @user_id FOR UPDATE;

@@ -1,0 +1,81 @@
+// Command publisher claims due posts from PostgreSQL and publishes them to
+// X. Run any number of them against one database. It serves /healthz and
+// /metrics on PUBLISHER_ADDR.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/betterplan/betterplan/internal/config"
+	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/services/publisher"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "publisher:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv config.Getenv) error {
+	cfg, err := config.LoadPublisher(getenv)
+	if err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, cfg.LogLevel)
+	log.Info("starting publisher", "config", cfg)
+
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	// One connection per worker at most, plus the loop's own queries.
+	poolCfg.MaxConns = int32(min(cfg.Workers+4, 64))
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer pool.Close()
+	x, err := xclient.New(xclient.Config{BaseURL: cfg.X.APIURL, ConsumerKey: cfg.X.ClientID, ConsumerSecret: cfg.X.ClientSecret, Logger: log})
+	if err != nil {
+		return fmt.Errorf("X client: %w", err)
+	}
+	pub, err := publisher.New(publisher.Config{Pool: pool, X: x, Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers})
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{Addr: cfg.Addr, Handler: pub.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	runErr := make(chan error, 1)
+	go func() { runErr <- pub.Run(ctx) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", cfg.Addr, err)
+	case err := <-runErr:
+		shutdown(srv)
+		return err
+	}
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "publisher: shutdown:", err)
+	}
+}

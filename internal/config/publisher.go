@@ -1,0 +1,59 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// Publisher is the publisher's configuration.
+type Publisher struct {
+	DatabaseURL string
+	Addr        string // PUBLISHER_ADDR: /healthz and /metrics
+	LogLevel    slog.Level
+	X           X
+	Keys        Keys
+	Workers     int // PUBLISHER_WORKERS: posts sent to X at once
+}
+
+// LoadPublisher reads the publisher's variables. Unlike the api it needs X
+// keys and the real encryption key: without them it could publish nothing.
+func LoadPublisher(getenv Getenv) (Publisher, error) {
+	var c Publisher
+	var errs []error
+	c.DatabaseURL, errs = databaseURL(getenv, errs)
+	c.Addr, errs = listenAddr(getenv, "PUBLISHER_ADDR", ":3002", errs)
+	c.LogLevel, errs = logLevel(getenv, errs)
+	c.X, errs = loadX(getenv, errs)
+	if !c.X.Configured() {
+		errs = append(errs, errors.New("X_CLIENT_ID is not set: the publisher needs your X app's keys (make run starts an offline X sandbox and sets them)"))
+	}
+	if strings.TrimSpace(getenv("TOKEN_ENCRYPTION_KEY")) == "" {
+		errs = append(errs, errors.New("TOKEN_ENCRYPTION_KEY is not set: the publisher needs the api's key to read X credentials"))
+	} else {
+		c.Keys, errs = loadKeys(getenv, true, errs)
+	}
+	c.Workers = 128
+	if v := strings.TrimSpace(getenv("PUBLISHER_WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			errs = append(errs, fmt.Errorf("PUBLISHER_WORKERS=%q must be a number from 1 to 10000", v))
+		}
+		c.Workers = n
+	}
+	return c, errors.Join(errs...)
+}
+
+// LogValue masks secrets.
+func (c Publisher) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("DATABASE_URL", MaskURL(c.DatabaseURL)),
+		slog.String("PUBLISHER_ADDR", c.Addr),
+		slog.String("LOG_LEVEL", c.LogLevel.String()),
+		slog.Int("PUBLISHER_WORKERS", c.Workers),
+		slog.Attr{Key: "x", Value: c.X.LogValue()},
+		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
+	)
+}

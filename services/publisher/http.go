@@ -1,0 +1,40 @@
+package publisher
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler serves /healthz and /metrics.
+func (p *Publisher) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(p.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		last := time.Unix(0, p.lastPoll.Load())
+		age := time.Since(last)
+		// Healthy while the schedule was read recently: a stuck loop or a
+		// lost database shows here, not only in the logs.
+		healthy := p.lastPoll.Load() != 0 && age < 2*p.cfg.SafetyPoll+10*time.Second
+		body := map[string]any{
+			"status":        "ok",
+			"owner":         p.cfg.Owner,
+			"last_poll":     last.UTC().Format(time.RFC3339Nano),
+			"last_poll_age": age.Round(time.Millisecond).String(),
+			"listening":     p.listenOK.Load(),
+			"in_flight":     len(p.sem),
+			"stopping":      p.stopping.Load(),
+		}
+		code := http.StatusOK
+		if !healthy {
+			body["status"] = "unhealthy: the schedule has not been read recently (is PostgreSQL reachable?)"
+			code = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(body)
+	})
+	return mux
+}

@@ -1,0 +1,86 @@
+package publisher
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// listen forwards posts_due notifications (due times) to wake until ctx
+// ends, reconnecting with backoff. After each (re)connect it sends "now",
+// since notifications sent while it was away are lost.
+func (p *Publisher) listen(ctx context.Context, wake *wakeup) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := p.listenOnce(ctx, wake)
+		p.listenOK.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		p.cfg.Log.Warn("LISTEN connection lost; reconnecting (the safety poll covers the gap)", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+func (p *Publisher) listenOnce(ctx context.Context, wake *wakeup) error {
+	conn, err := pgx.ConnectConfig(ctx, p.cfg.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN posts_due"); err != nil {
+		return err
+	}
+	p.listenOK.Store(true)
+	wake.post(p.cfg.Now())
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		ms, err := strconv.ParseInt(n.Payload, 10, 64)
+		if err != nil {
+			continue
+		}
+		wake.post(time.UnixMilli(ms))
+	}
+}
+
+// wakeup holds the earliest due time announced since the loop last looked,
+// so a burst of notifications costs one wake-up and none is lost.
+type wakeup struct {
+	mu       sync.Mutex
+	earliest time.Time
+	pending  bool
+	c        chan struct{}
+}
+
+func newWakeup() *wakeup { return &wakeup{c: make(chan struct{}, 1)} }
+
+func (w *wakeup) post(t time.Time) {
+	w.mu.Lock()
+	if !w.pending || t.Before(w.earliest) {
+		w.earliest, w.pending = t, true
+	}
+	w.mu.Unlock()
+	select {
+	case w.c <- struct{}{}:
+	default:
+	}
+}
+
+func (w *wakeup) take() (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.earliest, w.pending
+	w.pending = false
+	return t, ok
+}
