@@ -58,6 +58,7 @@ fi
 "$DATA/bin/api" migrate
 
 "$DATA/bin/api" serve & pids+=($!)
+PUBLISHER_ADDR=${PUBLISHER_ADDR:-:3002} "$DATA/bin/publisher" & pids+=($!)
 
 # Stop everything as soon as any process exits.
 wait -n "${pids[@]}"
