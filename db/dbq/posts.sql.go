@@ -199,13 +199,13 @@ const postFailForIntegration = `-- name: PostFailForIntegration :exec
 UPDATE posts
 SET status = 'failed', due_at = NULL, last_error_kind = 'integration_disconnected',
     last_error_message = 'The X account was disconnected from BetterPlan before this post went out; reconnect it and create the post again.',
-    last_error_x_title = '', last_error_x_detail = '', last_error_x_status = 0, last_error_at = $1,
-    version = version + 1, updated_at = $1
+    last_error_x_title = '', last_error_x_detail = '', last_error_x_status = 0, last_error_at = $1::timestamptz,
+    version = version + 1, updated_at = $1::timestamptz
 WHERE integration_id = $2 AND status = 'scheduled'
 `
 
 type PostFailForIntegrationParams struct {
-	Now           *time.Time
+	Now           time.Time
 	IntegrationID *string
 }
 
@@ -356,7 +356,7 @@ func (q *Queries) PostIntegrationLock(ctx context.Context, arg PostIntegrationLo
 const postListAsc = `-- name: PostListAsc :many
 SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
 WHERE user_id = $1
-  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]))
+  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
   AND ($5::timestamptz IS NULL OR scheduled_at < $5)
@@ -440,7 +440,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 const postListDesc = `-- name: PostListDesc :many
 SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
 WHERE user_id = $1
-  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[]))
+  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
   AND ($5::timestamptz IS NULL OR scheduled_at < $5)
@@ -554,7 +554,7 @@ const postPublishNow = `-- name: PostPublishNow :one
 UPDATE posts
 SET status = 'scheduled', scheduled_at = $1::timestamptz, due_at = $1::timestamptz,
     version = version + 1, updated_at = $1::timestamptz
-WHERE id = $2 AND user_id = $3 AND status IN ('draft', 'scheduled')
+WHERE id = $2 AND user_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
 RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at
 `
 

@@ -10,7 +10,7 @@ SELECT * FROM posts WHERE id = @id AND user_id = @user_id;
 -- Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
 SELECT * FROM posts
 WHERE user_id = @user_id
-  AND (cardinality(@statuses::text[]) = 0 OR status = ANY(@statuses::text[]))
+  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
   AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
@@ -24,7 +24,7 @@ LIMIT @lim;
 -- Latest first, drafts still last. Keyset as PostListAsc, reversed.
 SELECT * FROM posts
 WHERE user_id = @user_id
-  AND (cardinality(@statuses::text[]) = 0 OR status = ANY(@statuses::text[]))
+  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
   AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
@@ -55,7 +55,7 @@ RETURNING id;
 UPDATE posts
 SET status = 'scheduled', scheduled_at = sqlc.arg(now)::timestamptz, due_at = sqlc.arg(now)::timestamptz,
     version = version + 1, updated_at = sqlc.arg(now)::timestamptz
-WHERE id = @id AND user_id = @user_id AND status IN ('draft', 'scheduled')
+WHERE id = @id AND user_id = @user_id AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
 RETURNING *;
 
 -- name: PostRetry :one
@@ -73,8 +73,8 @@ RETURNING *;
 UPDATE posts
 SET status = 'failed', due_at = NULL, last_error_kind = 'integration_disconnected',
     last_error_message = 'The X account was disconnected from BetterPlan before this post went out; reconnect it and create the post again.',
-    last_error_x_title = '', last_error_x_detail = '', last_error_x_status = 0, last_error_at = @now,
-    version = version + 1, updated_at = @now
+    last_error_x_title = '', last_error_x_detail = '', last_error_x_status = 0, last_error_at = sqlc.arg(now)::timestamptz,
+    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
 WHERE integration_id = @integration_id AND status = 'scheduled';
 
 -- name: PostClaimDue :many

@@ -21,6 +21,7 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/logging"
@@ -28,6 +29,7 @@ import (
 	"github.com/betterplan/betterplan/internal/xclient"
 	"github.com/betterplan/betterplan/services/account"
 	"github.com/betterplan/betterplan/services/integration"
+	"github.com/betterplan/betterplan/services/post"
 )
 
 // MaxRequestBytes bounds every request body; no RPC of ours needs more.
@@ -61,7 +63,7 @@ func New(d Deps) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName}
+	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName}
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(d.Pool, d.Now, cookies, d.Log), opts...))
 	integrations := integration.New(integration.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X,
@@ -69,6 +71,7 @@ func New(d Deps) http.Handler {
 	})
 	mux.Handle(integrationv1connect.NewIntegrationServiceHandler(integrations, opts...))
 	mux.Handle("GET "+integration.CallbackPath, integrations.Callback())
+	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

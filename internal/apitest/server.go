@@ -21,6 +21,7 @@ import (
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/fakex"
@@ -139,6 +140,11 @@ func (e *Env) Account(token string, opts ...connect.ClientOption) accountv1conne
 // Integration returns an IntegrationService client (see Account).
 func (e *Env) Integration(token string, opts ...connect.ClientOption) integrationv1connect.IntegrationServiceClient {
 	return integrationv1connect.NewIntegrationServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// Post returns a PostService client (see Account).
+func (e *Env) Post(token string, opts ...connect.ClientOption) postv1connect.PostServiceClient {
+	return postv1connect.NewPostServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
 }
 
 // SignUp creates a user and returns its session token.

@@ -286,7 +286,7 @@ func TestVerifier(t *testing.T) {
 func TestRequestTokenExpires(t *testing.T) {
 	f := newFixture(t, fakex.Options{})
 	cfg := f.oauthConfig("oob")
-	reqTok, reqSec, _ := cfg.RequestToken()
+	reqTok, _, _ := cfg.RequestToken()
 	stale, staleSec, _ := cfg.RequestToken()
 	verifier, err := f.fake.Approve(stale, "alice")
 	if err != nil {
@@ -310,7 +310,6 @@ func TestRequestTokenExpires(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), v1InvalidToken) {
 		t.Fatalf("exchange after expiry: %v", err)
 	}
-	_ = reqSec
 }
 
 func TestCallbackNotApproved(t *testing.T) {

@@ -1,11 +1,10 @@
 package fakex
 
-import "unicode/utf8"
+import "github.com/betterplan/betterplan/internal/xtext"
 
 // maxPostLength is X's limit for non-Premium accounts.
-const maxPostLength = 280
+const maxPostLength = xtext.MaxWeightedLength
 
-// postLength is a PLACEHOLDER for X's weighted length (URLs count 23, CJK
-// and emoji count 2, NFC-normalised; see x-text-length.md): it counts
-// runes. The lead will swap in internal/xtext here.
-func postLength(text string) int { return utf8.RuneCountInString(text) }
+// postLength is X's weighted length (URLs 23, CJK and emoji 2, NFC), so the
+// fake refuses exactly what X would.
+func postLength(text string) int { return xtext.Parse(text).WeightedLength }

@@ -50,7 +50,7 @@ var rgiSet = func() map[string]struct{} {
 // Anything else is left to per-code-point weighting: a lone emoji code
 // point weighs the same either way (the only emoji code points in the light
 // ranges, #, *, 0-9, © and ®, are not emoji on their own in twitter-text),
-// and an unknown ZWJ combination counts as its parts, as it does on X.
+// and an unknown ZWJ combination counts as its parts, as in twitter-text.
 func emojiLen(t []rune, i int) int {
 	n := len(t)
 	r := t[i]
@@ -89,16 +89,20 @@ func emojiLen(t []rune, i int) int {
 		}
 	}
 
-	// ZWJ sequence: the longest RGI prefix of element (ZWJ element)*.
-	var ends [maxZWJElements]int
-	ends[0] = first
+	// ZWJ sequence: the longest RGI sequence the text starts with, as a
+	// prefix of element (ZWJ element)*. Like twemoji's regular expression,
+	// what follows the sequence does not matter: in "👨‍👩‍👧‍👦🏼" the family
+	// is one emoji and the skin tone another, so an element's skin tone or
+	// FE0F may be left out of the match.
+	var ends, bases [maxZWJElements]int
+	ends[0], bases[0] = first, i+1
 	count := 1
 	for j := first; count < maxZWJElements && j+1 < n && t[j] == zwj && unicode.Is(emojiChars, t[j+1]); {
 		e := emojiElementEnd(t, j+1)
 		if e < 0 {
-			break
+			e = j + 2 // a trailing FE0E is not part of the sequence
 		}
-		ends[count] = e
+		ends[count], bases[count] = e, j+2
 		count++
 		j = e
 	}
@@ -106,23 +110,24 @@ func emojiLen(t []rune, i int) int {
 		if isRGI(t[i:ends[k]]) {
 			return ends[k] - i
 		}
+		if bases[k] != ends[k] && isRGI(t[i:bases[k]]) {
+			return bases[k] - i
+		}
 	}
 
 	// A single element: skin-toned base, or presentation sequence.
 	if first == i+2 {
-		if c := t[i+1]; c >= modifierLow && c <= modifierHigh {
-			return 2
-		}
-		if unicode.Is(emojiVS16Bases, r) {
-			return 2
-		}
+		return 2
 	}
 	return 0
 }
 
-// emojiElementEnd returns the end of the emoji element at t[i] (an emoji
-// character, then FE0F or, for a modifier base, a skin tone), or -1 when the
-// character is followed by the text presentation selector FE0E.
+// emojiElementEnd returns the end of the emoji element at t[i]: an emoji
+// character, then FE0F when the character has an emoji presentation
+// sequence, or a skin tone when it is a modifier base. It returns -1 when the
+// character is followed by the text presentation selector FE0E. An FE0F
+// that does not belong to the character (😀️) is left out, as twemoji leaves
+// it out.
 func emojiElementEnd(t []rune, i int) int {
 	j := i + 1
 	if j >= len(t) {
@@ -131,7 +136,7 @@ func emojiElementEnd(t []rune, i int) int {
 	switch c := t[j]; {
 	case c == vs15:
 		return -1
-	case c == vs16:
+	case c == vs16 && unicode.Is(emojiVS16Bases, t[i]):
 		return j + 1
 	case c >= modifierLow && c <= modifierHigh && unicode.Is(emojiModifierBases, t[i]):
 		return j + 1

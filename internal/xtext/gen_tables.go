@@ -10,8 +10,8 @@
 //	    -psl /usr/share/publicsuffix/public_suffix_list.dat
 //
 // The TLD list is every top-level label of the ICANN section of the Public
-// Suffix List (the IANA root zone, in Unicode form) plus the retired ccTLDs
-// that twitter-text still lists (an, bl, bq, eh, mf, tp, um).
+// Suffix List (the IANA root zone, in Unicode form) plus the TLDs that
+// twitter-text 3.1.0 lists and the root zone no longer has.
 package main
 
 import (
@@ -29,9 +29,24 @@ import (
 	"unicode"
 )
 
-// twitterTextExtraTLDs are ccTLDs in twitter-text's tld_lib.yml that are no
-// longer in the root zone. twitter-text still treats them as TLDs.
-var twitterTextExtraTLDs = []string{"an", "bl", "bq", "eh", "mf", "tp", "um"}
+// twitterTextExtraTLDs are the TLDs of twitter-text 3.1.0 (regexp/validGTLD.js
+// and validCCTLD.js) that are not in the Public Suffix List's ICANN section,
+// mostly TLDs retired from the root zone since. twitter-text still treats
+// them as TLDs, so they are kept: the list is a superset of twitter-text's.
+var twitterTextExtraTLDs = []string{
+	"active", "adac", "afamilycompany", "aigo", "an", "bl", "blanco", "bnl", "boots", "bq",
+	"budapest", "bugatti", "cancerresearch", "cartier", "caseih", "ceb", "chloe",
+	"chrysler", "csc", "dodge", "doha", "doosan", "duck", "duns", "eh", "epost", "esurance",
+	"everbank", "flsmidth", "fujixerox", "glade", "goodhands", "honeywell", "htc", "iinet",
+	"intel", "iselect", "iveco", "iwc", "jcp", "jlc", "ladbrokes", "lancome", "liaison",
+	"lixil", "loft", "lupin", "mcd", "mcdonalds", "meo", "metlife", "mf", "mobily",
+	"montblanc", "mopar", "movistar", "mtpc", "mutuelle", "nadex", "nationwide",
+	"newholland", "off", "onyourside", "orientexpress", "pamperedchef", "panerai", "piaget",
+	"qvc", "raid", "rightathome", "rmit", "sapo", "scjohnson", "scor", "ses", "shriram",
+	"spiegel", "spreadbetting", "srt", "starhub", "statoil", "swiftcover", "symantec",
+	"telecity", "telefonica", "tp", "uconnect", "um", "vista", "vistaprint", "warman",
+	"wed", "xperia", "zippo", "موبايلي", "大众汽车", "工行", "手表", "珠宝", "诺基亚",
+}
 
 func main() {
 	emojiDir := flag.String("unicode", "/usr/share/unicode/emoji", "directory holding emoji-data.txt, emoji-sequences.txt, emoji-zwj-sequences.txt and emoji-variation-sequences.txt")

@@ -1,169 +1,70 @@
 package xtext
 
-import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
+import "unicode"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/bidi"
-	"golang.org/x/text/unicode/norm"
-)
-
-// maxLabelLength is the longest DNS label, in ASCII (punycode) form.
-const maxLabelLength = 63
-
-// asciiHostLength mirrors twitter-text's host check (Java's
-// IDN.toASCII(host, ALLOW_UNASSIGNED), IDNA2003): every label is converted to
-// its ASCII form and must be 1..63 characters long. It returns the length of
-// the ASCII form of the whole host, or ok=false when the host would be
-// rejected (a label too long or empty, a prohibited character, a bidi
-// violation, or a non-ASCII label that already starts with "xn--").
-func asciiHostLength(host []rune) (n int, ok bool) {
+// jsLabelOK is the per-label check of twitter-text's idna.toAscii: the
+// label's punycode.toASCII form (punycode.js 1.4: parts split at
+// U+3002/U+FF0E/U+FF61 are "xn--" + punycode when they contain anything
+// outside U+0020..U+007E, and are then joined with dots) must be 1..63
+// characters long. Like punycode.js there is no nameprep: the code points
+// are encoded as they are, and lone surrogates are encoded as code points.
+func jsLabelOK(label []uint16) bool {
+	total := 0
 	start := 0
-	labels := 0
-	for i := 0; i <= len(host); i++ {
-		if i < len(host) && !isLabelSeparator(host[i]) {
+	for i := 0; i <= len(label); i++ {
+		if i < len(label) && !isIDNSeparator(label[i]) {
 			continue
 		}
-		l, ok := asciiLabelLength(host[start:i])
-		if !ok {
-			return 0, false
+		part := label[start:i]
+		if start > 0 {
+			total++ // the joining dot
 		}
-		if labels > 0 {
-			n++ // the dot
+		if needsPunycode(part) {
+			enc, ok := punycodeEncode(ucs2decode(part))
+			if !ok {
+				return false // punycode.js throws on overflow
+			}
+			total += len("xn--") + len(enc)
+		} else {
+			total += len(part)
 		}
-		n += l
-		labels++
-		start = i + 1
-	}
-	return n, true
-}
-
-// isLabelSeparator reports the IDNA2003 label separators.
-func isLabelSeparator(r rune) bool {
-	return r == '.' || r == '\u3002' || r == '\uFF0E' || r == '\uFF61'
-}
-
-func asciiLabelLength(label []rune) (int, bool) {
-	ascii := true
-	for _, r := range label {
-		if r >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return len(label), len(label) > 0 && len(label) <= maxLabelLength
-	}
-	prepped, ok := nameprep(label)
-	if !ok || len(prepped) == 0 {
-		return 0, false
-	}
-	if isASCIIRunes(prepped) {
-		return len(prepped), len(prepped) <= maxLabelLength
-	}
-	if len(prepped) >= 4 && strings.EqualFold(string(prepped[:4]), "xn--") {
-		return 0, false // the input starts with the ACE prefix
-	}
-	enc, ok := punycodeEncode(prepped)
-	if !ok {
-		return 0, false
-	}
-	l := len("xn--") + len(enc)
-	return l, l <= maxLabelLength
-}
-
-func isASCIIRunes(rs []rune) bool {
-	for _, r := range rs {
-		if r >= utf8.RuneSelf {
+		if total > maxLabelLength {
 			return false
 		}
+		start = i + 1
 	}
-	return true
+	return total >= 1
 }
 
-var foldCaser = cases.Fold()
-
-// nameprep approximates RFC 3491 (stringprep profile for IDN) with unassigned
-// code points allowed: map-to-nothing characters are dropped, the label is
-// case folded and NFKC normalised, prohibited characters are rejected and the
-// RFC 3454 bidi rule is enforced.
-func nameprep(label []rune) ([]rune, bool) {
-	var b strings.Builder
-	for _, r := range label {
-		if mappedToNothing(r) {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	s := norm.NFKC.String(foldCaser.String(b.String()))
-	out := []rune(s)
-	hasRandAL, hasL := false, false
-	for _, r := range out {
-		if prohibited(r) {
-			return nil, false
-		}
-		p, _ := bidi.LookupRune(r)
-		switch p.Class() {
-		case bidi.R, bidi.AL:
-			hasRandAL = true
-		case bidi.L:
-			hasL = true
-		}
-	}
-	if hasRandAL {
-		if hasL {
-			return nil, false
-		}
-		first, _ := bidi.LookupRune(out[0])
-		last, _ := bidi.LookupRune(out[len(out)-1])
-		if !isRandAL(first.Class()) || !isRandAL(last.Class()) {
-			return nil, false
-		}
-	}
-	return out, true
+func isIDNSeparator(c uint16) bool {
+	return c == '.' || c == 0x3002 || c == 0xFF0E || c == 0xFF61
 }
 
-func isRandAL(c bidi.Class) bool { return c == bidi.R || c == bidi.AL }
-
-// mappedToNothing is RFC 3454 table B.1.
-func mappedToNothing(r rune) bool {
-	switch {
-	case r == 0x00AD, r == 0x034F, r == 0x1806, r >= 0x180B && r <= 0x180D,
-		r >= 0x200B && r <= 0x200D, r == 0x2060, r >= 0xFE00 && r <= 0xFE0F, r == 0xFEFF:
-		return true
+func needsPunycode(part []uint16) bool {
+	for _, c := range part {
+		if c < 0x20 || c > 0x7E {
+			return true
+		}
 	}
 	return false
 }
 
-// prohibited covers the RFC 3491 prohibited tables (RFC 3454 C.1.2, C.2, C.3,
-// C.4, C.5, C.6, C.7, C.8, C.9).
-func prohibited(r rune) bool {
-	switch {
-	case unicode.IsSpace(r) && r >= utf8.RuneSelf, unicode.Is(unicode.Zs, r): // C.1.2
-		return true
-	case unicode.Is(unicode.Cc, r): // C.2.1, C.2.2 (controls)
-		return true
-	case r == 0x06DD, r == 0x070F, r == 0x180E, r >= 0x200C && r <= 0x200D,
-		r >= 0x2028 && r <= 0x2029, r >= 0x2060 && r <= 0x2063, r >= 0x206A && r <= 0x206F,
-		r == 0xFEFF, r >= 0xFFF9 && r <= 0xFFFC, r >= 0x1D173 && r <= 0x1D17A: // C.2.2
-		return true
-	case unicode.Is(unicode.Co, r), unicode.Is(unicode.Cs, r): // C.3, C.5
-		return true
-	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE: // C.4 non-characters
-		return true
-	case r >= 0xFFF9 && r <= 0xFFFD: // C.6
-		return true
-	case r >= 0x2FF0 && r <= 0x2FFB: // C.7
-		return true
-	case r == 0x0340, r == 0x0341, r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E,
-		r >= 0x206A && r <= 0x206F: // C.8
-		return true
-	case r == 0xE0001, r >= 0xE0020 && r <= 0xE007F: // C.9
-		return true
+// ucs2decode turns UTF-16 code units into code points, keeping lone
+// surrogates as they are (punycode.js ucs2decode).
+func ucs2decode(units []uint16) []rune {
+	out := make([]rune, 0, len(units))
+	for i := 0; i < len(units); i++ {
+		c := rune(units[i])
+		if c >= 0xD800 && c <= 0xDBFF && i+1 < len(units) {
+			if d := rune(units[i+1]); d >= 0xDC00 && d <= 0xDFFF {
+				out = append(out, (c-0xD800)<<10+(d-0xDC00)+0x10000)
+				i++
+				continue
+			}
+		}
+		out = append(out, c)
 	}
-	return false
+	return out
 }
 
 // Punycode parameters (RFC 3492 section 5).

@@ -1,243 +1,239 @@
 package xtext
 
-import (
-	"unicode"
-	"unicode/utf8"
-)
+import "unicode"
 
-// This file is a hand-written equivalent of twitter-text's URL extractor
-// (Regex.VALID_URL and Extractor.extractURLsWithIndices in the Java
-// implementation, which the JS and Ruby versions mirror). The regular
-// expression is emulated step by step instead of being compiled because Go's
-// regexp package has no look-around and because a direct scan stays linear
-// on hostile input.
+// This file is a hand-written equivalent of twitter-text's URL extractor as
+// shipped in the JavaScript library (twitter-text 3.1.0: regexp/extractUrl.js
+// and extractUrlsWithIndices.js; the Ruby gem has the same design), which is
+// what X's composer counts with. The regular expression is emulated step by
+// step rather than compiled, because Go's regexp package has no look-ahead
+// and because a direct scan stays linear on hostile input.
 //
-// All positions are indices into the rune slice of the NFC-normalised text.
+// Like the JavaScript original it works on UTF-16 code units: a surrogate
+// half is an ordinary "domain character", and every index is a UTF-16 index
+// into the NFC-normalised text.
 
 const (
-	maxURLLength       = 4096 // twitter-text MAX_URL_LENGTH
-	maxTcoSlugLength   = 40   // twitter-text MAX_TCO_SLUG_LENGTH
-	defaultProtocolLen = len("https://")
+	maxURLLength     = 4096 // twitter-text MAX_URL_LENGTH
+	maxTcoSlugLength = 40   // twitter-text MAX_TCO_SLUG_LENGTH
+	defaultProtocol  = len("https://")
+	maxLabelLength   = 63 // DNS label limit applied to the punycode form
 )
 
-// span is a half-open rune range [start, end).
-type span struct{ start, end int }
+// urlEntity is a URL found in the text: it starts at start and parseTweet
+// skips length code units from there (the length of the entity's URL
+// string, which for some scheme-less URLs differs from its index span).
+type urlEntity struct{ start, length int }
 
-// urlScanner holds the text and per-position tables used to match domains
-// in constant time per start position.
+// urlScanner holds the text and per-position tables that let the domain
+// part of the pattern be matched in constant time per start position.
 type urlScanner struct {
-	t []rune
-	// runEnd[i] is the end of the maximal run of label characters
-	// ([a-z0-9_-] and Latin accents) starting at i.
+	u []uint16
+	// runEnd[i] is the end of the run of label characters (domain
+	// characters, "-" and "_") that starts at i.
 	runEnd []int32
-	// underscores[i] is the number of '_' in t[:i].
+	// underscores[i] is the number of '_' in u[:i].
 	underscores []int32
-	// lastGood[i] is the start of the domain-name label of the longest
-	// "subdomain* domain-name . TLD" match starting at i, or -1.
+	// lastGood[i] is the start of the domain-name label of the match of
+	// "subdomain* domain-name TLD" at i (the one with the most subdomains),
+	// or -1 when there is none.
 	lastGood []int32
-	// tldEnd[i] is the end of the TLD following the label that starts at i
-	// when that label can be the domain name, else -1.
+	// tldEnd[i] is the end of the TLD after the label starting at i when
+	// that label can be the domain name, else -1.
 	tldEnd []int32
 }
 
-// findURLs returns the URL entities of t, in order, as twitter-text would
-// extract them (including scheme-less URLs).
-func findURLs(t []rune) []span {
+// findURLs returns the URL entities of u in text order, as twitter-text's
+// extractUrlsWithIndices would return them.
+func findURLs(u []uint16) []urlEntity {
 	hasDot := false
-	for _, r := range t {
-		if r == '.' {
+	for _, c := range u {
+		if c == '.' {
 			hasDot = true
 			break
 		}
 	}
 	if !hasDot {
-		return nil // twitter-text's fast path: no dot, no URL
+		return nil // twitter-text's fast path
 	}
-	s := newURLScanner(t)
-	var urls []span
-	n := len(t)
-	pos := 0
-	for pos < n {
-		m, before, ok := s.find(pos)
+	s := newURLScanner(u)
+	var urls []urlEntity
+	for pos := 0; pos < len(u); {
+		m, ok := s.find(pos)
 		if !ok {
 			break
 		}
-		pos = m.end // like Matcher.find: continue after the whole match
-		if u, ok := s.accept(m, before); ok {
-			urls = append(urls, u)
-		}
+		pos = m.end // like a global RegExp: continue after the whole match
+		urls = s.appendEntities(urls, m)
 	}
 	return urls
 }
 
 // urlMatch is one match of the URL pattern.
 type urlMatch struct {
+	before             int // the preceding character, or -1 at the start of the text
 	start, end         int // the URL (group 3)
-	protocolLen        int // 0 when there is no protocol
+	protocolLen        int // 0 when there is no protocol (group 4)
 	hostStart, hostEnd int // the domain (group 5)
+	hasPath            bool
 }
 
-// find returns the first match starting at or after pos, with the preceding
-// character it consumed (0 when the match is anchored at the text start).
-func (s *urlScanner) find(pos int) (urlMatch, rune, bool) {
-	n := len(s.t)
-	for i := pos; i < n; i++ {
-		if isURLPrecedingChar(s.t[i]) {
+// find returns the first match of the URL pattern at or after pos. The
+// pattern begins with a preceding character that it consumes, or with ^.
+func (s *urlScanner) find(pos int) (urlMatch, bool) {
+	for i := pos; i < len(s.u); i++ {
+		if isURLPrecedingChar(rune(s.u[i])) {
 			if m, ok := s.matchAt(i + 1); ok {
-				return m, s.t[i], true
+				m.before = int(s.u[i])
+				return m, true
 			}
 		}
 		if i == 0 {
 			if m, ok := s.matchAt(0); ok {
-				return m, 0, true
+				m.before = -1
+				return m, true
 			}
 		}
 	}
-	return urlMatch{}, 0, false
+	return urlMatch{}, false
 }
 
-// accept applies the extractor's post-match checks to m. It returns the
-// entity span, or false when twitter-text would skip the match.
-func (s *urlScanner) accept(m urlMatch, before rune) (span, bool) {
-	if m.protocolLen == 0 && (before == '-' || before == '_' || before == '.' || before == '/') {
-		return span{}, false // INVALID_URL_WITHOUT_PROTOCOL_MATCH_BEGIN
+// appendEntities applies extractUrlsWithIndices's checks to m and appends
+// the resulting entities (none, one, or several for a scheme-less match).
+func (s *urlScanner) appendEntities(urls []urlEntity, m urlMatch) []urlEntity {
+	u := s.u
+	if !s.validURL(m) {
+		return urls
 	}
-	end := m.end
 	if m.protocolLen > 0 {
+		end := m.end
 		if tcoEnd, slug, ok := s.matchTco(m.start, m.end); ok {
 			if slug > maxTcoSlugLength {
-				return span{}, false
+				return urls
 			}
 			end = tcoEnd
 		}
+		return append(urls, urlEntity{m.start, end - m.start})
 	}
-	host := s.t[m.hostStart:m.hostEnd]
-	asciiLen, ok := asciiHostLength(host)
-	if !ok || asciiLen == 0 {
-		return span{}, false
+	switch m.before {
+	case '-', '_', '.', '/':
+		return urls // invalidUrlWithoutProtocolPrecedingChars
 	}
-	urlLen := utf16Len(s.t[m.start:end]) + asciiLen - utf16Len(host)
-	if m.protocolLen == 0 {
-		urlLen += defaultProtocolLen
+	// Without a protocol only the ASCII domains inside the matched domain
+	// are URLs. Each is placed where domain.indexOf finds it, searching from
+	// the end of the previous one, as twitter-text does.
+	n0 := len(urls)
+	searchFrom := m.hostStart
+	s.asciiDomains(m.hostStart, m.hostEnd, func(start, end int) {
+		at := indexUnits(u[searchFrom:m.hostEnd], u[start:end])
+		at += searchFrom
+		searchFrom = at + (end - start)
+		urls = append(urls, urlEntity{at, end - start})
+	})
+	if len(urls) > n0 && m.hasPath {
+		// The last one takes the port, path and query: its URL becomes
+		// asciiDomain + everything after the domain.
+		urls[len(urls)-1].length += m.end - m.hostEnd
 	}
-	if urlLen > maxURLLength {
-		return span{}, false
-	}
-	return span{m.start, end}, true
+	return urls
 }
 
-// matchAt matches the URL pattern (protocol? domain port? path? query?) at p.
+// validURL is twitter-text's isValidUrl: every label's punycode form is
+// 1..63 characters long, a domain starting with "xn--" has an ASCII domain
+// in it, and the URL (with "https://" when it has no protocol) fits in
+// 4096 characters.
+func (s *urlScanner) validURL(m urlMatch) bool {
+	u := s.u
+	host := u[m.hostStart:m.hostEnd]
+	if len(host) >= 4 && host[0] == 'x' && host[1] == 'n' && host[2] == '-' && host[3] == '-' {
+		found := false
+		s.asciiDomains(m.hostStart, m.hostEnd, func(int, int) { found = true })
+		if !found {
+			return false
+		}
+	}
+	start := 0
+	for i := 0; i <= len(host); i++ {
+		if i < len(host) && host[i] != '.' {
+			continue
+		}
+		if !jsLabelOK(host[start:i]) {
+			return false
+		}
+		start = i + 1
+	}
+	protocol := m.protocolLen
+	if protocol == 0 {
+		protocol = defaultProtocol
+	}
+	return protocol+(m.end-m.start) <= maxURLLength
+}
+
+// matchAt matches "(https?://)? domain (:port)? (/path)? (?query)?" at p.
 func (s *urlScanner) matchAt(p int) (urlMatch, bool) {
-	n := len(s.t)
+	u := s.u
+	n := len(u)
 	if p >= n {
 		return urlMatch{}, false
 	}
 	plen := s.protocolAt(p)
-	if plen == 0 {
-		// Without a protocol the domain must start with a label character
-		// (the Unicode alternative is only possible right after "http(s)://").
-		if !isLabelChar(s.t[p]) && !s.afterProtocol(p) {
-			return urlMatch{}, false
-		}
-	}
 	hostStart := p + plen
-	hostEnd := s.domainAt(hostStart)
-	if hostEnd < 0 {
-		// With a protocol, retrying without it would make the domain start
-		// with "http:" which can never match, so there is nothing to retry.
+	if hostStart >= n || s.lastGood[hostStart] < 0 {
+		// With a protocol, retrying without it would put "http:" in the
+		// domain, which can never match.
 		return urlMatch{}, false
 	}
+	hostEnd := int(s.tldEnd[s.lastGood[hostStart]])
 	end := hostEnd
-	// Port: ":" [0-9]+
-	if end+1 < n && s.t[end] == ':' && isASCIIDigit(s.t[end+1]) {
+	if end+1 < n && u[end] == ':' && isASCIIDigit(rune(u[end+1])) {
 		end += 2
-		for end < n && isASCIIDigit(s.t[end]) {
+		for end < n && isASCIIDigit(rune(u[end])) {
 			end++
 		}
 	}
-	// Path: "/" validUrlPath*
-	if end < n && s.t[end] == '/' {
+	hasPath := false
+	if end < n && u[end] == '/' {
+		hasPath = true
 		end = s.pathEnd(end + 1)
 	}
-	// Query: "?" queryChar* queryEndingChar
-	if end < n && s.t[end] == '?' {
+	if end < n && u[end] == '?' {
 		if q := s.queryEnd(end+1, n); q > 0 {
 			end = q
 		}
 	}
-	return urlMatch{start: p, end: end, protocolLen: plen, hostStart: hostStart, hostEnd: hostEnd}, true
+	return urlMatch{start: p, end: end, protocolLen: plen, hostStart: hostStart, hostEnd: hostEnd, hasPath: hasPath}, true
 }
 
 // protocolAt returns the length of "http://" or "https://" at p (any case).
 func (s *urlScanner) protocolAt(p int) int {
-	t := s.t
-	if p+7 > len(t) || lowerASCII(t[p]) != 'h' || lowerASCII(t[p+1]) != 't' ||
-		lowerASCII(t[p+2]) != 't' || lowerASCII(t[p+3]) != 'p' {
+	u := s.u
+	if p+7 > len(u) || lowerUnit(u[p]) != 'h' || lowerUnit(u[p+1]) != 't' ||
+		lowerUnit(u[p+2]) != 't' || lowerUnit(u[p+3]) != 'p' {
 		return 0
 	}
 	i := p + 4
-	if lowerASCII(t[i]) == 's' {
+	if lowerUnit(u[i]) == 's' {
 		i++
 	}
-	if i+3 <= len(t) && t[i] == ':' && t[i+1] == '/' && t[i+2] == '/' {
+	if i+3 <= len(u) && u[i] == ':' && u[i+1] == '/' && u[i+2] == '/' {
 		return i + 3 - p
 	}
 	return 0
 }
 
-// afterProtocol reports whether the text before p ends with "http://" or
-// "https://" (the look-behind of the Unicode-domain alternative).
-func (s *urlScanner) afterProtocol(p int) bool {
-	for _, l := range [...]int{7, 8} {
-		if p >= l && s.protocolAt(p-l) == l {
-			return true
-		}
-	}
-	return false
-}
-
-// domainAt matches the domain at p and returns its end, or -1.
-func (s *urlScanner) domainAt(p int) int {
-	if g := s.lastGood[p]; g >= 0 {
-		return int(s.tldEnd[g])
-	}
-	if s.afterProtocol(p) {
-		return s.unicodeDomainAt(p)
-	}
-	return -1
-}
-
-// unicodeDomainAt matches a single Unicode label and a listed TLD, allowed
-// only right after a protocol: "http://☃.net", "http://exampleこれは.com".
-func (s *urlScanner) unicodeDomainAt(p int) int {
-	t := s.t
-	n := len(t)
-	if p >= n || !isUnicodeDomainChar(t[p]) {
-		return -1
-	}
-	j := p + 1
-	for j < n && (isUnicodeDomainChar(t[j]) || t[j] == '-') {
-		j++
-	}
-	if j >= n || t[j] != '.' || !isUnicodeDomainChar(t[j-1]) {
-		return -1
-	}
-	return s.listedTLDAt(j + 1)
-}
-
-func newURLScanner(t []rune) *urlScanner {
-	n := len(t)
+func newURLScanner(u []uint16) *urlScanner {
+	n := len(u)
 	buf := make([]int32, 4*(n+1))
 	s := &urlScanner{
-		t:           t,
+		u:           u,
 		runEnd:      buf[0 : n+1 : n+1],
 		underscores: buf[n+1 : 2*(n+1) : 2*(n+1)],
 		lastGood:    buf[2*(n+1) : 3*(n+1) : 3*(n+1)],
 		tldEnd:      buf[3*(n+1):],
 	}
-	for i, r := range t {
+	for i, c := range u {
 		s.underscores[i+1] = s.underscores[i]
-		if r == '_' {
+		if c == '_' {
 			s.underscores[i+1]++
 		}
 	}
@@ -245,19 +241,20 @@ func newURLScanner(t []rune) *urlScanner {
 	s.lastGood[n] = -1
 	s.tldEnd[n] = -1
 	for i := n - 1; i >= 0; i-- {
-		// A label character extends the run that starts at i+1 (or ends it
-		// there when t[i+1] is not a label character: runEnd[i+1] == i+1).
-		if isLabelChar(t[i]) {
+		c := rune(u[i])
+		// A label character extends the run starting at i+1; otherwise the
+		// run is empty (and runEnd[i+1] == i+1 ends the run at i+1).
+		if isLabelChar(c) {
 			s.runEnd[i] = s.runEnd[i+1]
 		} else {
 			s.runEnd[i] = int32(i)
 		}
 		s.tldEnd[i] = -1
 		s.lastGood[i] = -1
-		// A subdomain label: starts and ends with a letter/digit, "-" and
-		// "_" allowed inside, followed by a dot.
+		// A subdomain: a label that starts and ends with a domain
+		// character ("-" and "_" allowed inside), followed by a dot.
 		e := int(s.runEnd[i])
-		if e == i || !isDomainChar(t[i]) || !isDomainChar(t[e-1]) || e >= n || t[e] != '.' {
+		if e == i || !isDomainChar(c) || !isDomainChar(rune(u[e-1])) || e >= n || u[e] != '.' {
 			continue
 		}
 		next := e + 1
@@ -265,10 +262,9 @@ func newURLScanner(t []rune) *urlScanner {
 			s.lastGood[i] = s.lastGood[next]
 			continue
 		}
-		// The label can be the domain name if it has no underscore and a
-		// TLD follows its dot.
-		if s.underscores[e]-s.underscores[i] == 0 {
-			if end := s.tldAt(next); end >= 0 {
+		// It is the domain name when it has no "_" and a TLD follows.
+		if s.underscores[e] == s.underscores[i] {
+			if end := s.tldAt(next, n); end >= 0 {
 				s.tldEnd[i] = int32(end)
 				s.lastGood[i] = int32(i)
 			}
@@ -277,33 +273,16 @@ func newURLScanner(t []rune) *urlScanner {
 	return s
 }
 
-// tldAt matches a TLD at q: a listed TLD not followed by [a-z0-9@+-], else a
-// punycode TLD "xn--[-0-9a-z]+". It returns the end or -1.
-func (s *urlScanner) tldAt(q int) int {
-	if end := s.listedTLDAt(q); end >= 0 {
-		return end
-	}
-	t := s.t
-	if q+4 < len(t) && lowerASCII(t[q]) == 'x' && lowerASCII(t[q+1]) == 'n' && t[q+2] == '-' && t[q+3] == '-' {
-		j := q + 4
-		for j < len(t) && (isASCIIAlnum(t[j]) || t[j] == '-') {
-			j++
-		}
-		if j > q+4 {
-			return j
-		}
-	}
-	return -1
-}
-
-// listedTLDAt matches the longest listed TLD at q that ends on a boundary.
-func (s *urlScanner) listedTLDAt(q int) int {
-	t := s.t
+// tldAt matches a TLD at q, with limit as the end of the text: the longest
+// listed TLD followed by a character other than [0-9a-zA-Z@+-] (or by the
+// end), else a punycode TLD "xn--[-0-9a-z]+". It returns the end or -1.
+func (s *urlScanner) tldAt(q, limit int) int {
+	u := s.u
 	var buf [128]byte
-	var ends [32]int // byte length of the candidate after k+1 runes
+	var ends [32]int // byte length of the candidate after k+1 units
 	nb, k := 0, 0
-	for j := q; j < len(t) && k < maxTLDRunes && k < len(ends); j++ {
-		r := t[j]
+	for j := q; j < limit && k < maxTLDRunes && k < len(ends); j++ {
+		r := rune(u[j])
 		if r < 0x80 {
 			if !isASCIILetter(r) {
 				break
@@ -314,124 +293,203 @@ func (s *urlScanner) listedTLDAt(q int) int {
 			if !unicode.IsLetter(r) && !unicode.IsMark(r) {
 				break
 			}
-			if nb+4 > len(buf) {
-				break
+			// JavaScript's case-insensitive matching never maps a
+			// non-ASCII character to an ASCII one.
+			if l := unicode.ToLower(r); l >= 0x80 {
+				r = l
 			}
-			nb += utf8.EncodeRune(buf[nb:], r)
+			nb += encodeRuneBMP(buf[nb:], r)
 		}
 		ends[k] = nb
 		k++
 	}
 	for ; k > 0; k-- {
-		if _, ok := tldSet[string(buf[:ends[k-1]])]; ok && tldBoundary(t, q+k) {
+		if _, ok := tldSet[string(buf[:ends[k-1]])]; ok && tldBoundary(u, q+k, limit) {
 			return q + k
+		}
+	}
+	if q+4 < limit && lowerUnit(u[q]) == 'x' && lowerUnit(u[q+1]) == 'n' && u[q+2] == '-' && u[q+3] == '-' {
+		j := q + 4
+		for j < limit && (isASCIIAlnum(rune(u[j])) || u[j] == '-') {
+			j++
+		}
+		if j > q+4 {
+			return j
 		}
 	}
 	return -1
 }
 
-// tldBoundary is the TLD look-ahead (?=[^a-z0-9@+-]|$).
-func tldBoundary(t []rune, j int) bool {
-	if j >= len(t) {
+// tldBoundary is the TLD look-ahead (?=[^0-9a-zA-Z@+-]|$).
+func tldBoundary(u []uint16, j, limit int) bool {
+	if j >= limit {
 		return true
 	}
-	r := t[j]
-	return !(isASCIIAlnum(r) || r == '@' || r == '+' || r == '-')
+	c := rune(u[j])
+	return !(isASCIIAlnum(c) || c == '@' || c == '+' || c == '-')
 }
 
-// pathEnd returns the end of the URL path whose first character (after the
-// "/") is at i. The path runs over path characters and balanced parentheses
-// and ends on its last "ending" character, so trailing punctuation such as
-// "." or "!" is left out.
-func (s *urlScanner) pathEnd(i int) int {
-	t := s.t
-	last := i
-	j := i
-	for j < len(t) {
-		switch r := t[j]; {
-		case isPathChar(r):
-			j++
-			if isPathEndChar(r) {
-				last = j
-			}
-		case r == '(':
-			e := s.balancedParens(j)
-			if e < 0 {
-				return last
-			}
-			j = e
-			last = j
-		default:
-			return last
+// asciiDomains calls f for each match, left to right, of twitter-text's
+// validAsciiDomain pattern "([-a-z0-9 Latin accents]+\.)+ TLD" inside the
+// domain u[ds:de] (the TLD look-ahead sees the end of the domain as $).
+func (s *urlScanner) asciiDomains(ds, de int, f func(start, end int)) {
+	u := s.u
+	L := de - ds
+	// chain[i]: deepest label start, in the chain of "label." beginning at
+	// ds+i, that is followed by a TLD; end[i]: that TLD's end.
+	chain := make([]int32, L+1)
+	end := make([]int32, L+1)
+	runEnd := make([]int32, L+1)
+	chain[L], runEnd[L] = -1, int32(L)
+	for i := L - 1; i >= 0; i-- {
+		chain[i] = -1
+		if isASCIIDomainLabelChar(rune(u[ds+i])) {
+			runEnd[i] = runEnd[i+1]
+		} else {
+			runEnd[i] = int32(i)
+			continue
+		}
+		e := int(runEnd[i])
+		if e >= L || u[ds+e] != '.' {
+			continue
+		}
+		next := e + 1
+		if next < L && chain[next] >= 0 {
+			chain[i], end[i] = chain[next], end[next]
+			continue
+		}
+		if t := s.tldAt(ds+next, de); t >= 0 {
+			chain[i], end[i] = int32(i), int32(t-ds)
 		}
 	}
-	return last
+	for i := 0; i < L; i++ {
+		if chain[i] >= 0 {
+			f(ds+i, ds+int(end[i]))
+			i = int(end[i]) - 1
+		}
+	}
+}
+
+// pathEnd returns the end of the URL path whose first character after the
+// "/" is at i. twitter-text's validUrlPath is, because its ending-character
+// alternative is spliced in without parentheses, a repetition of either
+//
+//	pathChar* (balancedParens pathChar*)* pathEndingChar
+//
+// or a lone balanced-parentheses group. Each repetition takes its longest
+// match, so trailing punctuation such as "." or "!" is left out.
+func (s *urlScanner) pathEnd(i int) int {
+	u := s.u
+	pos := i
+	// The run scanned from pos has no ending character before noEnd; a
+	// later pos inside that run (reached through lone parentheses) sees a
+	// suffix of the same run, so it is not scanned again.
+	noEnd := -1
+	for pos < len(u) {
+		if pos >= noEnd {
+			// First alternative: the last ending character of the run of
+			// path characters and balanced parentheses starting at pos.
+			last := -1
+			j := pos
+		run:
+			for j < len(u) {
+				switch c := rune(u[j]); {
+				case isPathChar(c):
+					j++
+					if isPathEndChar(c) {
+						last = j
+					}
+				case c == '(':
+					e := s.balancedParens(j)
+					if e < 0 {
+						break run
+					}
+					j = e
+				default:
+					break run
+				}
+			}
+			if last >= 0 {
+				pos = last
+				continue
+			}
+			noEnd = j
+		}
+		// Second alternative: balanced parentheses on their own.
+		if u[pos] == '(' {
+			if e := s.balancedParens(pos); e >= 0 {
+				pos = e
+				continue
+			}
+		}
+		break
+	}
+	return pos
 }
 
 // balancedParens matches "(" path+ ")" or "(" path* "(" path+ ")" path* ")"
 // at j and returns its end, or -1.
 func (s *urlScanner) balancedParens(j int) int {
-	t := s.t
-	n := len(t)
+	u := s.u
+	n := len(u)
 	k := j + 1
-	for k < n && isPathChar(t[k]) {
+	for k < n && isPathChar(rune(u[k])) {
 		k++
 	}
-	if k < n && t[k] == ')' && k > j+1 {
+	if k < n && u[k] == ')' && k > j+1 {
 		return k + 1
 	}
-	if k >= n || t[k] != '(' {
+	if k >= n || u[k] != '(' {
 		return -1
 	}
 	k++
 	inner := k
-	for k < n && isPathChar(t[k]) {
+	for k < n && isPathChar(rune(u[k])) {
 		k++
 	}
-	if k == inner || k >= n || t[k] != ')' {
+	if k == inner || k >= n || u[k] != ')' {
 		return -1
 	}
 	k++
-	for k < n && isPathChar(t[k]) {
+	for k < n && isPathChar(rune(u[k])) {
 		k++
 	}
-	if k < n && t[k] == ')' {
+	if k < n && u[k] == ')' {
 		return k + 1
 	}
 	return -1
 }
 
-// queryEnd returns the end of a query string whose first character (after
-// the "?") is at i, or 0 when no query ending character follows.
+// queryEnd returns the end of a query string whose first character after
+// the "?" is at i, or 0 when no query ending character follows.
 func (s *urlScanner) queryEnd(i, limit int) int {
-	t := s.t
 	last := 0
-	for j := i; j < limit && isQueryChar(t[j]); j++ {
-		if isQueryEndChar(t[j]) {
+	for j := i; j < limit && isQueryChar(rune(s.u[j])); j++ {
+		if isQueryEndChar(rune(s.u[j])) {
 			last = j + 1
 		}
 	}
 	return last
 }
 
-// matchTco matches ^https?://t\.co/([a-z0-9]+)(?:\?queryChar*queryEnd)? in
-// t[start:end] and returns the match end and the slug length.
+// matchTco matches ^https?://t\.co/([a-z0-9]+)(?:\?query)? in u[start:end]
+// and returns the match end and the slug length.
 func (s *urlScanner) matchTco(start, end int) (int, int, bool) {
-	t := s.t
+	u := s.u
 	p := start + s.protocolAt(start)
-	if p == start || p+5 > end || lowerASCII(t[p]) != 't' || t[p+1] != '.' ||
-		lowerASCII(t[p+2]) != 'c' || lowerASCII(t[p+3]) != 'o' || t[p+4] != '/' {
+	if p == start || p+5 > end || lowerUnit(u[p]) != 't' || u[p+1] != '.' ||
+		lowerUnit(u[p+2]) != 'c' || lowerUnit(u[p+3]) != 'o' || u[p+4] != '/' {
 		return 0, 0, false
 	}
 	j := p + 5
-	for j < end && isASCIIAlnum(t[j]) {
+	for j < end && isASCIIAlnum(rune(u[j])) {
 		j++
 	}
 	slug := j - (p + 5)
 	if slug == 0 {
 		return 0, 0, false
 	}
-	if j < end && t[j] == '?' {
+	if j < end && u[j] == '?' {
 		if q := s.queryEnd(j+1, end); q > 0 {
 			j = q
 		}
@@ -439,7 +497,24 @@ func (s *urlScanner) matchTco(start, end int) (int, int, bool) {
 	return j, slug, true
 }
 
-// isURLPrecedingChar is [^a-z0-9@＠$#＃\uFFFE\uFEFF\uFFFF] (case-insensitive).
+// indexUnits is String.prototype.indexOf on code units.
+func indexUnits(haystack, needle []uint16) int {
+	for i := 0; i+len(needle) <= len(haystack); i++ {
+		match := true
+		for j := range needle {
+			if haystack[i+j] != needle[j] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return i
+		}
+	}
+	return -1
+}
+
+// isURLPrecedingChar is [^A-Za-z0-9@＠$#＃\uFFFE\uFEFF\uFFFF].
 func isURLPrecedingChar(r rune) bool {
 	switch r {
 	case '@', '＠', '$', '#', '＃', 0xFFFE, 0xFEFF, 0xFFFF:
@@ -448,60 +523,46 @@ func isURLPrecedingChar(r rune) bool {
 	return !isASCIIAlnum(r)
 }
 
-// asciiDomain and asciiLabel classify ASCII characters for isDomainChar and
-// isLabelChar.
-var asciiDomain, asciiLabel = func() (d, l [128]bool) {
-	for r := rune(0); r < 128; r++ {
-		d[r] = isASCIIAlnum(r)
-		l[r] = d[r] || r == '-' || r == '_'
-	}
-	return
-}()
-
-// isDomainChar is twitter-text's URL_VALID_CHARS: ASCII letters and digits
-// plus Latin accented letters.
+// isDomainChar is twitter-text's validDomainChars: anything but its
+// punctuation list, spaces, invalid characters and directional marks. Note
+// that '"' and '`' are not in that punctuation list, so they are domain
+// characters, and so is each half of a surrogate pair.
 func isDomainChar(r rune) bool {
 	if r < 0x80 {
 		return asciiDomain[r]
 	}
-	return isLatinAccent(r)
-}
-
-// isLabelChar is a character that may appear inside a subdomain label.
-func isLabelChar(r rune) bool {
-	if r < 0x80 {
-		return asciiLabel[r]
-	}
-	return isLatinAccent(r)
-}
-
-// isUnicodeDomainChar is URL_VALID_UNICODE_CHARS: anything but ASCII
-// punctuation, whitespace, separators and the General Punctuation block.
-func isUnicodeDomainChar(r rune) bool {
-	switch {
-	case r < 0x80:
-		// Java's \s is ASCII-only; ASCII controls and "\\" are not excluded.
-		switch r {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return false
-		}
-		return !isPunctuationChar(r)
-	case r >= 0x2000 && r <= 0x206F:
-		return false
-	case unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp):
-		return false
-	}
-	return true
-}
-
-// isPunctuationChar is twitter-text's PUNCTUATION_CHARS.
-func isPunctuationChar(r rune) bool {
 	switch r {
-	case '-', '_', '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '.', '/', ':', ';',
-		'<', '=', '>', '?', '@', '[', ']', '^', '`', '{', '|', '}', '~':
-		return true
+	case 0x85, 0xA0, 0x1680, 0x180E, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, // spaces
+		0xFFFE, 0xFEFF, 0xFFFF, // invalid characters
+		0x061C, 0x200E, 0x200F, 0x2066, 0x2067, 0x2068, 0x2069: // directional marks
+		return false
 	}
-	return false
+	return !(r >= 0x2000 && r <= 0x200A) && !(r >= 0x202A && r <= 0x202E)
+}
+
+// isLabelChar is a character of a subdomain label: a domain character or
+// one of "-" and "_".
+func isLabelChar(r rune) bool {
+	return r == '-' || r == '_' || isDomainChar(r)
+}
+
+// asciiDomain classifies ASCII for isDomainChar: everything except
+// twitter-text's punct list (!'#%&()*+,\-./:;<=>?@[]^_{|}~$) and the
+// spaces \t \n \v \f \r and " ".
+var asciiDomain = func() (d [128]bool) {
+	for r := rune(0); r < 128; r++ {
+		d[r] = true
+	}
+	for _, r := range "!'#%&()*+,\\-./:;<=>?@[]^_{|}~$\t\n\v\f\r " {
+		d[r] = false
+	}
+	return d
+}()
+
+// isASCIIDomainLabelChar is the label class of validAsciiDomain:
+// [-a-z0-9] (any case) and Latin accents.
+func isASCIIDomainLabelChar(r rune) bool {
+	return isASCIIAlnum(r) || r == '-' || isLatinAccent(r)
 }
 
 func isLatinAccent(r rune) bool {
@@ -523,14 +584,14 @@ func isLatinAccent(r rune) bool {
 
 func isCyrillic(r rune) bool { return r >= 0x0400 && r <= 0x04FF }
 
-// isPathChar is URL_VALID_GENERAL_PATH_CHARS.
+// isPathChar is validGeneralUrlPathChars.
 func isPathChar(r rune) bool {
 	if r < 0x80 {
 		if isASCIIAlnum(r) {
 			return true
 		}
 		switch r {
-		case '!', '*', '\'', ';', ':', '=', '+', ',', '.', '$', '/', '%', '#', '[', ']', '-', '_', '~', '|', '&', '@':
+		case '!', '*', '\'', ';', ':', '=', '+', ',', '.', '$', '/', '%', '#', '[', ']', '-', '_', '~', '@', '|', '&':
 			return true
 		}
 		return false
@@ -538,14 +599,14 @@ func isPathChar(r rune) bool {
 	return r == 0x2013 || isLatinAccent(r) || isCyrillic(r)
 }
 
-// isPathEndChar is URL_VALID_PATH_ENDING_CHARS (without the parentheses).
+// isPathEndChar is validUrlPathEndingChars (without the parentheses).
 func isPathEndChar(r rune) bool {
 	if r < 0x80 {
 		if isASCIIAlnum(r) {
 			return true
 		}
 		switch r {
-		case '=', '_', '#', '/', '-', '+':
+		case '+', '-', '=', '_', '#', '/':
 			return true
 		}
 		return false
@@ -553,19 +614,19 @@ func isPathEndChar(r rune) bool {
 	return isLatinAccent(r) || isCyrillic(r)
 }
 
-// isQueryChar is URL_VALID_URL_QUERY_CHARS.
+// isQueryChar is validUrlQueryChars.
 func isQueryChar(r rune) bool {
 	if isASCIIAlnum(r) {
 		return true
 	}
 	switch r {
-	case '!', '?', '*', '\'', '(', ')', ';', ':', '&', '=', '+', '$', '/', '%', '#', '[', ']', '-', '_', '.', ',', '~', '|', '@':
+	case '!', '?', '*', '\'', '@', '(', ')', ';', ':', '&', '=', '+', '$', '/', '%', '#', '[', ']', '-', '_', '.', ',', '~', '|':
 		return true
 	}
 	return false
 }
 
-// isQueryEndChar is URL_VALID_URL_QUERY_ENDING_CHARS.
+// isQueryEndChar is validUrlQueryEndingChars.
 func isQueryEndChar(r rune) bool {
 	if isASCIIAlnum(r) {
 		return true
@@ -586,4 +647,22 @@ func lowerASCII(r rune) rune {
 		return r + ('a' - 'A')
 	}
 	return r
+}
+
+func lowerUnit(c uint16) rune { return lowerASCII(rune(c)) }
+
+// encodeRuneBMP writes the UTF-8 encoding of a BMP rune that is not a
+// surrogate (TLD characters always are).
+func encodeRuneBMP(p []byte, r rune) int {
+	switch {
+	case r < 0x800:
+		p[0] = byte(0xC0 | r>>6)
+		p[1] = byte(0x80 | r&0x3F)
+		return 2
+	default:
+		p[0] = byte(0xE0 | r>>12)
+		p[1] = byte(0x80 | (r>>6)&0x3F)
+		p[2] = byte(0x80 | r&0x3F)
+		return 3
+	}
 }

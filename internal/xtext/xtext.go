@@ -1,7 +1,9 @@
 // Package xtext measures post text the way X (Twitter) does: the weighted
 // character count of twitter-text configuration v3.
 //
-// The rules, as in twitter-text's parseTweet (config/v3.json):
+// The rules, as in twitter-text's parseTweet (config/v3.json; this package
+// follows the JavaScript library, twitter-text 3.1.0, which X's composer
+// uses, and its conformance suite):
 //
 //   - The text is normalised to Unicode NFC first; everything is counted on
 //     the normalised text.
@@ -21,6 +23,7 @@ package xtext
 import (
 	"fmt"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -79,14 +82,18 @@ type Result struct {
 //     valid. twitter-text counts it as valid (weighted length > 0), but X
 //     rejects such posts. WeightedLength is still the twitter-text count.
 //   - Emoji are recognised from the Unicode 15 emoji data (RGI flag, tag and
-//     ZWJ sequences, modifier bases, variation sequences) instead of the
-//     twemoji-parser regular expression bundled with twitter-text (Emoji
-//     11), so emoji added since then also count 2. ZWJ sequences are
-//     compared without U+FE0F, so "🏳‍🌈" counts like "🏳️‍🌈".
+//     ZWJ sequences, modifier bases, emoji variation sequences) instead of
+//     the twemoji-parser 11 regular expression bundled with twitter-text
+//     3.1.0. So emoji added since Emoji 11 count 2 (twitter-text counts
+//     "🧑🏽‍🤝‍🧑🏻" as its parts, 8); ZWJ sequences are compared without
+//     U+FE0F ("🏳‍🌈" counts 2, not 5); and an FE0F after a character that
+//     Unicode 15 gives an emoji variation sequence belongs to it ("🚍️",
+//     "♾️" count 2, not 4).
+//   - Scheme-less URLs are recognised with the current IANA TLD list plus
+//     every TLD twitter-text 3.1.0 knows (a superset of its list).
 //   - Invalid UTF-8 bytes are counted as U+FFFD (weight 2 each) and reported
 //     as CodeInvalidEncoding.
-//   - Every code point of a URL or emoji is checked for invalid characters
-//     (twitter-text checks only the last code unit of an entity).
+//   - ValidRangeEnd is -1 for empty text and never negative otherwise.
 func Parse(text string) Result {
 	if text == "" {
 		return Result{
@@ -99,46 +106,55 @@ func Parse(text string) Result {
 		}
 	}
 
-	normalized := norm.NFC.String(text)
-	t := []rune(normalized)
-	urls := findURLs(t)
+	// Like twitter-text (JavaScript), walk the NFC text in UTF-16 code units.
+	runes := []rune(norm.NFC.String(text))
+	u := utf16.Encode(runes)
+	urls := findURLs(u)
 
 	weight := 0   // in scale units
 	validEnd := 0 // UTF-16 index in the normalised text
 	valid := true // no invalid character so far
-	pos16 := 0    // UTF-16 index of t[i]
 	const limit = MaxWeightedLength * scale
-	for i, u := 0, 0; i < len(t); {
-		// One entity (URL, emoji) or one code point: [i, next).
-		var next int
-		if u < len(urls) && urls[u].start == i {
-			weight += transformedURLLength * scale
-			next = urls[u].end
-			u++
-		} else if l := emojiLen(t, i); l > 0 {
-			weight += defaultWeight
-			next = i + l
-		} else {
-			weight += charWeight(t[i])
-			next = i + 1
+	ri, riStart := 0, 0 // runes[ri] starts at code unit riStart
+	for ci, next := 0, 0; ci < len(u); ci++ {
+		for next < len(urls) && urls[next].start < ci {
+			next++ // skipped over by an earlier entity, as in twitter-text
 		}
-		for ; i < next; i++ {
-			if valid && isInvalidChar(t[i]) {
-				valid = false
+		for riStart < ci {
+			riStart += utf16RuneLen(runes[ri])
+			ri++
+		}
+		if next < len(urls) && urls[next].start == ci {
+			weight += transformedURLLength * scale
+			ci += urls[next].length - 1
+			next++
+		} else if emoji := emojiAt(runes, ri, riStart == ci); emoji > 0 {
+			weight += defaultWeight
+			for _, r := range runes[ri : ri+emoji] {
+				ci += utf16RuneLen(r)
 			}
-			pos16 += utf16RuneLen(t[i])
+			ci--
+		} else {
+			if ci+1 < len(u) && isSurrogatePair(u[ci], u[ci+1]) {
+				ci++ // twitter-text weighs the low surrogate: always 2
+			}
+			weight += charWeight(rune(u[ci]))
+		}
+		// As in twitter-text, the last code unit of each step is checked.
+		if valid && isInvalidChar(rune(u[ci])) {
+			valid = false
 		}
 		if valid && weight <= limit {
-			validEnd = pos16 - 1
+			validEnd = ci
 		}
 	}
 
 	res := Result{WeightedLength: weight / scale}
 	// Like twitter-text, shift by the length difference that NFC introduced;
 	// unlike it, never report a negative index for non-empty text.
-	res.ValidRangeEnd = max(validEnd+utf16LenString(text)-pos16, 0)
+	res.ValidRangeEnd = max(validEnd+utf16LenString(text)-len(u), 0)
 
-	if isBlank(t) {
+	if isBlank(runes) {
 		res.Problems = append(res.Problems, Problem{
 			Code:    CodeEmpty,
 			Message: "Post contains only whitespace. Add some visible text before posting.",
@@ -163,6 +179,15 @@ func Parse(text string) Result {
 	}
 	res.Valid = len(res.Problems) == 0 && res.WeightedLength > 0
 	return res
+}
+
+// emojiAt is emojiLen(runes, ri) when the current code unit starts runes[ri]
+// (an emoji never starts inside a surrogate pair), else 0.
+func emojiAt(runes []rune, ri int, atRuneStart bool) int {
+	if !atRuneStart {
+		return 0
+	}
+	return emojiLen(runes, ri)
 }
 
 // charWeight is the weight, in scale units, of a code point outside any
@@ -240,19 +265,15 @@ func firstInvalidUTF8(s string) int {
 	return -1
 }
 
+func isSurrogatePair(hi, lo uint16) bool {
+	return hi >= 0xD800 && hi <= 0xDBFF && lo >= 0xDC00 && lo <= 0xDFFF
+}
+
 func utf16RuneLen(r rune) int {
 	if r >= 0x10000 {
 		return 2
 	}
 	return 1
-}
-
-func utf16Len(rs []rune) int {
-	n := 0
-	for _, r := range rs {
-		n += utf16RuneLen(r)
-	}
-	return n
 }
 
 // utf16LenString is the JavaScript length of s (invalid bytes count as one

@@ -153,13 +153,43 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	if req.Msg.GetId() == "" {
 		return nil, invalid("id", "is required")
 	}
-	row, err := s.q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx)})
+	id, userID := req.Msg.GetId(), auth.UserID(ctx)
+	var row dbq.Integration
+	err := s.inTx(ctx, func(q *dbq.Queries) error {
+		// Lock the account first: a post being scheduled for it right now
+		// (which holds it with PostIntegrationHold) is written before we
+		// go on, and is failed below like the others.
+		if _, err := q.PostIntegrationLock(ctx, dbq.PostIntegrationLockParams{ID: id, UserID: userID}); err != nil {
+			return err
+		}
+		// Its scheduled posts can no longer go out: fail them, saying why,
+		// before the delete clears their integration_id.
+		now := s.Now()
+		if err := q.PostFailForIntegration(ctx, dbq.PostFailForIntegrationParams{Now: now, IntegrationID: &id}); err != nil {
+			return err
+		}
+		var err error
+		row, err = q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: id, UserID: userID})
+		return err
+	})
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
 	s.Log.InfoContext(ctx, "integration disconnected", "integration_id", row.ID, "username", row.Username)
 	s.invalidateAtX(ctx, row)
 	return connect.NewResponse(&integrationv1.DeleteIntegrationResponse{}), nil
+}
+
+func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(s.q.WithTx(tx)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // invalidateAtX revokes a deleted integration's token at X, best effort: the
