@@ -247,7 +247,9 @@ func (p *Publisher) claimAndStart(ctx context.Context, limit int) (int, error) {
 		return 0, nil
 	}
 	now := p.cfg.Now()
-	rows, err := p.q.PostClaimDue(ctx, dbq.PostClaimDueParams{
+	// Not cancellable: a claim that commits while its caller gives up would
+	// leave rows publishing with nobody sending them.
+	rows, err := p.q.PostClaimDue(context.WithoutCancel(ctx), dbq.PostClaimDueParams{
 		Now: now, Lim: int32(min(limit, 500)), Owner: p.cfg.Owner, LeaseUntil: now.Add(p.cfg.Lease),
 	})
 	if err != nil {
