@@ -85,7 +85,7 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 		token string
 		sess  dbq.Session
 	)
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		user, err = q.UserCreate(ctx, dbq.UserCreateParams{ID: ulid.Make().String(), Email: email, PasswordHash: hash, DisplayName: name, Now: now})
 		if err != nil {
 			if errors.Is(db.Classify(err), db.ErrConflict) {
@@ -148,7 +148,7 @@ func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.Sig
 		token string
 		sess  dbq.Session
 	)
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		if err := q.SignInFailureClearEmail(ctx, email); err != nil {
 			return err
 		}
@@ -286,17 +286,6 @@ func (s *Service) throttle(ctx context.Context, email, addr string, now time.Tim
 	return cerr
 }
 
-func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
 
 func normalizeEmail(raw string) (string, error) {
 	email := strings.ToLower(strings.TrimSpace(raw))

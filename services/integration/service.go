@@ -155,7 +155,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	}
 	id, userID := req.Msg.GetId(), auth.UserID(ctx)
 	var row dbq.Integration
-	err := s.inTx(ctx, func(q *dbq.Queries) error {
+	err := db.InTx(ctx, s.Pool, func(q *dbq.Queries) error {
 		// Lock the account first: a post being scheduled for it right now
 		// (which holds it with PostIntegrationHold) is written before we
 		// go on, and is failed below like the others.
@@ -180,17 +180,6 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	return connect.NewResponse(&integrationv1.DeleteIntegrationResponse{}), nil
 }
 
-func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	tx, err := s.Pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
 
 // invalidateAtX revokes a deleted integration's token at X, best effort: the
 // credentials are already gone from our side, which is what matters.

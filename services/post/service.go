@@ -102,7 +102,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		params.ScheduledAt, params.DueAt = &at, &at
 	}
 	var row dbq.Post
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		integ, err := q.PostIntegrationHold(ctx, dbq.PostIntegrationHoldParams{ID: msg.IntegrationId, UserID: params.UserID})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoIntegration
@@ -292,7 +292,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 	}
 
 	var row dbq.Post
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		if schedule {
 			if err := s.holdActive(ctx, q, cur); err != nil {
 				return err
@@ -396,7 +396,7 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		return nil, s.toConnect(ctx, err)
 	}
 	var row dbq.Post
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		if err := s.holdActive(ctx, q, cur); err != nil {
 			return err
 		}
@@ -443,7 +443,7 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		return nil, s.toConnect(ctx, err)
 	}
 	var row dbq.Post
-	err = s.inTx(ctx, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		if err := s.holdActive(ctx, q, cur); err != nil {
 			return err
 		}
@@ -573,14 +573,3 @@ func checkActive(integ dbq.PostIntegrationHoldRow) error {
 	return nil
 }
 
-func (s *Service) inTx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(s.q.WithTx(tx)); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
