@@ -286,7 +286,6 @@ func (s *Service) throttle(ctx context.Context, email, addr string, now time.Tim
 	return cerr
 }
 
-
 func normalizeEmail(raw string) (string, error) {
 	email := strings.ToLower(strings.TrimSpace(raw))
 	if email == "" {

@@ -180,7 +180,6 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	return connect.NewResponse(&integrationv1.DeleteIntegrationResponse{}), nil
 }
 
-
 // invalidateAtX revokes a deleted integration's token at X, best effort: the
 // credentials are already gone from our side, which is what matters.
 func (s *Service) invalidateAtX(ctx context.Context, row dbq.Integration) {

@@ -572,4 +572,3 @@ func checkActive(integ dbq.PostIntegrationHoldRow) error {
 	}
 	return nil
 }
-
