@@ -15,7 +15,7 @@ TEST_PGPORT  ?= 55439
 BENCH_PGPORT ?= 55440
 DEV_PGPORT   ?= 55432
 FAST_PG   := PG_INITDB_FLAGS=--no-sync PG_SERVER_FLAGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-GEN_DIRS  := gen web/src/gen db/dbq
+GEN_DIRS  := gen web/src/gen db/dbq web/app/app.js
 
 .PHONY: help
 help: ## list the targets
@@ -32,9 +32,16 @@ test: ## run every test against a throwaway PostgreSQL (always stopped afterward
 	PGPORT=$(TEST_PGPORT) $(GO) test -race -count=1 ./... ; rc=$$?; scripts/pg.sh .pgtest $(TEST_PGPORT) stop; rm -rf .pgtest; exit $$rc
 
 .PHONY: generate
-generate: web/node_modules ## regenerate Go and TypeScript from proto/, and Go from db/queries/
+generate: web/node_modules ## regenerate Go and TypeScript from proto/, Go from db/queries/, and the web app's bundle
 	$(BUF) generate
 	$(TOOL) sqlc generate
+	$(MAKE) --no-print-directory web-build
+
+# The web app's bundle (web/app/app.js) is committed and embedded in the api
+# binary (web/embed.go), so `go build` needs no Node; verify checks it is fresh.
+.PHONY: web-build
+web-build: web/node_modules ## bundle the web app (web/src) into web/app/app.js with esbuild
+	cd web && npm run --silent build
 
 .PHONY: verify
 verify: web/node_modules ## lint and format-check protos, check generated code is fresh, vet, gofmt, typecheck TS
@@ -60,3 +67,16 @@ web/node_modules: web/package.json web/package-lock.json
 .PHONY: grpcurl
 grpcurl: ## run grpcurl, e.g. make grpcurl ARGS='-plaintext localhost:3000 list'
 	$(TOOL) grpcurl $(ARGS)
+
+# pg_stat_statements counts the publisher's queries; durability stays at
+# PostgreSQL's defaults (fsync on) so commits cost what they cost in
+# production. BENCH_PG_FLAGS adds server flags, e.g. "-c fsync=off".
+BENCH_PG_FLAGS ?=
+
+.PHONY: bench
+bench: ## benchmark the publisher (real binary, fake X at 20 ms) on a throwaway PostgreSQL; prints the table
+	rm -rf .pgbench
+	trap 'scripts/pg.sh .pgbench $(BENCH_PGPORT) stop; rm -rf .pgbench' EXIT; \
+	PG_SERVER_FLAGS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off $(BENCH_PG_FLAGS)" \
+	  scripts/pg.sh .pgbench $(BENCH_PGPORT) start; \
+	GO="$(GO)" BENCH_DATABASE_URL="$$(scripts/pg.sh .pgbench $(BENCH_PGPORT) url)" $(GO) run ./cmd/bench

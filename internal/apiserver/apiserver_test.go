@@ -120,3 +120,69 @@ func TestMetricsAndRequestID(t *testing.T) {
 		t.Fatal("log lines carry no request_id")
 	}
 }
+
+func TestServesWebApp(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string, header ...string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, string(body)
+	}
+
+	// The app's pages (any path under /app/ that is not a file) are index.html,
+	// which loads the bundle; the browser routes from there.
+	var index string
+	for _, path := range []string{"/app/", "/app/integrations", "/app/posts", "/app/integrations?connected=01J"} {
+		res, body := get(path)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("GET %s: %d %q, want 200 text/html", path, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		if res.Header.Get("Cache-Control") != "no-cache" {
+			t.Fatalf("GET %s: Cache-Control %q, want no-cache", path, res.Header.Get("Cache-Control"))
+		}
+		if !strings.Contains(body, `src="/app/app.js"`) || !strings.Contains(body, `href="/app/app.css"`) {
+			t.Fatalf("GET %s: index.html does not load /app/app.js and /app/app.css:\n%s", path, body)
+		}
+		if index == "" {
+			index = body
+		} else if body != index {
+			t.Fatalf("GET %s: not the same index.html as /app/", path)
+		}
+	}
+
+	for path, want := range map[string]string{"/app/app.js": "text/javascript", "/app/app.css": "text/css"} {
+		res, body := get(path)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), want) || len(body) == 0 {
+			t.Fatalf("GET %s: %d %q (%d bytes), want 200 %s", path, res.StatusCode, res.Header.Get("Content-Type"), len(body), want)
+		}
+		etag := res.Header.Get("ETag")
+		if etag == "" {
+			t.Fatalf("GET %s: no ETag", path)
+		}
+		if res, _ := get(path, "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
+			t.Fatalf("GET %s with its ETag: %d, want 304", path, res.StatusCode)
+		}
+	}
+
+	// A missing asset is a 404, not HTML where a script was expected.
+	if res, _ := get("/app/nope.js"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /app/nope.js: %d, want 404", res.StatusCode)
+	}
+	for path, want := range map[string]string{"/": "/app/", "/app": "/app/"} {
+		res, _ := get(path)
+		if res.StatusCode/100 != 3 || res.Header.Get("Location") != want {
+			t.Fatalf("GET %s: %d to %q, want a redirect to %s", path, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+}

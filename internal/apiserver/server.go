@@ -30,6 +30,7 @@ import (
 	"github.com/betterplan/betterplan/services/account"
 	"github.com/betterplan/betterplan/services/integration"
 	"github.com/betterplan/betterplan/services/post"
+	"github.com/betterplan/betterplan/web"
 )
 
 // MaxRequestBytes bounds every request body; no RPC of ours needs more.
@@ -82,6 +83,7 @@ func New(d Deps) http.Handler {
 	}
 	mux.Handle(grpchealth.NewHandler(&dbChecker{pool: d.Pool, services: checked}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	web.Mount(mux) // the web app at /app/, and / redirects there
 
 	corsed := cors.New(cors.Options{
 		AllowedOrigins:   []string{d.AppURL},
