@@ -28,8 +28,9 @@ run: web/node_modules ## start PostgreSQL (unless DATABASE_URL is set), the X sa
 .PHONY: test
 test: ## run every test against a throwaway PostgreSQL (always stopped afterwards)
 	rm -rf .pgtest
-	$(FAST_PG) scripts/pg.sh .pgtest $(TEST_PGPORT) start
-	PGPORT=$(TEST_PGPORT) $(GO) test -race -count=1 ./... ; rc=$$?; scripts/pg.sh .pgtest $(TEST_PGPORT) stop; rm -rf .pgtest; exit $$rc
+	trap 'scripts/pg.sh .pgtest $(TEST_PGPORT) stop; rm -rf .pgtest' EXIT; \
+	$(FAST_PG) scripts/pg.sh .pgtest $(TEST_PGPORT) start; \
+	PGPORT=$(TEST_PGPORT) $(GO) test -race -count=1 ./...
 
 .PHONY: generate
 generate: web/node_modules ## regenerate Go and TypeScript from proto/, Go from db/queries/, and the web app's bundle

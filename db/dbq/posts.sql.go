@@ -596,33 +596,35 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 	return i, err
 }
 
-const postPublished = `-- name: PostPublished :exec
-UPDATE posts
-SET x_post_ids = array_append(x_post_ids, $1::text), x_username = $2,
-    status = 'published', published_at = $3::timestamptz, in_flight_part = NULL, due_at = NULL,
+const postPublishedBatch = `-- name: PostPublishedBatch :exec
+UPDATE posts p
+SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,
+    status = 'published', published_at = b.published_at, in_flight_part = NULL, due_at = NULL,
     last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
     last_error_x_status = 0, last_error_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = $3::timestamptz
-WHERE id = $4 AND lease_owner = $5::text AND status = 'publishing'
+    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1, updated_at = b.published_at
+FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS x_post_id,
+             unnest($4::text[]) AS x_username, unnest($5::timestamptz[]) AS published_at) b
+WHERE p.id = b.id AND p.lease_owner = $1::text AND p.status = 'publishing'
 `
 
-type PostPublishedParams struct {
-	XPostID   string
-	XUsername string
-	Now       time.Time
-	ID        string
-	Owner     string
+type PostPublishedBatchParams struct {
+	Owner        string
+	Ids          []string
+	XPostIds     []string
+	XUsernames   []string
+	PublishedAts []time.Time
 }
 
-// The last part is on X. last_error describes why a post is not (yet)
-// published, so it is cleared; attempts keeps the history.
-func (q *Queries) PostPublished(ctx context.Context, arg PostPublishedParams) error {
-	_, err := q.db.Exec(ctx, postPublished,
-		arg.XPostID,
-		arg.XUsername,
-		arg.Now,
-		arg.ID,
+// PostPublished for many posts in one statement and one commit: under a
+// burst, per-post commits are what limits throughput.
+func (q *Queries) PostPublishedBatch(ctx context.Context, arg PostPublishedBatchParams) error {
+	_, err := q.db.Exec(ctx, postPublishedBatch,
 		arg.Owner,
+		arg.Ids,
+		arg.XPostIds,
+		arg.XUsernames,
+		arg.PublishedAts,
 	)
 	return err
 }

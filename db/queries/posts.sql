@@ -115,17 +115,6 @@ UPDATE posts
 SET in_flight_part = @part::int, lease_expires_at = @lease_until::timestamptz, updated_at = @now
 WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
 
--- name: PostPublished :exec
--- The last part is on X. last_error describes why a post is not (yet)
--- published, so it is cleared; attempts keeps the history.
-UPDATE posts
-SET x_post_ids = array_append(x_post_ids, @x_post_id::text), x_username = @x_username,
-    status = 'published', published_at = sqlc.arg(now)::timestamptz, in_flight_part = NULL, due_at = NULL,
-    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
-    last_error_x_status = 0, last_error_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = sqlc.arg(now)::timestamptz
-WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
-
 -- name: PostFinish :exec
 -- Ends a publishing attempt without success: failed, unconfirmed, or back to
 -- scheduled at @due_at (retry, rate limit, shutdown), with the reason.
@@ -186,3 +175,16 @@ SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND 
 -- Taken by DeleteIntegration first, in the transaction that fails the
 -- account's scheduled posts and deletes it (see PostIntegrationHold).
 SELECT id FROM integrations WHERE id = @id AND user_id = @user_id FOR UPDATE;
+
+-- name: PostPublishedBatch :exec
+-- PostPublished for many posts in one statement and one commit: under a
+-- burst, per-post commits are what limits throughput.
+UPDATE posts p
+SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,
+    status = 'published', published_at = b.published_at, in_flight_part = NULL, due_at = NULL,
+    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
+    last_error_x_status = 0, last_error_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1, updated_at = b.published_at
+FROM (SELECT unnest(@ids::text[]) AS id, unnest(@x_post_ids::text[]) AS x_post_id,
+             unnest(@x_usernames::text[]) AS x_username, unnest(@published_ats::timestamptz[]) AS published_at) b
+WHERE p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing';

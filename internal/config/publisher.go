@@ -35,7 +35,7 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 	} else {
 		c.Keys, errs = loadKeys(getenv, true, errs)
 	}
-	c.Workers = 128
+	c.Workers = 512
 	if v := strings.TrimSpace(getenv("PUBLISHER_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {

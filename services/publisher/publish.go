@@ -95,9 +95,7 @@ func (p *Publisher) publish(ctx context.Context, row dbq.PostClaimDueRow) {
 		ids = append(ids, id)
 		now := p.cfg.Now()
 		if k == len(row.Parts)-1 {
-			if err := p.q.PostPublished(ctx, dbq.PostPublishedParams{
-				ID: row.ID, Owner: p.cfg.Owner, XPostID: id, XUsername: *row.Username, Now: now,
-			}); err != nil {
+			if err := p.published.record(row.ID, id, *row.Username, now); err != nil {
 				// The part is on X but not recorded: the lease will expire
 				// with the part in flight, and the post becomes unconfirmed.
 				log.Error("save published post", "err", err)

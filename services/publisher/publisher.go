@@ -34,14 +34,17 @@ import (
 // Config configures a Publisher. Zero durations and counts take the defaults.
 type Config struct {
 	Pool *pgxpool.Pool
-	X    *xclient.Client
-	Keys *secretbox.Keyring
-	Log  *slog.Logger
-	Now  clock.Clock // clock.Real when nil
+	// LoopPool, if set, serves the loop's own queries (schedule, claims,
+	// recovery) so claiming never waits behind the workers' writes.
+	LoopPool *pgxpool.Pool
+	X        *xclient.Client
+	Keys     *secretbox.Keyring
+	Log      *slog.Logger
+	Now      clock.Clock // clock.Real when nil
 
 	// Owner names this replica in leases; a unique default is made.
 	Owner string
-	// Workers bounds the posts sent to X at once (default 128).
+	// Workers bounds the posts sent to X at once (default 512).
 	Workers int
 	// Lease is how long a claim lasts without progress before another
 	// publisher may recover the post (default 30s). Each saved part renews it.
@@ -61,9 +64,11 @@ type Config struct {
 
 // Publisher claims due posts and publishes them.
 type Publisher struct {
-	cfg     Config
-	q       *dbq.Queries
-	metrics *metrics
+	cfg       Config
+	q         *dbq.Queries // workers' writes
+	lq        *dbq.Queries // the loop's queries
+	published *publishedWriter
+	metrics   *metrics
 
 	sem      chan struct{} // one token per post being published
 	wg       sync.WaitGroup
@@ -100,17 +105,23 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.RetryMax, 15*time.Minute)
 	def(&cfg.MissedAfter, 24*time.Hour)
 	if cfg.Workers <= 0 {
-		cfg.Workers = 128
+		cfg.Workers = 512
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
+	if cfg.LoopPool == nil {
+		cfg.LoopPool = cfg.Pool
+	}
+	q := dbq.New(cfg.Pool)
 	return &Publisher{
-		cfg:     cfg,
-		q:       dbq.New(cfg.Pool),
-		metrics: newMetrics(),
-		sem:     make(chan struct{}, cfg.Workers),
-		done:    make(chan struct{}, 1),
+		cfg:       cfg,
+		q:         q,
+		lq:        dbq.New(cfg.LoopPool),
+		published: newPublishedWriter(q, cfg.Owner),
+		metrics:   newMetrics(),
+		sem:       make(chan struct{}, cfg.Workers),
+		done:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -121,7 +132,7 @@ func (p *Publisher) Owner() string { return p.cfg.Owner }
 // finished: one round of the loop without the waiting, for tests that move
 // a manual clock.
 func (p *Publisher) Tick(ctx context.Context) error {
-	if _, err := p.q.PostRecoverExpired(ctx, p.cfg.Now()); err != nil {
+	if _, err := p.lq.PostRecoverExpired(ctx, p.cfg.Now()); err != nil {
 		return fmt.Errorf("recover expired leases: %w", err)
 	}
 	for {
@@ -149,14 +160,18 @@ func (p *Publisher) Run(ctx context.Context) error {
 		"lease", p.cfg.Lease, "safety_poll", p.cfg.SafetyPoll)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	retry := 50 * time.Millisecond // after a failed round; grows while PostgreSQL stays away
 	for ctx.Err() == nil {
 		next, atCapacity, err := p.round(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			p.cfg.Log.Error("publisher round failed; retrying in a second", "err", err)
-			next = p.cfg.Now().Add(time.Second)
+			p.cfg.Log.Error("publisher round failed; retrying", "err", err, "in", retry)
+			next = p.cfg.Now().Add(retry)
+			retry = min(retry*2, 5*time.Second)
+		} else {
+			retry = 50 * time.Millisecond
 		}
 		var done <-chan struct{}
 		if atCapacity {
@@ -193,7 +208,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 func (p *Publisher) round(ctx context.Context) (next time.Time, atCapacity bool, err error) {
 	for {
 		now := p.cfg.Now()
-		st, err := p.q.PostSchedulerState(ctx, dbq.PostSchedulerStateParams{Now: now, Never: never})
+		st, err := p.lq.PostSchedulerState(ctx, dbq.PostSchedulerStateParams{Now: now, Never: never})
 		if err != nil {
 			return now, false, fmt.Errorf("read schedule: %w", err)
 		}
@@ -201,7 +216,7 @@ func (p *Publisher) round(ctx context.Context) (next time.Time, atCapacity bool,
 		p.metrics.lastPoll.SetToCurrentTime()
 		p.metrics.backlog.Set(float64(st.Backlog))
 		if !st.NextLeaseExpiry.After(now) {
-			rows, err := p.q.PostRecoverExpired(ctx, now)
+			rows, err := p.lq.PostRecoverExpired(ctx, now)
 			if err != nil {
 				return now, false, fmt.Errorf("recover expired leases: %w", err)
 			}
@@ -249,7 +264,7 @@ func (p *Publisher) claimAndStart(ctx context.Context, limit int) (int, error) {
 	now := p.cfg.Now()
 	// Not cancellable: a claim that commits while its caller gives up would
 	// leave rows publishing with nobody sending them.
-	rows, err := p.q.PostClaimDue(context.WithoutCancel(ctx), dbq.PostClaimDueParams{
+	rows, err := p.lq.PostClaimDue(context.WithoutCancel(ctx), dbq.PostClaimDueParams{
 		Now: now, Lim: int32(min(limit, 500)), Owner: p.cfg.Owner, LeaseUntil: now.Add(p.cfg.Lease),
 	})
 	if err != nil {
