@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/betterplan/betterplan/db"
+	"github.com/betterplan/betterplan/db/dbq"
+	"github.com/betterplan/betterplan/internal/credential"
+	"github.com/betterplan/betterplan/internal/secretbox"
+	"github.com/betterplan/betterplan/internal/xclient"
+)
+
+// benchTag marks every statement the bench itself sends to a scenario's
+// database, so they can be told apart from the publisher's in
+// pg_stat_statements (which keeps comments in the query text).
+const benchTag = "/* bench */"
+
+// createDatabase makes a fresh, migrated database and returns its URL: each
+// scenario starts from an empty posts table and its own statistics.
+func (h *harness) createDatabase(ctx context.Context, name string) (string, error) {
+	if err := h.dropDatabase(ctx, name); err != nil {
+		return "", err
+	}
+	if _, err := h.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(h.adminURL)
+	if err != nil {
+		return "", fmt.Errorf("BENCH_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	if err := db.Migrate(ctx, u.String(), slog.New(slog.DiscardHandler)); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// dropDatabase removes a scenario's database so its dead rows do not wake
+// autovacuum during a later scenario's measurement.
+func (h *harness) dropDatabase(ctx context.Context, name string) error {
+	if _, err := h.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+// seedAccounts creates one user with n active X accounts whose credentials
+// the fake X issued, sealed with keys like the api does.
+func seedAccounts(ctx context.Context, q *dbq.Queries, keys *secretbox.Keyring, x *xServer, n int) (userID string, integrationIDs []string, err error) {
+	now := time.Now()
+	u, err := q.UserCreate(ctx, dbq.UserCreateParams{ID: ulid.Make().String(), Email: "bench@example.com", PasswordHash: "x", DisplayName: "Bench", Now: now})
+	if err != nil {
+		return "", nil, fmt.Errorf("create user: %w", err)
+	}
+	for i := range n {
+		username := fmt.Sprintf("bench%d", i+1)
+		xid, token, secret := x.fake.IssueCredentials(username)
+		sealed, keyID := credential.Seal(keys, xid, xclient.Credentials{Token: token, Secret: secret})
+		row, err := q.IntegrationUpsert(ctx, dbq.IntegrationUpsertParams{
+			ID: ulid.Make().String(), UserID: u.ID, Platform: "x", PlatformAccountID: xid, Username: username,
+			DisplayName: username, Credential: sealed, CredentialKeyID: keyID, Now: now,
+		})
+		if err != nil {
+			return "", nil, fmt.Errorf("create integration: %w", err)
+		}
+		integrationIDs = append(integrationIDs, row.ID)
+	}
+	return u.ID, integrationIDs, nil
+}
+
+// plannedPost is one post a scenario schedules; its text is unique, which is
+// how its arrival at X is matched to its scheduled time.
+type plannedPost struct {
+	text string
+	due  time.Time
+}
+
+var postColumns = []string{"id", "user_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}
+
+// copyPosts inserts posts in one COPY (the trigger still notifies per row),
+// spreading them round-robin over the accounts.
+func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
+	now := time.Now()
+	rows := make([][]any, len(posts))
+	for i, p := range posts {
+		rows[i] = []any{ulid.Make().String(), w.userID, w.integrations[i%len(w.integrations)], "scheduled",
+			[]string{p.text}, false, p.due, p.due, now, now}
+	}
+	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("copy %d posts: %w", len(posts), err)
+	}
+	return nil
+}
+
+// insertPost inserts one post as the api would: its own statement and commit.
+func (w *world) insertPost(ctx context.Context, i int, p plannedPost, created time.Time) error {
+	_, err := w.pool.Exec(ctx, benchTag+` INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
+VALUES ($1, $2, $3, 'scheduled', $4, false, $5, $5, $6, $6)`,
+		ulid.Make().String(), w.userID, w.integrations[i%len(w.integrations)], []string{p.text}, p.due, created)
+	if err != nil {
+		return fmt.Errorf("insert post: %w", err)
+	}
+	return nil
+}
+
+// statuses counts the posts whose text starts with prefix by status.
+func (w *world) statuses(ctx context.Context, prefix string) (map[string]int, error) {
+	rows, err := w.pool.Query(ctx, benchTag+" SELECT status, count(*) FROM posts WHERE starts_with(parts[1], $1) GROUP BY status", prefix)
+	if err != nil {
+		return nil, fmt.Errorf("count posts by status: %w", err)
+	}
+	out := map[string]int{}
+	var status string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&status, &n}, func() error {
+		out[status] = n
+		return nil
+	})
+	return out, err
+}
+
+// awaitStatus waits (up to timeout) until the n posts starting with prefix
+// have status want: the publisher records the outcome a moment after X
+// answered.
+func (w *world) awaitStatus(ctx context.Context, prefix, want string, n int, timeout time.Duration) (map[string]int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		counts, err := w.statuses(ctx, prefix)
+		if err != nil || counts[want] == n || time.Now().After(deadline) {
+			return counts, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// settleTable vacuums and analyzes posts and checkpoints, so the bulk load
+// the bench just did is not charged to the publisher as autovacuum or
+// checkpoint work during a measurement.
+func (w *world) settleTable(ctx context.Context) error {
+	if _, err := w.pool.Exec(ctx, benchTag+" VACUUM ANALYZE posts"); err != nil {
+		return fmt.Errorf("vacuum posts: %w", err)
+	}
+	if _, err := w.pool.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// openPool connects to a scenario database.
+func openPool(ctx context.Context, dbURL string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", dbURL, err)
+	}
+	return pool, nil
+}

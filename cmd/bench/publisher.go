@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// buildPublisher compiles the real publisher, so the benchmark measures the
+// binary that ships, with its own config loading, pool sizing and logging.
+func buildPublisher(ctx context.Context, dir string) (string, error) {
+	gobin := os.Getenv("GO")
+	if gobin == "" {
+		gobin = "go"
+	}
+	bin := filepath.Join(dir, "publisher")
+	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/betterplan/betterplan/cmd/publisher")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/publisher: %w\n%s", err, out.String())
+	}
+	return bin, nil
+}
+
+// publisherProc is one running publisher binary.
+type publisherProc struct {
+	cmd     *exec.Cmd
+	addr    string // its /healthz and /metrics
+	logPath string
+	exited  chan struct{}
+	waitErr error
+}
+
+// startPublisher runs bin with env (KEY=value) and waits until it has read
+// the schedule and is listening for notifications, so no scenario starts
+// before the publisher could react to it.
+func startPublisher(ctx context.Context, bin, logPath string, env []string) (*publisherProc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PUBLISHER_ADDR=" + addr}, env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start publisher: %w", err)
+	}
+	p := &publisherProc{cmd: cmd, addr: addr, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	if err := p.waitReady(ctx, 20*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *publisherProc) pid() int { return p.cmd.Process.Pid }
+
+func (p *publisherProc) waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := p.alive(); err != nil {
+			return err
+		}
+		if ready(ctx, p.addr) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("publisher not ready (healthz with listening=true) after %s%s", timeout, p.logTail())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func ready(ctx context.Context, addr string) bool {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Listening bool `json:"listening"`
+	}
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&body) == nil && body.Listening
+}
+
+// alive reports a publisher that exited on its own, with its last log lines.
+func (p *publisherProc) alive() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("publisher exited: %v%s", p.waitErr, p.logTail())
+	default:
+		return nil
+	}
+}
+
+// stop asks for a graceful shutdown (SIGTERM finishes the posts in flight)
+// and kills the process if that takes too long.
+func (p *publisherProc) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+func (p *publisherProc) logTail() string {
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	lines = lines[max(0, len(lines)-15):]
+	return "\nlast lines of " + p.logPath + ":\n  " + strings.Join(lines, "\n  ")
+}
+
+// freeAddr picks a free loopback port for the publisher's HTTP server.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// scenario is one row of the table, with the targets of issue 4 (zero:
+// no target for that column).
+type scenario struct {
+	name, about string
+	run         func(context.Context, *world) (result, error)
+
+	lagP99   time.Duration // p99 of arrival at X − scheduled time
+	drainMax time.Duration // last post created on X − first due time
+	qpsMax   float64       // publisher statements per second
+	cpuMax   float64       // CPU seconds over the window, publisher and PostgreSQL each
+}
+
+var scenarios = []scenario{
+	{name: "spread", about: "3,000 posts spread uniformly over one minute, created before they are due",
+		run: runSpread, lagP99: 20 * time.Millisecond},
+	{name: "short-lead", about: "10 posts/s for 30 s, each due 1 s after it is created",
+		run: runShortLead, lagP99: 20 * time.Millisecond},
+	{name: "burst", about: "10,000 posts due at the same second",
+		run: runBurst, drainMax: 2500 * time.Millisecond},
+	// "Almost no CPU": at most 1% of one core over the window.
+	{name: "idle", about: "100,000 posts due tomorrow, nothing due, measured for 30 s",
+		run: runIdle, qpsMax: 1, cpuMax: 0.01 * idleWindow.Seconds()},
+}
+
+const idleWindow = 30 * time.Second
+
+func runSpread(ctx context.Context, w *world) (result, error) {
+	const n = 3000
+	if err := w.warmUp(ctx); err != nil {
+		return result{}, err
+	}
+	// Far enough ahead for the COPY to finish well before the first is due.
+	first := time.Now().Add(3 * time.Second).Truncate(time.Millisecond)
+	posts := make([]plannedPost, n)
+	for i := range posts {
+		posts[i] = plannedPost{text: fmt.Sprintf("spread %d", i), due: first.Add(time.Duration(i) * time.Minute / n)}
+	}
+	if err := w.copyPosts(ctx, posts); err != nil {
+		return result{}, err
+	}
+	if err := sleepUntil(ctx, first.Add(-100*time.Millisecond)); err != nil {
+		return result{}, err
+	}
+	return w.drain(ctx, "spread ", posts, nil, 10*time.Second)
+}
+
+func runShortLead(ctx context.Context, w *world) (result, error) {
+	const rate, seconds = 10, 30
+	if err := w.warmUp(ctx); err != nil {
+		return result{}, err
+	}
+	var posts []plannedPost
+	create := func() error {
+		tick := time.NewTicker(time.Second / rate)
+		defer tick.Stop()
+		for i := range rate * seconds {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
+			// PostgreSQL keeps microseconds: truncate so the lag is exact.
+			created := time.Now().Truncate(time.Microsecond)
+			p := plannedPost{text: fmt.Sprintf("short lead %d", i), due: created.Add(time.Second)}
+			if err := w.insertPost(ctx, i, p, created); err != nil {
+				return err
+			}
+			posts = append(posts, p)
+		}
+		return nil
+	}
+	return w.drain(ctx, "short lead ", nil, func() ([]plannedPost, error) { return posts, create() }, 10*time.Second)
+}
+
+func runBurst(ctx context.Context, w *world) (result, error) {
+	const n = 10000
+	if err := w.warmUp(ctx); err != nil {
+		return result{}, err
+	}
+	due := time.Now().Add(3 * time.Second).Truncate(time.Second).Add(time.Second)
+	posts := make([]plannedPost, n)
+	for i := range posts {
+		posts[i] = plannedPost{text: fmt.Sprintf("burst %d", i), due: due}
+	}
+	if err := w.copyPosts(ctx, posts); err != nil {
+		return result{}, err
+	}
+	if time.Now().After(due.Add(-100 * time.Millisecond)) {
+		return result{}, fmt.Errorf("loading %d posts took too long: they were due before the measurement began", n)
+	}
+	if err := sleepUntil(ctx, due.Add(-100*time.Millisecond)); err != nil {
+		return result{}, err
+	}
+	// Generous, so a slow drain is measured rather than cut off.
+	return w.drain(ctx, "burst ", posts, nil, 30*time.Second)
+}
+
+func runIdle(ctx context.Context, w *world) (result, error) {
+	const n = 100_000
+	tomorrow := time.Now().Add(24 * time.Hour).Truncate(time.Millisecond)
+	posts := make([]plannedPost, n)
+	for i := range posts {
+		posts[i] = plannedPost{text: fmt.Sprintf("idle %d", i), due: tomorrow.Add(time.Duration(i) * 24 * time.Hour / n)}
+	}
+	if err := w.copyPosts(ctx, posts); err != nil {
+		return result{}, err
+	}
+	if err := w.settleTable(ctx); err != nil {
+		return result{}, err
+	}
+	// Let the publisher take in the 100,000 notifications of the load: that
+	// is the load's cost, not idling's.
+	if err := sleepUntil(ctx, time.Now().Add(3*time.Second)); err != nil {
+		return result{}, err
+	}
+	a, err := w.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	if err := sleepUntil(ctx, a.at.Add(idleWindow)); err != nil {
+		return result{}, err
+	}
+	b, err := w.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	counts, err := w.statuses(ctx, "idle ")
+	if err != nil {
+		return result{}, err
+	}
+	res := w.outcome(nil, diff(a, b), counts)
+	res.posts, res.idle, res.wantStatus = n, true, "scheduled"
+	return res, nil
+}
+
+// drain measures a scenario whose posts all go out: the window opens just
+// before the first is due (after create, if given, has started them off)
+// and closes once X has created every post or grace after the last was due.
+func (w *world) drain(ctx context.Context, prefix string, posts []plannedPost, create func() ([]plannedPost, error), grace time.Duration) (result, error) {
+	var bgBefore background
+	var bucketsBefore map[float64]int
+	if tracing() {
+		// Read before the window opens: the bench's statements stay out of
+		// it, and the warm-up posts out of the publisher's histogram.
+		var err error
+		if bgBefore, err = w.background(ctx); err != nil {
+			return result{}, err
+		}
+		bucketsBefore, _ = lagBuckets(ctx, w.pub.addr)
+	}
+	a, err := w.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	var stopTrace func() []tracePoint
+	if tracing() && create == nil {
+		stopTrace = w.trace(ctx, prefix, posts[0].due)
+	}
+	if create != nil {
+		if posts, err = create(); err != nil {
+			return result{}, err
+		}
+	}
+	last := posts[0].due
+	for _, p := range posts {
+		last = later(last, p.due)
+	}
+	if err := w.awaitCreated(ctx, prefix, len(posts), last.Add(grace)); err != nil {
+		return result{}, err
+	}
+	var timeline []tracePoint
+	var buckets map[float64]int
+	if stopTrace != nil {
+		timeline = stopTrace()
+		buckets, _ = lagBuckets(ctx, w.pub.addr)
+		for le, n := range bucketsBefore {
+			buckets[le] -= n
+		}
+	}
+	// The publisher records each outcome just after X answers: keep those
+	// statements in the window.
+	if err := sleepUntil(ctx, time.Now().Add(250*time.Millisecond)); err != nil {
+		return result{}, err
+	}
+	b, err := w.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	counts, err := w.awaitStatus(ctx, prefix, "published", len(posts), 15*time.Second)
+	if err != nil {
+		return result{}, err
+	}
+	res := w.outcome(posts, diff(a, b), counts)
+	res.wantStatus, res.timeline, res.lagBuckets = "published", timeline, buckets
+	res.coldLag = w.coldLag
+	if tracing() {
+		bg, err := w.background(ctx)
+		if err != nil {
+			return result{}, err
+		}
+		res.background = bg.since(bgBefore)
+	}
+	return res, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
