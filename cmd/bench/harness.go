@@ -79,7 +79,7 @@ func (h *harness) close() { h.admin.Close() }
 func (h *harness) describe() string {
 	workers := os.Getenv("PUBLISHER_WORKERS")
 	if workers == "" {
-		workers = "default (128)"
+		workers = "default (512)"
 	}
 	var settings []string
 	for _, name := range []string{"fsync", "synchronous_commit"} {
