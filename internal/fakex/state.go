@@ -60,6 +60,25 @@ type state struct {
 	LastPostID    uint64                   `json:"last_post_id"`
 
 	postIndex map[string]*Post
+	// liveTexts counts each user's live posts by text, so the duplicate
+	// check does not scan every post (O(n²) under a burst).
+	liveTexts map[textKey]int
+}
+
+type textKey struct{ userID, text string }
+
+func (st *state) indexPost(p *Post) {
+	st.postIndex[p.ID] = p
+	if !p.Deleted {
+		st.liveTexts[textKey{p.UserID, p.Text}]++
+	}
+}
+
+func (st *state) markDeleted(p *Post) {
+	if !p.Deleted {
+		p.Deleted = true
+		st.liveTexts[textKey{p.UserID, p.Text}]--
+	}
 }
 
 func newState() state {
@@ -68,6 +87,7 @@ func newState() state {
 		RequestTokens: map[string]*requestToken{},
 		AccessTokens:  map[string]*accessToken{},
 		postIndex:     map[string]*Post{},
+		liveTexts:     map[textKey]int{},
 	}
 }
 
@@ -94,8 +114,9 @@ func loadState(path string) (state, error) {
 		st.AccessTokens = map[string]*accessToken{}
 	}
 	st.postIndex = make(map[string]*Post, len(st.Posts))
+	st.liveTexts = map[textKey]int{}
 	for _, p := range st.Posts {
-		st.postIndex[p.ID] = p
+		st.indexPost(p)
 	}
 	return st, nil
 }

@@ -83,12 +83,10 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for _, p := range s.st.Posts {
-		if !p.Deleted && p.UserID == at.UserID && p.Text == text {
-			s.mu.Unlock()
-			writeProblem(w, http.StatusForbidden, bodyV2Duplicate)
-			return
-		}
+	if s.st.liveTexts[textKey{at.UserID, text}] > 0 {
+		s.mu.Unlock()
+		writeProblem(w, http.StatusForbidden, bodyV2Duplicate)
+		return
 	}
 	now := s.now()
 	p := &Post{
@@ -100,7 +98,7 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		ReceivedAt:  now,
 	}
 	s.st.Posts = append(s.st.Posts, p)
-	s.st.postIndex[p.ID] = p
+	s.st.indexPost(p)
 	s.saveLocked()
 	created := *p
 	s.mu.Unlock()
@@ -167,7 +165,7 @@ func (s *Server) handleDeletePost(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusForbidden, bodyV2Forbidden)
 		return
 	}
-	p.Deleted = true
+	s.st.markDeleted(p)
 	s.saveLocked()
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]bool{"deleted": true}})
