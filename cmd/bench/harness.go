@@ -200,6 +200,14 @@ func (w *world) awaitCreated(ctx context.Context, prefix string, n int, deadline
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	// The fake calls OnPost inside its handler but records the request
+	// (which arrivals reads) only after it: give the last records a moment.
+	for range 100 {
+		if w.x.arrived(prefix) >= min(n, w.x.created(prefix)) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return nil
 }
 

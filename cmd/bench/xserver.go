@@ -97,6 +97,17 @@ func (x *xServer) createdAt() map[string][]time.Time {
 	return out
 }
 
+// arrived is how many distinct texts starting with prefix have a recorded request.
+func (x *xServer) arrived(prefix string) int {
+	n := 0
+	for text := range x.arrivals() {
+		if strings.HasPrefix(text, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
 // arrivals returns, per text, when each POST /2/tweets carrying it reached
 // the fake: the fake stamps a request before it sleeps its latency, so this
 // is when X received the post. Every request counts, whatever X answered,
