@@ -161,8 +161,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	retry := 50 * time.Millisecond // after a failed round; grows while PostgreSQL stays away
+	refill := false                // woken because a worker freed up while posts were waiting
 	for ctx.Err() == nil {
-		next, atCapacity, err := p.round(ctx)
+		next, atCapacity, err := p.round(ctx, refill)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -178,6 +179,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			done = p.done // a finished worker frees capacity for more due posts
 		}
 		resetTimer(timer, next.Sub(p.cfg.Now()))
+		refill = false
 	wait:
 		for {
 			select {
@@ -186,6 +188,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			case <-timer.C:
 				break wait
 			case <-done:
+				refill = true
 				break wait
 			case <-wake.c:
 				if due, ok := wake.take(); ok && due.Before(next) {
@@ -204,8 +207,21 @@ func (p *Publisher) Run(ctx context.Context) error {
 
 // round recovers dead leases, starts every due post it has capacity for and
 // says when to run again; atCapacity means due posts are waiting for a
-// worker to finish.
-func (p *Publisher) round(ctx context.Context) (next time.Time, atCapacity bool, err error) {
+// worker to finish. With refill (a worker just finished while posts were
+// waiting) it claims straight away, skipping the schedule read while that
+// is fresh: under a burst the read would cost one query per refill.
+func (p *Publisher) round(ctx context.Context, refill bool) (next time.Time, atCapacity bool, err error) {
+	if refill && time.Since(time.Unix(0, p.lastPoll.Load())) < time.Second {
+		if free := p.cfg.Workers - len(p.sem); free > 0 {
+			n, err := p.claimAndStart(ctx, free)
+			if err != nil {
+				return p.cfg.Now(), false, err
+			}
+			if n == free {
+				return p.cfg.Now().Add(p.cfg.SafetyPoll), true, nil
+			}
+		}
+	}
 	for {
 		now := p.cfg.Now()
 		st, err := p.lq.PostSchedulerState(ctx, dbq.PostSchedulerStateParams{Now: now, Never: never})
