@@ -97,6 +97,39 @@ func (q *Queries) IntegrationGetByID(ctx context.Context, id string) (Integratio
 	return i, err
 }
 
+const integrationHoldForPost = `-- name: IntegrationHoldForPost :one
+SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND user_id = $2 FOR KEY SHARE
+`
+
+type IntegrationHoldForPostParams struct {
+	ID     string
+	UserID string
+}
+
+type IntegrationHoldForPostRow struct {
+	ID           string
+	Username     string
+	Status       string
+	StatusReason string
+}
+
+// PostService reads the X account a post is written for and holds it (FOR KEY
+// SHARE) until its transaction ends. DeleteIntegration locks the account with
+// IntegrationLockForDelete before failing its scheduled posts, so a post scheduled
+// concurrently is either written first (and failed by the disconnect) or sees
+// the account gone: no scheduled post is ever left without an account.
+func (q *Queries) IntegrationHoldForPost(ctx context.Context, arg IntegrationHoldForPostParams) (IntegrationHoldForPostRow, error) {
+	row := q.db.QueryRow(ctx, integrationHoldForPost, arg.ID, arg.UserID)
+	var i IntegrationHoldForPostRow
+	err := row.Scan(
+		&i.ID,
+		&i.Username,
+		&i.Status,
+		&i.StatusReason,
+	)
+	return i, err
+}
+
 const integrationList = `-- name: IntegrationList :many
 SELECT id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at FROM integrations WHERE user_id = $1 ORDER BY id
 `
@@ -133,6 +166,24 @@ func (q *Queries) IntegrationList(ctx context.Context, userID string) ([]Integra
 		return nil, err
 	}
 	return items, nil
+}
+
+const integrationLockForDelete = `-- name: IntegrationLockForDelete :one
+SELECT id FROM integrations WHERE id = $1 AND user_id = $2 FOR UPDATE
+`
+
+type IntegrationLockForDeleteParams struct {
+	ID     string
+	UserID string
+}
+
+// Taken by DeleteIntegration first, in the transaction that fails the
+// account's scheduled posts and deletes it (see IntegrationHoldForPost).
+func (q *Queries) IntegrationLockForDelete(ctx context.Context, arg IntegrationLockForDeleteParams) (string, error) {
+	row := q.db.QueryRow(ctx, integrationLockForDelete, arg.ID, arg.UserID)
+	var id string
+	err := row.Scan(&id)
+	return id, err
 }
 
 const integrationMarkNeedsReconnect = `-- name: IntegrationMarkNeedsReconnect :exec

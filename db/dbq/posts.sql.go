@@ -302,57 +302,6 @@ func (q *Queries) PostGet(ctx context.Context, arg PostGetParams) (Post, error) 
 	return i, err
 }
 
-const postIntegrationHold = `-- name: PostIntegrationHold :one
-SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND user_id = $2 FOR KEY SHARE
-`
-
-type PostIntegrationHoldParams struct {
-	ID     string
-	UserID string
-}
-
-type PostIntegrationHoldRow struct {
-	ID           string
-	Username     string
-	Status       string
-	StatusReason string
-}
-
-// PostService reads the X account a post is written for and holds it (FOR KEY
-// SHARE) until its transaction ends. DeleteIntegration locks the account with
-// PostIntegrationLock before failing its scheduled posts, so a post scheduled
-// concurrently is either written first (and failed by the disconnect) or sees
-// the account gone: no scheduled post is ever left without an account.
-func (q *Queries) PostIntegrationHold(ctx context.Context, arg PostIntegrationHoldParams) (PostIntegrationHoldRow, error) {
-	row := q.db.QueryRow(ctx, postIntegrationHold, arg.ID, arg.UserID)
-	var i PostIntegrationHoldRow
-	err := row.Scan(
-		&i.ID,
-		&i.Username,
-		&i.Status,
-		&i.StatusReason,
-	)
-	return i, err
-}
-
-const postIntegrationLock = `-- name: PostIntegrationLock :one
-SELECT id FROM integrations WHERE id = $1 AND user_id = $2 FOR UPDATE
-`
-
-type PostIntegrationLockParams struct {
-	ID     string
-	UserID string
-}
-
-// Taken by DeleteIntegration first, in the transaction that fails the
-// account's scheduled posts and deletes it (see PostIntegrationHold).
-func (q *Queries) PostIntegrationLock(ctx context.Context, arg PostIntegrationLockParams) (string, error) {
-	row := q.db.QueryRow(ctx, postIntegrationLock, arg.ID, arg.UserID)
-	var id string
-	err := row.Scan(&id)
-	return id, err
-}
-
 const postListAsc = `-- name: PostListAsc :many
 SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
 WHERE user_id = $1
@@ -616,7 +565,7 @@ type PostPublishedBatchParams struct {
 	PublishedAts []time.Time
 }
 
-// PostPublished for many posts in one statement and one commit: under a
+// Marks many posts published in one statement and one commit: under a
 // burst, per-post commits are what limits throughput.
 func (q *Queries) PostPublishedBatch(ctx context.Context, arg PostPublishedBatchParams) error {
 	_, err := q.db.Exec(ctx, postPublishedBatch,

@@ -35,3 +35,16 @@ RETURNING *;
 UPDATE integrations
 SET status = 'needs_reconnect', status_reason = @reason, updated_at = @now
 WHERE id = @id;
+
+-- name: IntegrationHoldForPost :one
+-- PostService reads the X account a post is written for and holds it (FOR KEY
+-- SHARE) until its transaction ends. DeleteIntegration locks the account with
+-- IntegrationLockForDelete before failing its scheduled posts, so a post scheduled
+-- concurrently is either written first (and failed by the disconnect) or sees
+-- the account gone: no scheduled post is ever left without an account.
+SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND user_id = @user_id FOR KEY SHARE;
+
+-- name: IntegrationLockForDelete :one
+-- Taken by DeleteIntegration first, in the transaction that fails the
+-- account's scheduled posts and deletes it (see IntegrationHoldForPost).
+SELECT id FROM integrations WHERE id = @id AND user_id = @user_id FOR UPDATE;

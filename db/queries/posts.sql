@@ -163,21 +163,8 @@ SELECT
     (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= sqlc.arg(now)::timestamptz)::bigint AS backlog,
     COALESCE((SELECT min(lease_expires_at) FROM posts WHERE status = 'publishing'), @never::timestamptz)::timestamptz AS next_lease_expiry;
 
--- name: PostIntegrationHold :one
--- PostService reads the X account a post is written for and holds it (FOR KEY
--- SHARE) until its transaction ends. DeleteIntegration locks the account with
--- PostIntegrationLock before failing its scheduled posts, so a post scheduled
--- concurrently is either written first (and failed by the disconnect) or sees
--- the account gone: no scheduled post is ever left without an account.
-SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND user_id = @user_id FOR KEY SHARE;
-
--- name: PostIntegrationLock :one
--- Taken by DeleteIntegration first, in the transaction that fails the
--- account's scheduled posts and deletes it (see PostIntegrationHold).
-SELECT id FROM integrations WHERE id = @id AND user_id = @user_id FOR UPDATE;
-
 -- name: PostPublishedBatch :exec
--- PostPublished for many posts in one statement and one commit: under a
+-- Marks many posts published in one statement and one commit: under a
 -- burst, per-post commits are what limits throughput.
 UPDATE posts p
 SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,

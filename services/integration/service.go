@@ -157,9 +157,9 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	var row dbq.Integration
 	err := db.InTx(ctx, s.Pool, func(q *dbq.Queries) error {
 		// Lock the account first: a post being scheduled for it right now
-		// (which holds it with PostIntegrationHold) is written before we
+		// (which holds it with IntegrationHoldForPost) is written before we
 		// go on, and is failed below like the others.
-		if _, err := q.PostIntegrationLock(ctx, dbq.PostIntegrationLockParams{ID: id, UserID: userID}); err != nil {
+		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: id, UserID: userID}); err != nil {
 			return err
 		}
 		// Its scheduled posts can no longer go out: fail them, saying why,

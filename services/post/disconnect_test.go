@@ -115,7 +115,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
 		q := dbq.New(tx)
-		if _, err := q.PostIntegrationLock(ctx, dbq.PostIntegrationLockParams{ID: ada.integID, UserID: userID}); err != nil {
+		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: ada.integID, UserID: userID}); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
@@ -154,7 +154,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
 		q := dbq.New(tx)
-		if _, err := q.PostIntegrationHold(ctx, dbq.PostIntegrationHoldParams{ID: ada.integID, UserID: userID}); err != nil {
+		if _, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: ada.integID, UserID: userID}); err != nil {
 			t.Fatal(err)
 		}
 		due := env.Clock.Now().Add(time.Hour)

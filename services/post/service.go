@@ -103,7 +103,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	}
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
-		integ, err := q.PostIntegrationHold(ctx, dbq.PostIntegrationHoldParams{ID: msg.IntegrationId, UserID: params.UserID})
+		integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: msg.IntegrationId, UserID: params.UserID})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoIntegration
 		}
@@ -549,13 +549,13 @@ func (s *Service) reread(ctx context.Context, q *dbq.Queries, id string, check f
 }
 
 // holdActive checks that the post's X account still exists and is active,
-// and holds it until the transaction ends (see PostIntegrationHold), so a
+// and holds it until the transaction ends (see IntegrationHoldForPost), so a
 // concurrent DeleteIntegration cannot leave the post scheduled without one.
 func (s *Service) holdActive(ctx context.Context, q *dbq.Queries, p dbq.Post) error {
 	if p.IntegrationID == nil {
 		return errDisconnected
 	}
-	integ, err := q.PostIntegrationHold(ctx, dbq.PostIntegrationHoldParams{ID: *p.IntegrationID, UserID: p.UserID})
+	integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: *p.IntegrationID, UserID: p.UserID})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {
 		return errDisconnected
 	}
@@ -566,7 +566,7 @@ func (s *Service) holdActive(ctx context.Context, q *dbq.Queries, p dbq.Post) er
 }
 
 // checkActive refuses to send with an X account that needs reconnecting.
-func checkActive(integ dbq.PostIntegrationHoldRow) error {
+func checkActive(integ dbq.IntegrationHoldForPostRow) error {
 	if integ.Status != "active" {
 		return &reconnectError{username: integ.Username, reason: integ.StatusReason}
 	}
