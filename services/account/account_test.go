@@ -335,6 +335,24 @@ func TestSignInThrottling(t *testing.T) {
 		wantCode(t, err, connect.CodeUnauthenticated, "wrong")
 	}
 	wantCode(t, signIn("fresh@example.com", "whatever1"), connect.CodeResourceExhausted, "too many")
+
+	// Once the window has passed, those failures are deleted, not just ignored.
+	staleFailures := func() int {
+		var n int
+		if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM sign_in_failures WHERE failed_at < $1`,
+			env.Clock.Now().Add(-15*time.Minute)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	env.Clock.Advance(15*time.Minute + time.Second)
+	if n := staleFailures(); n != 20 {
+		t.Fatalf("%d failures older than the window before pruning, want the 20 above", n)
+	}
+	wantCode(t, signIn("later@example.com", "nope nope"), connect.CodeUnauthenticated, "wrong")
+	if n := staleFailures(); n != 0 {
+		t.Fatalf("%d failures older than the window kept", n)
+	}
 }
 
 func TestGRPCProtocol(t *testing.T) {

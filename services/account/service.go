@@ -140,6 +140,11 @@ func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.Sig
 		if err := s.q.SignInFailureRecord(ctx, dbq.SignInFailureRecordParams{Email: email, ClientAddr: addr, Now: now}); err != nil {
 			return nil, s.toConnect(ctx, err)
 		}
+		// Failures older than the window no longer count; without this the
+		// table would only grow.
+		if err := s.q.SignInFailurePrune(ctx, now.Add(-throttleWindow)); err != nil {
+			s.log.WarnContext(ctx, "prune old sign-in failures", "err", err)
+		}
 		s.log.InfoContext(ctx, "sign-in failed", "client_addr", addr)
 		// The same error for an unknown email and a wrong password: no account enumeration.
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("wrong email or password"))
