@@ -32,11 +32,27 @@ test: ## run every test against a throwaway PostgreSQL (always stopped afterward
 	$(FAST_PG) scripts/pg.sh .pgtest $(TEST_PGPORT) start; \
 	PGPORT=$(TEST_PGPORT) $(GO) test -race -count=1 ./...
 
+# proto/ imports buf/validate/validate.proto (protovalidate's rules). It is not
+# committed: it is copied from the Go module github.com/bufbuild/protovalidate,
+# pinned in tools/go.mod (checksum in tools/go.sum), into .build/ (which
+# ignores itself), a second buf module that buf.yaml leaves out of lint.
+PROTOVALIDATE_PROTO := .build/protovalidate/buf/validate/validate.proto
+
 .PHONY: generate
-generate: web/node_modules ## regenerate Go and TypeScript from proto/, Go from db/queries/, and the web app's bundle
+generate: web/node_modules $(PROTOVALIDATE_PROTO) ## regenerate Go and TypeScript from proto/, Go from db/queries/, and the web app's bundle
 	$(BUF) generate
 	$(TOOL) sqlc generate
 	$(MAKE) --no-print-directory web-build
+
+$(PROTOVALIDATE_PROTO): tools/go.mod tools/go.sum
+	$(GO) mod download -modfile=tools/go.mod github.com/bufbuild/protovalidate && \
+	  dir=$$($(GO) list -m -modfile=tools/go.mod -f '{{.Dir}}' github.com/bufbuild/protovalidate) || \
+	  { echo "tools/go.mod must require github.com/bufbuild/protovalidate (see the note at its end)" >&2; exit 1; }; \
+	mkdir -p $(@D) && cp "$$dir/proto/protovalidate/buf/validate/validate.proto" $@ && chmod 0644 $@
+	printf '*\n' > .build/.gitignore
+
+# verify's `buf lint` compiles proto/, so it needs the file as well.
+verify: $(PROTOVALIDATE_PROTO)
 
 # The web app's bundle (web/app/app.js) is committed and embedded in the api
 # binary (web/embed.go), so `go build` needs no Node; verify checks it is fresh.

@@ -80,3 +80,10 @@ require (
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// Not a Go dependency: `make generate` copies proto/protovalidate/buf/validate/validate.proto
+// out of this module for buf (buf.build's registry is not reachable here). Its version
+// must be the one whose generated Go, buf.build/gen/go/bufbuild/protovalidate, the app's
+// buf.build/go/protovalidate uses. The module has no Go packages, so `go mod tidy` drops
+// this line: put it back with `go get github.com/bufbuild/protovalidate@v1.2.2` in tools/.
+require github.com/bufbuild/protovalidate v1.2.2

@@ -3,6 +3,7 @@
 //
 //	api           serve (the default)
 //	api migrate   apply database migrations and exit
+//	api reseal    re-seal stored X credentials with the current key and exit
 package main
 
 import (
@@ -19,9 +20,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/betterplan/betterplan/db"
+	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/apiserver"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
+	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/xclient"
 )
@@ -50,9 +53,29 @@ func run(ctx context.Context, args []string, getenv config.Getenv) error {
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return db.Migrate(ctx, cfg.DatabaseURL, log)
+	case "reseal":
+		return reseal(ctx, cfg, log)
 	default:
-		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate or reseal)", cmd)
 	}
+}
+
+// reseal re-seals every stored X credential with the current
+// TOKEN_ENCRYPTION_KEY, opening them with TOKEN_ENCRYPTION_OLD_KEYS; after
+// it, the old keys can be dropped from every process.
+func reseal(ctx context.Context, cfg config.API, log *slog.Logger) error {
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer pool.Close()
+	n, err := credential.Reseal(ctx, dbq.New(pool), cfg.Keys.Ring, log)
+	if err != nil {
+		return fmt.Errorf("re-seal credentials (%d done before the error; running it again continues): %w", n, err)
+	}
+	log.Info("every stored X credential is sealed with the current key; the old keys can be removed from TOKEN_ENCRYPTION_OLD_KEYS",
+		"resealed", n, "key_id", cfg.Keys.Ring.CurrentKeyID())
+	return nil
 }
 
 func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
@@ -63,8 +86,8 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
-	if cfg.Keys.Ephemeral {
-		log.Warn("TOKEN_ENCRYPTION_KEY is not set: using a random key for this process only; connected X accounts will need reconnecting after a restart (make run keeps a dev key in .data/)")
+	if err := credential.CheckKeys(ctx, dbq.New(pool), cfg.Keys.Ring); err != nil {
+		return err
 	}
 	var x *xclient.Client
 	if cfg.X.Configured() {

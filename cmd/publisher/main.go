@@ -16,7 +16,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/config"
+	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/xclient"
 	"github.com/betterplan/betterplan/services/publisher"
@@ -63,7 +65,14 @@ func run(ctx context.Context, getenv config.Getenv) error {
 	if err != nil {
 		return fmt.Errorf("X client: %w", err)
 	}
-	pub, err := publisher.New(publisher.Config{Pool: pool, LoopPool: loopPool, X: x, Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers})
+	// Refuse to start with keys that cannot open the stored credentials:
+	// every post of those accounts would wait for another publisher.
+	if err := credential.CheckKeys(ctx, dbq.New(pool), cfg.Keys.Ring); err != nil {
+		return err
+	}
+	pub, err := publisher.New(publisher.Config{
+		Pool: pool, LoopPool: loopPool, X: x, Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
+	})
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ type IntegrationHoldForPostParams struct {
 type IntegrationHoldForPostRow struct {
 	ID           string
 	Username     string
-	Status       string
+	Status       IntegrationStatus
 	StatusReason string
 }
 
@@ -128,6 +128,51 @@ func (q *Queries) IntegrationHoldForPost(ctx context.Context, arg IntegrationHol
 		&i.StatusReason,
 	)
 	return i, err
+}
+
+const integrationKeyIDs = `-- name: IntegrationKeyIDs :many
+SELECT DISTINCT ON (credential_key_id) credential_key_id, id, platform, platform_account_id, credential,
+       count(*) OVER (PARTITION BY credential_key_id)::bigint AS integrations
+FROM integrations
+ORDER BY credential_key_id, id
+`
+
+type IntegrationKeyIDsRow struct {
+	CredentialKeyID   string
+	ID                string
+	Platform          string
+	PlatformAccountID string
+	Credential        []byte
+	Integrations      int64
+}
+
+// Which keys sealed the stored credentials (one sample per key), so a
+// process can refuse to start without them.
+func (q *Queries) IntegrationKeyIDs(ctx context.Context) ([]IntegrationKeyIDsRow, error) {
+	rows, err := q.db.Query(ctx, integrationKeyIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []IntegrationKeyIDsRow
+	for rows.Next() {
+		var i IntegrationKeyIDsRow
+		if err := rows.Scan(
+			&i.CredentialKeyID,
+			&i.ID,
+			&i.Platform,
+			&i.PlatformAccountID,
+			&i.Credential,
+			&i.Integrations,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const integrationList = `-- name: IntegrationList :many
@@ -188,19 +233,103 @@ func (q *Queries) IntegrationLockForDelete(ctx context.Context, arg IntegrationL
 
 const integrationMarkNeedsReconnect = `-- name: IntegrationMarkNeedsReconnect :exec
 UPDATE integrations
-SET status = 'needs_reconnect', status_reason = $1, updated_at = $2
-WHERE id = $3
+SET status = 'needs_reconnect', status_reason = $1, updated_at = coalesce($2::timestamptz, now())
+WHERE id = $3 AND credential = $4
 `
 
 type IntegrationMarkNeedsReconnectParams struct {
-	Reason string
-	Now    time.Time
-	ID     string
+	Reason     string
+	Now        *time.Time
+	ID         string
+	Credential []byte
 }
 
+// X refused the credential the publisher used. Only that credential: a
+// reconnect that stored a new one meanwhile stays active.
 func (q *Queries) IntegrationMarkNeedsReconnect(ctx context.Context, arg IntegrationMarkNeedsReconnectParams) error {
-	_, err := q.db.Exec(ctx, integrationMarkNeedsReconnect, arg.Reason, arg.Now, arg.ID)
+	_, err := q.db.Exec(ctx, integrationMarkNeedsReconnect,
+		arg.Reason,
+		arg.Now,
+		arg.ID,
+		arg.Credential,
+	)
 	return err
+}
+
+const integrationReseal = `-- name: IntegrationReseal :execrows
+UPDATE integrations
+SET credential = $1, credential_key_id = $2
+WHERE id = $3 AND credential = $4
+`
+
+type IntegrationResealParams struct {
+	NewCredential []byte
+	NewKeyID      string
+	ID            string
+	OldCredential []byte
+}
+
+// Replaces a credential with the same one sealed by the current key, unless
+// it changed since it was read (a reconnect stored a new one).
+func (q *Queries) IntegrationReseal(ctx context.Context, arg IntegrationResealParams) (int64, error) {
+	result, err := q.db.Exec(ctx, integrationReseal,
+		arg.NewCredential,
+		arg.NewKeyID,
+		arg.ID,
+		arg.OldCredential,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const integrationSealedWithOtherKeys = `-- name: IntegrationSealedWithOtherKeys :many
+SELECT id, platform, platform_account_id, credential, credential_key_id
+FROM integrations
+WHERE credential_key_id <> $1
+ORDER BY id
+LIMIT $2
+`
+
+type IntegrationSealedWithOtherKeysParams struct {
+	CurrentKeyID string
+	Lim          int32
+}
+
+type IntegrationSealedWithOtherKeysRow struct {
+	ID                string
+	Platform          string
+	PlatformAccountID string
+	Credential        []byte
+	CredentialKeyID   string
+}
+
+// Credentials to re-seal with the current key, a batch at a time.
+func (q *Queries) IntegrationSealedWithOtherKeys(ctx context.Context, arg IntegrationSealedWithOtherKeysParams) ([]IntegrationSealedWithOtherKeysRow, error) {
+	rows, err := q.db.Query(ctx, integrationSealedWithOtherKeys, arg.CurrentKeyID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []IntegrationSealedWithOtherKeysRow
+	for rows.Next() {
+		var i IntegrationSealedWithOtherKeysRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Platform,
+			&i.PlatformAccountID,
+			&i.Credential,
+			&i.CredentialKeyID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const integrationUpsert = `-- name: IntegrationUpsert :one

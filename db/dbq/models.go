@@ -5,8 +5,148 @@
 package dbq
 
 import (
+	"database/sql/driver"
+	"fmt"
 	"time"
 )
+
+type IntegrationStatus string
+
+const (
+	IntegrationStatusActive         IntegrationStatus = "active"
+	IntegrationStatusNeedsReconnect IntegrationStatus = "needs_reconnect"
+)
+
+func (e *IntegrationStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = IntegrationStatus(s)
+	case string:
+		*e = IntegrationStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for IntegrationStatus: %T", src)
+	}
+	return nil
+}
+
+type NullIntegrationStatus struct {
+	IntegrationStatus IntegrationStatus
+	Valid             bool // Valid is true if IntegrationStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullIntegrationStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.IntegrationStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.IntegrationStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullIntegrationStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.IntegrationStatus), nil
+}
+
+type PostErrorKind string
+
+const (
+	PostErrorKindReconnectRequired       PostErrorKind = "reconnect_required"
+	PostErrorKindDuplicate               PostErrorKind = "duplicate"
+	PostErrorKindRejected                PostErrorKind = "rejected"
+	PostErrorKindRateLimited             PostErrorKind = "rate_limited"
+	PostErrorKindUsageCapped             PostErrorKind = "usage_capped"
+	PostErrorKindXUnavailable            PostErrorKind = "x_unavailable"
+	PostErrorKindUnconfirmed             PostErrorKind = "unconfirmed"
+	PostErrorKindMissed                  PostErrorKind = "missed"
+	PostErrorKindIntegrationDisconnected PostErrorKind = "integration_disconnected"
+	PostErrorKindInternal                PostErrorKind = "internal"
+)
+
+func (e *PostErrorKind) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = PostErrorKind(s)
+	case string:
+		*e = PostErrorKind(s)
+	default:
+		return fmt.Errorf("unsupported scan type for PostErrorKind: %T", src)
+	}
+	return nil
+}
+
+type NullPostErrorKind struct {
+	PostErrorKind PostErrorKind
+	Valid         bool // Valid is true if PostErrorKind is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullPostErrorKind) Scan(value interface{}) error {
+	if value == nil {
+		ns.PostErrorKind, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.PostErrorKind.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullPostErrorKind) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.PostErrorKind), nil
+}
+
+type PostStatus string
+
+const (
+	PostStatusDraft       PostStatus = "draft"
+	PostStatusScheduled   PostStatus = "scheduled"
+	PostStatusPublishing  PostStatus = "publishing"
+	PostStatusPublished   PostStatus = "published"
+	PostStatusFailed      PostStatus = "failed"
+	PostStatusUnconfirmed PostStatus = "unconfirmed"
+)
+
+func (e *PostStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = PostStatus(s)
+	case string:
+		*e = PostStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for PostStatus: %T", src)
+	}
+	return nil
+}
+
+type NullPostStatus struct {
+	PostStatus PostStatus
+	Valid      bool // Valid is true if PostStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullPostStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.PostStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.PostStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullPostStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.PostStatus), nil
+}
 
 type ApiToken struct {
 	ID         string
@@ -30,7 +170,7 @@ type Integration struct {
 	AvatarUrl         string
 	Credential        []byte
 	CredentialKeyID   string
-	Status            string
+	Status            IntegrationStatus
 	StatusReason      string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -40,7 +180,7 @@ type Post struct {
 	ID               string
 	UserID           string
 	IntegrationID    *string
-	Status           string
+	Status           PostStatus
 	Parts            []string
 	IsThread         bool
 	ScheduledAt      *time.Time
@@ -51,7 +191,7 @@ type Post struct {
 	InFlightPart     *int32
 	LeaseOwner       *string
 	LeaseExpiresAt   *time.Time
-	LastErrorKind    string
+	LastErrorKind    *PostErrorKind
 	LastErrorMessage string
 	LastErrorXTitle  string
 	LastErrorXDetail string
@@ -61,6 +201,7 @@ type Post struct {
 	Version          int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	InFlightSince    *time.Time
 }
 
 type Session struct {

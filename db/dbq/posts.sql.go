@@ -11,31 +11,38 @@ import (
 )
 
 const postClaimDue = `-- name: PostClaimDue :many
-WITH due AS (
-    SELECT p.id FROM posts p
-    WHERE p.status = 'scheduled' AND p.due_at <= $1::timestamptz
+
+WITH clock AS (
+    SELECT coalesce($1::timestamptz, now()) AS now
+), due AS (
+    SELECT p.id, p.in_flight_part AS doubt_part FROM posts p
+    WHERE p.status = 'scheduled' AND p.due_at <= (SELECT now FROM clock)
     ORDER BY p.due_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE posts p
-    SET status = 'publishing', lease_owner = $3::text, lease_expires_at = $4::timestamptz,
+    SET status = 'publishing', lease_owner = $3::text,
+        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => $4::float8),
         attempts = p.attempts + 1, in_flight_part = cardinality(p.x_post_ids),
-        version = p.version + 1, updated_at = $1::timestamptz
+        in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
+        version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids
+    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+              p.x_username, p.in_flight_since, due.doubt_part
 )
 SELECT c.id, c.user_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+       c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id
 FROM claimed c LEFT JOIN integrations i ON i.id = c.integration_id
 `
 
 type PostClaimDueParams struct {
-	Now        time.Time
-	Lim        int32
-	Owner      string
-	LeaseUntil time.Time
+	Now       *time.Time
+	Lim       int32
+	Owner     string
+	LeaseSecs float64
 }
 
 type PostClaimDueRow struct {
@@ -47,7 +54,11 @@ type PostClaimDueRow struct {
 	DueAt             *time.Time
 	Attempts          int32
 	XPostIds          []string
-	IntegrationStatus *string
+	XUsername         string
+	DoubtPart         *int32
+	InFlightSince     *time.Time
+	DbNow             time.Time
+	IntegrationStatus *IntegrationStatus
 	Username          *string
 	Platform          *string
 	PlatformAccountID *string
@@ -55,15 +66,19 @@ type PostClaimDueRow struct {
 	CredentialKeyID   *string
 }
 
+// The publisher's queries compare and store times by the database's clock,
+// one clock for every replica: sqlc.narg(now) is NULL except in tests.
 // Takes up to @lim due posts for this publisher (each row by exactly one
-// publisher: SKIP LOCKED), re-reading the row as it is now. in_flight_part is
-// set before anything is sent: if this publisher dies, that part is "maybe on X".
+// publisher: SKIP LOCKED), re-reading the row as it is now. The next part is
+// marked in flight before anything is sent; doubt_part is the part an
+// earlier attempt left in doubt (its outcome unknown), which must be looked
+// up on X before it is sent again.
 func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]PostClaimDueRow, error) {
 	rows, err := q.db.Query(ctx, postClaimDue,
 		arg.Now,
 		arg.Lim,
 		arg.Owner,
-		arg.LeaseUntil,
+		arg.LeaseSecs,
 	)
 	if err != nil {
 		return nil, err
@@ -81,6 +96,10 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 			&i.DueAt,
 			&i.Attempts,
 			&i.XPostIds,
+			&i.XUsername,
+			&i.DoubtPart,
+			&i.InFlightSince,
+			&i.DbNow,
 			&i.IntegrationStatus,
 			&i.Username,
 			&i.Platform,
@@ -100,22 +119,28 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 
 const postCreate = `-- name: PostCreate :one
 INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at
+VALUES ($1, $2, $3, $4, $5, $6,
+        CASE WHEN $7::boolean THEN coalesce($8::timestamptz, now()) ELSE $9 END,
+        CASE WHEN $7::boolean THEN coalesce($8::timestamptz, now()) ELSE $10 END,
+        coalesce($8::timestamptz, now()), coalesce($8::timestamptz, now()))
+RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
 `
 
 type PostCreateParams struct {
 	ID            string
 	UserID        string
 	IntegrationID *string
-	Status        string
+	Status        PostStatus
 	Parts         []string
 	IsThread      bool
-	ScheduledAt   *time.Time
-	DueAt         *time.Time
-	Now           time.Time
+	PublishNow    bool
+	Now           *time.Time
+	ScheduledAt   interface{}
+	DueAt         interface{}
 }
 
+// @publish_now: scheduled and due now by the database's clock, the one the
+// publishers compare with.
 func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, error) {
 	row := q.db.QueryRow(ctx, postCreate,
 		arg.ID,
@@ -124,9 +149,10 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		arg.Status,
 		arg.Parts,
 		arg.IsThread,
+		arg.PublishNow,
+		arg.Now,
 		arg.ScheduledAt,
 		arg.DueAt,
-		arg.Now,
 	)
 	var i Post
 	err := row.Scan(
@@ -154,19 +180,20 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InFlightSince,
 	)
 	return i, err
 }
 
 const postDeferIntegration = `-- name: PostDeferIntegration :exec
 UPDATE posts
-SET due_at = $1::timestamptz, updated_at = $2
+SET due_at = $1::timestamptz, updated_at = coalesce($2::timestamptz, now())
 WHERE integration_id = $3 AND status = 'scheduled' AND due_at < $1::timestamptz
 `
 
 type PostDeferIntegrationParams struct {
 	Until         time.Time
-	Now           time.Time
+	Now           *time.Time
 	IntegrationID *string
 }
 
@@ -215,54 +242,65 @@ func (q *Queries) PostFailForIntegration(ctx context.Context, arg PostFailForInt
 	return err
 }
 
-const postFinish = `-- name: PostFinish :exec
+const postFinish = `-- name: PostFinish :execrows
 UPDATE posts
-SET status = $1, due_at = $2,
-    attempts = attempts - $3::int,
-    in_flight_part = CASE WHEN $1 = 'unconfirmed' THEN in_flight_part ELSE NULL END,
+SET status = $1::post_status, due_at = CASE WHEN $1::post_status = 'scheduled'
+        THEN coalesce($2::timestamptz, coalesce($3::timestamptz, now()) + make_interval(secs => $4::float8)) END,
+    attempts = attempts - $5::int,
+    in_flight_part = CASE WHEN $6::boolean THEN in_flight_part END,
+    in_flight_since = CASE WHEN $6::boolean THEN in_flight_since END,
     lease_owner = NULL, lease_expires_at = NULL,
-    last_error_kind = $4, last_error_message = $5,
-    last_error_x_title = $6, last_error_x_detail = $7, last_error_x_status = $8,
-    last_error_at = CASE WHEN $4 = '' THEN last_error_at ELSE $9::timestamptz END,
-    version = version + 1, updated_at = $9::timestamptz
-WHERE id = $10 AND lease_owner = $11::text AND status = 'publishing'
+    last_error_kind = $7, last_error_message = $8,
+    last_error_x_title = $9, last_error_x_detail = $10, last_error_x_status = $11,
+    last_error_at = CASE WHEN $7::post_error_kind IS NULL THEN last_error_at ELSE coalesce($3::timestamptz, now()) END,
+    version = version + 1, updated_at = coalesce($3::timestamptz, now())
+WHERE id = $12 AND lease_owner = $13::text AND status = 'publishing'
 `
 
 type PostFinishParams struct {
-	Status       string
+	Status       PostStatus
 	DueAt        *time.Time
+	Now          *time.Time
+	DelaySecs    float64
 	Uncount      int32
-	ErrorKind    string
+	KeepInFlight bool
+	ErrorKind    *PostErrorKind
 	ErrorMessage string
 	XTitle       string
 	XDetail      string
 	XStatus      int32
-	Now          time.Time
 	ID           string
 	Owner        string
 }
 
 // Ends a publishing attempt without success: failed, unconfirmed, or back to
-// scheduled at @due_at (retry, rate limit, shutdown), with the reason.
-func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) error {
-	_, err := q.db.Exec(ctx, postFinish,
+// scheduled (retry, rate limit, release) at @due_at or after @delay_secs,
+// with the reason. @keep_in_flight keeps a part whose outcome is unknown in
+// doubt. 0 rows: the lease was lost.
+func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, error) {
+	result, err := q.db.Exec(ctx, postFinish,
 		arg.Status,
 		arg.DueAt,
+		arg.Now,
+		arg.DelaySecs,
 		arg.Uncount,
+		arg.KeepInFlight,
 		arg.ErrorKind,
 		arg.ErrorMessage,
 		arg.XTitle,
 		arg.XDetail,
 		arg.XStatus,
-		arg.Now,
 		arg.ID,
 		arg.Owner,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const postGet = `-- name: PostGet :one
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts WHERE id = $1 AND user_id = $2
+SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts WHERE id = $1 AND user_id = $2
 `
 
 type PostGetParams struct {
@@ -298,14 +336,15 @@ func (q *Queries) PostGet(ctx context.Context, arg PostGetParams) (Post, error) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InFlightSince,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
+SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts
 WHERE user_id = $1
-  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status = ANY($2::text[]))
+  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
   AND ($5::timestamptz IS NULL OR scheduled_at < $5)
@@ -375,6 +414,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.InFlightSince,
 		); err != nil {
 			return nil, err
 		}
@@ -387,9 +427,9 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at FROM posts
+SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts
 WHERE user_id = $1
-  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status = ANY($2::text[]))
+  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
   AND ($5::timestamptz IS NULL OR scheduled_at < $5)
@@ -459,6 +499,7 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.InFlightSince,
 		); err != nil {
 			return nil, err
 		}
@@ -470,49 +511,70 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 	return items, nil
 }
 
-const postMarkInFlight = `-- name: PostMarkInFlight :execrows
-UPDATE posts
-SET in_flight_part = $1::int, lease_expires_at = $2::timestamptz, updated_at = $3
-WHERE id = $4 AND lease_owner = $5::text AND status = 'publishing'
+const postMarkInFlight = `-- name: PostMarkInFlight :one
+WITH clock AS (
+    SELECT coalesce($1::timestamptz, now()) AS now
+), cur AS (
+    SELECT p.id, i.status AS integration_status, i.status_reason AS integration_reason
+    FROM posts p LEFT JOIN integrations i ON i.id = p.integration_id
+    WHERE p.id = $2 AND p.lease_owner = $3::text AND p.status = 'publishing'
+    FOR UPDATE OF p
+), marked AS (
+    UPDATE posts p
+    SET in_flight_part = $4::int, in_flight_since = (SELECT now FROM clock),
+        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => $5::float8),
+        updated_at = (SELECT now FROM clock)
+    FROM cur WHERE p.id = cur.id AND cur.integration_status = 'active'
+    RETURNING p.id
+)
+SELECT cur.integration_status, cur.integration_reason, EXISTS (SELECT 1 FROM marked) AS marked FROM cur
 `
 
 type PostMarkInFlightParams struct {
-	Part       int32
-	LeaseUntil time.Time
-	Now        time.Time
-	ID         string
-	Owner      string
+	Now       *time.Time
+	ID        string
+	Owner     string
+	Part      int32
+	LeaseSecs float64
 }
 
-// Committed right before a thread's next part is sent.
-func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightParams) (int64, error) {
-	result, err := q.db.Exec(ctx, postMarkInFlight,
-		arg.Part,
-		arg.LeaseUntil,
+type PostMarkInFlightRow struct {
+	IntegrationStatus *IntegrationStatus
+	IntegrationReason *string
+	Marked            bool
+}
+
+// Right before a thread's next part is sent: re-checks that this publisher
+// still holds the post and that its X account is still connected and active,
+// and only then marks the part in flight. No row: the lease was lost.
+func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightParams) (PostMarkInFlightRow, error) {
+	row := q.db.QueryRow(ctx, postMarkInFlight,
 		arg.Now,
 		arg.ID,
 		arg.Owner,
+		arg.Part,
+		arg.LeaseSecs,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	var i PostMarkInFlightRow
+	err := row.Scan(&i.IntegrationStatus, &i.IntegrationReason, &i.Marked)
+	return i, err
 }
 
 const postPublishNow = `-- name: PostPublishNow :one
 UPDATE posts
-SET status = 'scheduled', scheduled_at = $1::timestamptz, due_at = $1::timestamptz,
-    version = version + 1, updated_at = $1::timestamptz
+SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
+    version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $2 AND user_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at
+RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
 `
 
 type PostPublishNowParams struct {
-	Now    time.Time
+	Now    *time.Time
 	ID     string
 	UserID string
 }
 
+// Due now by the database's clock (@now only in tests).
 func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) (Post, error) {
 	row := q.db.QueryRow(ctx, postPublishNow, arg.Now, arg.ID, arg.UserID)
 	var i Post
@@ -541,69 +603,81 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InFlightSince,
 	)
 	return i, err
 }
 
-const postPublishedBatch = `-- name: PostPublishedBatch :exec
+const postPublishedBatch = `-- name: PostPublishedBatch :many
 UPDATE posts p
 SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,
-    status = 'published', published_at = b.published_at, in_flight_part = NULL, due_at = NULL,
-    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
+    status = 'published', published_at = coalesce($1::timestamptz, now()),
+    in_flight_part = NULL, in_flight_since = NULL, due_at = NULL,
+    last_error_kind = NULL, last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
     last_error_x_status = 0, last_error_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1, updated_at = b.published_at
-FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS x_post_id,
-             unnest($4::text[]) AS x_username, unnest($5::timestamptz[]) AS published_at) b
-WHERE p.id = b.id AND p.lease_owner = $1::text AND p.status = 'publishing'
+    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1,
+    updated_at = coalesce($1::timestamptz, now())
+FROM (SELECT unnest($3::text[]) AS id, unnest($4::text[]) AS x_post_id,
+             unnest($5::text[]) AS x_username) b
+WHERE p.id = b.id AND p.lease_owner = $2::text AND p.status = 'publishing'
+RETURNING p.id
 `
 
 type PostPublishedBatchParams struct {
-	Owner        string
-	Ids          []string
-	XPostIds     []string
-	XUsernames   []string
-	PublishedAts []time.Time
+	Now        *time.Time
+	Owner      string
+	Ids        []string
+	XPostIds   []string
+	XUsernames []string
 }
 
 // Marks many posts published in one statement and one commit: under a
-// burst, per-post commits are what limits throughput.
-func (q *Queries) PostPublishedBatch(ctx context.Context, arg PostPublishedBatchParams) error {
-	_, err := q.db.Exec(ctx, postPublishedBatch,
+// burst, per-post commits are what limits throughput. Returns the ids it
+// matched; a missing id lost its lease.
+func (q *Queries) PostPublishedBatch(ctx context.Context, arg PostPublishedBatchParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, postPublishedBatch,
+		arg.Now,
 		arg.Owner,
 		arg.Ids,
 		arg.XPostIds,
 		arg.XUsernames,
-		arg.PublishedAts,
 	)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const postRecoverExpired = `-- name: PostRecoverExpired :many
 UPDATE posts
-SET status = CASE WHEN in_flight_part IS NULL THEN 'scheduled' ELSE 'unconfirmed' END,
-    due_at = CASE WHEN in_flight_part IS NULL THEN $1::timestamptz END,
+SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()),
     lease_owner = NULL, lease_expires_at = NULL,
-    last_error_kind = CASE WHEN in_flight_part IS NULL THEN last_error_kind ELSE 'unconfirmed' END,
-    last_error_message = CASE WHEN in_flight_part IS NULL THEN last_error_message
-        ELSE 'The publisher stopped while sending part ' || (in_flight_part + 1) || ' to X, so it may or may not be on X. Check X, then retry with force if it is not there.' END,
-    last_error_x_title = CASE WHEN in_flight_part IS NULL THEN last_error_x_title ELSE '' END,
-    last_error_x_detail = CASE WHEN in_flight_part IS NULL THEN last_error_x_detail ELSE '' END,
-    last_error_x_status = CASE WHEN in_flight_part IS NULL THEN last_error_x_status ELSE 0 END,
-    last_error_at = CASE WHEN in_flight_part IS NULL THEN last_error_at ELSE $1::timestamptz END,
-    version = version + 1, updated_at = $1::timestamptz
-WHERE status = 'publishing' AND lease_expires_at < $1::timestamptz
-RETURNING id, status
+    version = version + 1, updated_at = coalesce($1::timestamptz, now())
+WHERE status = 'publishing' AND lease_expires_at < coalesce($1::timestamptz, now())
+RETURNING id, in_flight_part
 `
 
 type PostRecoverExpiredRow struct {
-	ID     string
-	Status string
+	ID           string
+	InFlightPart *int32
 }
 
-// Posts whose publisher died mid-publish (lease expired): nothing in flight
-// means nothing was sent, so they go back to the schedule; a part in flight
-// may be on X, so they become unconfirmed and are never re-sent on their own.
-func (q *Queries) PostRecoverExpired(ctx context.Context, now time.Time) ([]PostRecoverExpiredRow, error) {
+// Posts whose publisher died mid-publish (lease expired) go back to the
+// schedule at once. A part left in flight stays in doubt: the next claim
+// reads X before sending it again.
+func (q *Queries) PostRecoverExpired(ctx context.Context, now *time.Time) ([]PostRecoverExpiredRow, error) {
 	rows, err := q.db.Query(ctx, postRecoverExpired, now)
 	if err != nil {
 		return nil, err
@@ -612,7 +686,7 @@ func (q *Queries) PostRecoverExpired(ctx context.Context, now time.Time) ([]Post
 	var items []PostRecoverExpiredRow
 	for rows.Next() {
 		var i PostRecoverExpiredRow
-		if err := rows.Scan(&i.ID, &i.Status); err != nil {
+		if err := rows.Scan(&i.ID, &i.InFlightPart); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -625,28 +699,31 @@ func (q *Queries) PostRecoverExpired(ctx context.Context, now time.Time) ([]Post
 
 const postRetry = `-- name: PostRetry :one
 UPDATE posts
-SET status = 'scheduled', due_at = $1::timestamptz, attempts = 0, in_flight_part = NULL,
-    version = version + 1, updated_at = $1::timestamptz
-WHERE id = $2 AND user_id = $3 AND integration_id IS NOT NULL
-  AND (status = 'failed' OR (status = 'unconfirmed' AND $4::boolean))
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at
+SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 0,
+    in_flight_part = CASE WHEN $2::boolean THEN NULL ELSE in_flight_part END,
+    in_flight_since = CASE WHEN $2::boolean THEN NULL ELSE in_flight_since END,
+    version = version + 1, updated_at = coalesce($1::timestamptz, now())
+WHERE id = $3 AND user_id = $4 AND integration_id IS NOT NULL
+  AND status IN ('failed', 'unconfirmed')
+RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
 `
 
 type PostRetryParams struct {
-	Now    time.Time
+	Now    *time.Time
+	Force  bool
 	ID     string
 	UserID string
-	Force  bool
 }
 
-// A failed post, or (forced) an unconfirmed one, becomes due now; it
-// resumes after the parts already on X.
+// A failed or unconfirmed post becomes due now; it resumes after the parts
+// already on X. A part that may be on X stays in doubt, so the publisher
+// reads X before resending it, unless @force says the person checked X.
 func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, error) {
 	row := q.db.QueryRow(ctx, postRetry,
 		arg.Now,
+		arg.Force,
 		arg.ID,
 		arg.UserID,
-		arg.Force,
 	)
 	var i Post
 	err := row.Scan(
@@ -674,65 +751,82 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InFlightSince,
 	)
 	return i, err
 }
 
-const postSavePart = `-- name: PostSavePart :exec
+const postSavePart = `-- name: PostSavePart :execrows
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, $1::text), x_username = $2,
-    in_flight_part = NULL, lease_expires_at = $3::timestamptz,
-    updated_at = $4
+    in_flight_part = NULL, in_flight_since = NULL,
+    lease_expires_at = coalesce($3::timestamptz, now()) + make_interval(secs => $4::float8),
+    updated_at = coalesce($3::timestamptz, now())
 WHERE id = $5 AND lease_owner = $6::text AND status = 'publishing'
 `
 
 type PostSavePartParams struct {
-	XPostID    string
-	XUsername  string
-	LeaseUntil time.Time
-	Now        time.Time
-	ID         string
-	Owner      string
+	XPostID   string
+	XUsername string
+	Now       *time.Time
+	LeaseSecs float64
+	ID        string
+	Owner     string
 }
 
 // A thread part is on X: save its id; nothing is in flight until the next
-// part is marked, so a crash in between resumes the thread.
-func (q *Queries) PostSavePart(ctx context.Context, arg PostSavePartParams) error {
-	_, err := q.db.Exec(ctx, postSavePart,
+// part is marked, so a crash in between resumes the thread. 0 rows: the
+// lease was lost.
+func (q *Queries) PostSavePart(ctx context.Context, arg PostSavePartParams) (int64, error) {
+	result, err := q.db.Exec(ctx, postSavePart,
 		arg.XPostID,
 		arg.XUsername,
-		arg.LeaseUntil,
 		arg.Now,
+		arg.LeaseSecs,
 		arg.ID,
 		arg.Owner,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const postSchedulerState = `-- name: PostSchedulerState :one
+WITH clock AS (
+    SELECT coalesce($2::timestamptz, now()) AS now
+)
 SELECT
+    (SELECT now FROM clock)::timestamptz AS db_now,
     COALESCE((SELECT min(due_at) FROM posts WHERE status = 'scheduled'), $1::timestamptz)::timestamptz AS next_due,
-    (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= $2::timestamptz)::bigint AS backlog,
+    (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= (SELECT now FROM clock))::bigint AS backlog,
     COALESCE((SELECT min(lease_expires_at) FROM posts WHERE status = 'publishing'), $1::timestamptz)::timestamptz AS next_lease_expiry
 `
 
 type PostSchedulerStateParams struct {
 	Never time.Time
-	Now   time.Time
+	Now   *time.Time
 }
 
 type PostSchedulerStateRow struct {
+	DbNow           time.Time
 	NextDue         time.Time
 	Backlog         int64
 	NextLeaseExpiry time.Time
 }
 
-// One cheap query for the publisher's idle loop: the next due time, the
-// number of posts already due, and the next lease to expire (@never when none).
+// One cheap query for the publisher's idle loop: the database's time, the
+// next due time, the number of posts already due, and the next lease to
+// expire (@never when none).
 func (q *Queries) PostSchedulerState(ctx context.Context, arg PostSchedulerStateParams) (PostSchedulerStateRow, error) {
 	row := q.db.QueryRow(ctx, postSchedulerState, arg.Never, arg.Now)
 	var i PostSchedulerStateRow
-	err := row.Scan(&i.NextDue, &i.Backlog, &i.NextLeaseExpiry)
+	err := row.Scan(
+		&i.DbNow,
+		&i.NextDue,
+		&i.Backlog,
+		&i.NextLeaseExpiry,
+	)
 	return i, err
 }
 
@@ -744,13 +838,13 @@ SET parts = $1, is_thread = $2, status = $3,
     version = version + 1, updated_at = $7
 WHERE id = $8 AND user_id = $9 AND version = $10
   AND status IN ('draft', 'scheduled', 'failed')
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at
+RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
 `
 
 type PostUpdateParams struct {
 	Parts       []string
 	IsThread    bool
-	Status      string
+	Status      PostStatus
 	ScheduledAt *time.Time
 	DueAt       *time.Time
 	Attempts    int32
@@ -801,6 +895,7 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InFlightSince,
 	)
 	return i, err
 }

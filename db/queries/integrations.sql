@@ -32,9 +32,34 @@ DELETE FROM integrations WHERE id = @id AND user_id = @user_id
 RETURNING *;
 
 -- name: IntegrationMarkNeedsReconnect :exec
+-- X refused the credential the publisher used. Only that credential: a
+-- reconnect that stored a new one meanwhile stays active.
 UPDATE integrations
-SET status = 'needs_reconnect', status_reason = @reason, updated_at = @now
-WHERE id = @id;
+SET status = 'needs_reconnect', status_reason = @reason, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
+WHERE id = @id AND credential = @credential;
+
+-- name: IntegrationKeyIDs :many
+-- Which keys sealed the stored credentials (one sample per key), so a
+-- process can refuse to start without them.
+SELECT DISTINCT ON (credential_key_id) credential_key_id, id, platform, platform_account_id, credential,
+       count(*) OVER (PARTITION BY credential_key_id)::bigint AS integrations
+FROM integrations
+ORDER BY credential_key_id, id;
+
+-- name: IntegrationSealedWithOtherKeys :many
+-- Credentials to re-seal with the current key, a batch at a time.
+SELECT id, platform, platform_account_id, credential, credential_key_id
+FROM integrations
+WHERE credential_key_id <> @current_key_id
+ORDER BY id
+LIMIT @lim;
+
+-- name: IntegrationReseal :execrows
+-- Replaces a credential with the same one sealed by the current key, unless
+-- it changed since it was read (a reconnect stored a new one).
+UPDATE integrations
+SET credential = @new_credential, credential_key_id = @new_key_id
+WHERE id = @id AND credential = @old_credential;
 
 -- name: IntegrationHoldForPost :one
 -- PostService reads the X account a post is written for and holds it (FOR KEY

@@ -1,6 +1,11 @@
 -- name: PostCreate :one
+-- @publish_now: scheduled and due now by the database's clock, the one the
+-- publishers compare with.
 INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES (@id, @user_id, @integration_id, @status, @parts, @is_thread, sqlc.narg(scheduled_at), sqlc.narg(due_at), @now, @now)
+VALUES (@id, @user_id, @integration_id, @status, @parts, @is_thread,
+        CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
+        CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
+        coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))
 RETURNING *;
 
 -- name: PostGet :one
@@ -10,7 +15,7 @@ SELECT * FROM posts WHERE id = @id AND user_id = @user_id;
 -- Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
 SELECT * FROM posts
 WHERE user_id = @user_id
-  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status = ANY(@statuses::text[]))
+  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
   AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
@@ -24,7 +29,7 @@ LIMIT @lim;
 -- Latest first, drafts still last. Keyset as PostListAsc, reversed.
 SELECT * FROM posts
 WHERE user_id = @user_id
-  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status = ANY(@statuses::text[]))
+  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
   AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
@@ -52,20 +57,24 @@ WHERE id = @id AND user_id = @user_id AND status <> 'publishing'
 RETURNING id;
 
 -- name: PostPublishNow :one
+-- Due now by the database's clock (@now only in tests).
 UPDATE posts
-SET status = 'scheduled', scheduled_at = sqlc.arg(now)::timestamptz, due_at = sqlc.arg(now)::timestamptz,
-    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
+SET status = 'scheduled', scheduled_at = coalesce(sqlc.narg(now)::timestamptz, now()), due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
+    version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE id = @id AND user_id = @user_id AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
 RETURNING *;
 
 -- name: PostRetry :one
--- A failed post, or (forced) an unconfirmed one, becomes due now; it
--- resumes after the parts already on X.
+-- A failed or unconfirmed post becomes due now; it resumes after the parts
+-- already on X. A part that may be on X stays in doubt, so the publisher
+-- reads X before resending it, unless @force says the person checked X.
 UPDATE posts
-SET status = 'scheduled', due_at = sqlc.arg(now)::timestamptz, attempts = 0, in_flight_part = NULL,
-    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
+SET status = 'scheduled', due_at = coalesce(sqlc.narg(now)::timestamptz, now()), attempts = 0,
+    in_flight_part = CASE WHEN @force::boolean THEN NULL ELSE in_flight_part END,
+    in_flight_since = CASE WHEN @force::boolean THEN NULL ELSE in_flight_since END,
+    version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE id = @id AND user_id = @user_id AND integration_id IS NOT NULL
-  AND (status = 'failed' OR (status = 'unconfirmed' AND @force::boolean))
+  AND status IN ('failed', 'unconfirmed')
 RETURNING *;
 
 -- name: PostFailForIntegration :exec
@@ -77,101 +86,134 @@ SET status = 'failed', due_at = NULL, last_error_kind = 'integration_disconnecte
     version = version + 1, updated_at = sqlc.arg(now)::timestamptz
 WHERE integration_id = @integration_id AND status = 'scheduled';
 
+-- The publisher's queries compare and store times by the database's clock,
+-- one clock for every replica: sqlc.narg(now) is NULL except in tests.
+
 -- name: PostClaimDue :many
 -- Takes up to @lim due posts for this publisher (each row by exactly one
--- publisher: SKIP LOCKED), re-reading the row as it is now. in_flight_part is
--- set before anything is sent: if this publisher dies, that part is "maybe on X".
-WITH due AS (
-    SELECT p.id FROM posts p
-    WHERE p.status = 'scheduled' AND p.due_at <= sqlc.arg(now)::timestamptz
+-- publisher: SKIP LOCKED), re-reading the row as it is now. The next part is
+-- marked in flight before anything is sent; doubt_part is the part an
+-- earlier attempt left in doubt (its outcome unknown), which must be looked
+-- up on X before it is sent again.
+WITH clock AS (
+    SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now
+), due AS (
+    SELECT p.id, p.in_flight_part AS doubt_part FROM posts p
+    WHERE p.status = 'scheduled' AND p.due_at <= (SELECT now FROM clock)
     ORDER BY p.due_at
     LIMIT @lim
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE posts p
-    SET status = 'publishing', lease_owner = @owner::text, lease_expires_at = @lease_until::timestamptz,
+    SET status = 'publishing', lease_owner = @owner::text,
+        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => @lease_secs::float8),
         attempts = p.attempts + 1, in_flight_part = cardinality(p.x_post_ids),
-        version = p.version + 1, updated_at = sqlc.arg(now)::timestamptz
+        in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
+        version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids
+    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+              p.x_username, p.in_flight_since, due.doubt_part
 )
 SELECT c.id, c.user_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+       c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id
 FROM claimed c LEFT JOIN integrations i ON i.id = c.integration_id;
 
--- name: PostSavePart :exec
+-- name: PostMarkInFlight :one
+-- Right before a thread's next part is sent: re-checks that this publisher
+-- still holds the post and that its X account is still connected and active,
+-- and only then marks the part in flight. No row: the lease was lost.
+WITH clock AS (
+    SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now
+), cur AS (
+    SELECT p.id, i.status AS integration_status, i.status_reason AS integration_reason
+    FROM posts p LEFT JOIN integrations i ON i.id = p.integration_id
+    WHERE p.id = @id AND p.lease_owner = @owner::text AND p.status = 'publishing'
+    FOR UPDATE OF p
+), marked AS (
+    UPDATE posts p
+    SET in_flight_part = @part::int, in_flight_since = (SELECT now FROM clock),
+        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => @lease_secs::float8),
+        updated_at = (SELECT now FROM clock)
+    FROM cur WHERE p.id = cur.id AND cur.integration_status = 'active'
+    RETURNING p.id
+)
+SELECT cur.integration_status, cur.integration_reason, EXISTS (SELECT 1 FROM marked) AS marked FROM cur;
+
+-- name: PostSavePart :execrows
 -- A thread part is on X: save its id; nothing is in flight until the next
--- part is marked, so a crash in between resumes the thread.
+-- part is marked, so a crash in between resumes the thread. 0 rows: the
+-- lease was lost.
 UPDATE posts
 SET x_post_ids = array_append(x_post_ids, @x_post_id::text), x_username = @x_username,
-    in_flight_part = NULL, lease_expires_at = @lease_until::timestamptz,
-    updated_at = @now
+    in_flight_part = NULL, in_flight_since = NULL,
+    lease_expires_at = coalesce(sqlc.narg(now)::timestamptz, now()) + make_interval(secs => @lease_secs::float8),
+    updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
 
--- name: PostMarkInFlight :execrows
--- Committed right before a thread's next part is sent.
-UPDATE posts
-SET in_flight_part = @part::int, lease_expires_at = @lease_until::timestamptz, updated_at = @now
-WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
-
--- name: PostFinish :exec
+-- name: PostFinish :execrows
 -- Ends a publishing attempt without success: failed, unconfirmed, or back to
--- scheduled at @due_at (retry, rate limit, shutdown), with the reason.
+-- scheduled (retry, rate limit, release) at @due_at or after @delay_secs,
+-- with the reason. @keep_in_flight keeps a part whose outcome is unknown in
+-- doubt. 0 rows: the lease was lost.
 UPDATE posts
-SET status = @status, due_at = sqlc.narg(due_at),
+SET status = @status::post_status, due_at = CASE WHEN @status::post_status = 'scheduled'
+        THEN coalesce(sqlc.narg(due_at)::timestamptz, coalesce(sqlc.narg(now)::timestamptz, now()) + make_interval(secs => @delay_secs::float8)) END,
     attempts = attempts - @uncount::int,
-    in_flight_part = CASE WHEN @status = 'unconfirmed' THEN in_flight_part ELSE NULL END,
+    in_flight_part = CASE WHEN @keep_in_flight::boolean THEN in_flight_part END,
+    in_flight_since = CASE WHEN @keep_in_flight::boolean THEN in_flight_since END,
     lease_owner = NULL, lease_expires_at = NULL,
-    last_error_kind = @error_kind, last_error_message = @error_message,
+    last_error_kind = sqlc.narg(error_kind), last_error_message = @error_message,
     last_error_x_title = @x_title, last_error_x_detail = @x_detail, last_error_x_status = @x_status,
-    last_error_at = CASE WHEN @error_kind = '' THEN last_error_at ELSE sqlc.arg(now)::timestamptz END,
-    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
+    last_error_at = CASE WHEN sqlc.narg(error_kind)::post_error_kind IS NULL THEN last_error_at ELSE coalesce(sqlc.narg(now)::timestamptz, now()) END,
+    version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE id = @id AND lease_owner = @owner::text AND status = 'publishing';
 
 -- name: PostDeferIntegration :exec
 -- X rate-limited this account: its other due-soon posts wait for the reset
 -- too instead of hitting X again.
 UPDATE posts
-SET due_at = @until::timestamptz, updated_at = @now
+SET due_at = @until::timestamptz, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE integration_id = @integration_id AND status = 'scheduled' AND due_at < @until::timestamptz;
 
 -- name: PostRecoverExpired :many
--- Posts whose publisher died mid-publish (lease expired): nothing in flight
--- means nothing was sent, so they go back to the schedule; a part in flight
--- may be on X, so they become unconfirmed and are never re-sent on their own.
+-- Posts whose publisher died mid-publish (lease expired) go back to the
+-- schedule at once. A part left in flight stays in doubt: the next claim
+-- reads X before sending it again.
 UPDATE posts
-SET status = CASE WHEN in_flight_part IS NULL THEN 'scheduled' ELSE 'unconfirmed' END,
-    due_at = CASE WHEN in_flight_part IS NULL THEN sqlc.arg(now)::timestamptz END,
+SET status = 'scheduled', due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
     lease_owner = NULL, lease_expires_at = NULL,
-    last_error_kind = CASE WHEN in_flight_part IS NULL THEN last_error_kind ELSE 'unconfirmed' END,
-    last_error_message = CASE WHEN in_flight_part IS NULL THEN last_error_message
-        ELSE 'The publisher stopped while sending part ' || (in_flight_part + 1) || ' to X, so it may or may not be on X. Check X, then retry with force if it is not there.' END,
-    last_error_x_title = CASE WHEN in_flight_part IS NULL THEN last_error_x_title ELSE '' END,
-    last_error_x_detail = CASE WHEN in_flight_part IS NULL THEN last_error_x_detail ELSE '' END,
-    last_error_x_status = CASE WHEN in_flight_part IS NULL THEN last_error_x_status ELSE 0 END,
-    last_error_at = CASE WHEN in_flight_part IS NULL THEN last_error_at ELSE sqlc.arg(now)::timestamptz END,
-    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
-WHERE status = 'publishing' AND lease_expires_at < sqlc.arg(now)::timestamptz
-RETURNING id, status;
+    version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
+WHERE status = 'publishing' AND lease_expires_at < coalesce(sqlc.narg(now)::timestamptz, now())
+RETURNING id, in_flight_part;
 
 -- name: PostSchedulerState :one
--- One cheap query for the publisher's idle loop: the next due time, the
--- number of posts already due, and the next lease to expire (@never when none).
+-- One cheap query for the publisher's idle loop: the database's time, the
+-- next due time, the number of posts already due, and the next lease to
+-- expire (@never when none).
+WITH clock AS (
+    SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now
+)
 SELECT
+    (SELECT now FROM clock)::timestamptz AS db_now,
     COALESCE((SELECT min(due_at) FROM posts WHERE status = 'scheduled'), @never::timestamptz)::timestamptz AS next_due,
-    (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= sqlc.arg(now)::timestamptz)::bigint AS backlog,
+    (SELECT count(*) FROM posts WHERE status = 'scheduled' AND due_at <= (SELECT now FROM clock))::bigint AS backlog,
     COALESCE((SELECT min(lease_expires_at) FROM posts WHERE status = 'publishing'), @never::timestamptz)::timestamptz AS next_lease_expiry;
 
--- name: PostPublishedBatch :exec
+-- name: PostPublishedBatch :many
 -- Marks many posts published in one statement and one commit: under a
--- burst, per-post commits are what limits throughput.
+-- burst, per-post commits are what limits throughput. Returns the ids it
+-- matched; a missing id lost its lease.
 UPDATE posts p
 SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,
-    status = 'published', published_at = b.published_at, in_flight_part = NULL, due_at = NULL,
-    last_error_kind = '', last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
+    status = 'published', published_at = coalesce(sqlc.narg(now)::timestamptz, now()),
+    in_flight_part = NULL, in_flight_since = NULL, due_at = NULL,
+    last_error_kind = NULL, last_error_message = '', last_error_x_title = '', last_error_x_detail = '',
     last_error_x_status = 0, last_error_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1, updated_at = b.published_at
+    lease_owner = NULL, lease_expires_at = NULL, version = p.version + 1,
+    updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 FROM (SELECT unnest(@ids::text[]) AS id, unnest(@x_post_ids::text[]) AS x_post_id,
-             unnest(@x_usernames::text[]) AS x_username, unnest(@published_ats::timestamptz[]) AS published_at) b
-WHERE p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing';
+             unnest(@x_usernames::text[]) AS x_username) b
+WHERE p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing'
+RETURNING p.id;

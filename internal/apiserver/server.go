@@ -25,6 +25,7 @@ import (
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/rpcvalidate"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
 	"github.com/betterplan/betterplan/services/account"
@@ -58,10 +59,17 @@ func New(d Deps) http.Handler {
 	cookies := auth.Cookies{Secure: d.SecureCookies}
 	q := dbq.New(d.Pool)
 	authn := auth.NewInterceptor(q, d.Now, cookies, d.Log, account.PublicProcedures...)
+	// Requests are checked against their proto rules after authentication,
+	// so a caller without credentials learns nothing but "unauthenticated"
+	// (decoding comes before any interceptor, though: a body that is not a
+	// request at all is invalid_argument even then). The codecs refuse
+	// unknown JSON fields and enum names that the default one drops, and
+	// name the field of a decoding error.
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(newObserver(d.Log, reg), authn),
+		connect.WithInterceptors(newObserver(d.Log, reg), authn, rpcvalidate.NewInterceptor()),
 		connect.WithReadMaxBytes(MaxRequestBytes),
 	}
+	opts = append(opts, rpcvalidate.Codecs()...)
 
 	mux := http.NewServeMux()
 	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName}

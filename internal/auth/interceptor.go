@@ -107,7 +107,7 @@ func (i *Interceptor) authenticate(ctx context.Context, h http.Header) (p Princi
 			return Principal{}, nil, connect.NewError(connect.CodeUnauthenticated, errNoCredentials)
 		}
 	}
-	now := i.now()
+	now := i.now.Now()
 	switch {
 	case strings.HasPrefix(token, SessionPrefix):
 		s, err := i.q.SessionGetLiveByHash(ctx, dbq.SessionGetLiveByHashParams{TokenHash: Hash(token), Now: now})

@@ -1,5 +1,10 @@
 // Package clock makes "now" injectable, so tests move time instead of
 // sleeping.
+//
+// Times that several processes compare (due times, leases, throttle
+// windows) come from PostgreSQL's now(): one clock for every replica. A
+// query takes coalesce(sqlc.narg(now), now()), and Clock.DB gives the value
+// for that argument: NULL in production, the test's time in tests.
 package clock
 
 import (
@@ -7,11 +12,30 @@ import (
 	"time"
 )
 
-// Clock returns the current time.
+// Clock returns the current time. The zero Clock (nil) is the real one: the
+// process's clock for Now, the database's for DB.
 type Clock func() time.Time
 
-// Real is the wall clock.
-func Real() time.Time { return time.Now() }
+// Real is the real clock.
+var Real Clock
+
+// Now returns c's time, or the process's when c is nil.
+func (c Clock) Now() time.Time {
+	if c == nil {
+		return time.Now()
+	}
+	return c()
+}
+
+// DB is the value for a query's sqlc.narg(now): nil, meaning PostgreSQL's
+// own now(), unless a test fixed the clock.
+func (c Clock) DB() *time.Time {
+	if c == nil {
+		return nil
+	}
+	t := c()
+	return &t
+}
 
 // Manual is a clock that moves only when told to. It is safe for concurrent use.
 type Manual struct {
@@ -41,4 +65,10 @@ func (m *Manual) Set(t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.now = t
+}
+
+// DB is the manual time as a query's sqlc.narg(now).
+func (m *Manual) DB() *time.Time {
+	t := m.Now()
+	return &t
 }

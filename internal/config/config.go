@@ -38,7 +38,7 @@ func LoadAPI(getenv Getenv) (API, error) {
 	c.HTTPAddr, errs = listenAddr(getenv, "HTTP_ADDR", ":3000", errs)
 	c.LogLevel, errs = logLevel(getenv, errs)
 	c.X, errs = loadX(getenv, errs)
-	c.Keys, errs = loadKeys(getenv, c.AppURL.Scheme == "https", errs)
+	c.Keys, errs = loadKeys(getenv, errs)
 	return c, errors.Join(errs...)
 }
 

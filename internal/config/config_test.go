@@ -10,7 +10,7 @@ const testKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
 
 func TestLoadAPIDefaults(t *testing.T) {
-	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://u:hunter2@db:5432/bp"}))
+	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://u:hunter2@db:5432/bp", "TOKEN_ENCRYPTION_KEY": testKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +35,9 @@ func TestLoadAPIBadValues(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "HTTP_ADDR": "3000"}, "HTTP_ADDR="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "https://app.example.com"}, "TOKEN_ENCRYPTION_KEY is not set"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "APP_URL": "http://localhost:3000"}, "TOKEN_ENCRYPTION_KEY is not set"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": "c2hvcnQ="}, "TOKEN_ENCRYPTION_KEY: key is 5 bytes"},
-		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_OLD_KEYS": testKey + ",nope"}, "TOKEN_ENCRYPTION_OLD_KEYS: key 2"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey, "TOKEN_ENCRYPTION_OLD_KEYS": testKey + ",nope"}, "TOKEN_ENCRYPTION_OLD_KEYS: key 2"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_CLIENT_ID": "ck"}, "X_CLIENT_ID and X_CLIENT_SECRET must be set together"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_API_URL": "api.x.com"}, "X_API_URL="},
 	}
@@ -71,11 +72,28 @@ func TestKeysAndXAreMaskedInLogs(t *testing.T) {
 	if strings.Contains(logged, testKey) || strings.Contains(logged, "very-secret-cs") {
 		t.Fatalf("secret in %s", logged)
 	}
-	if !strings.Contains(logged, "X_CLIENT_ID=ck") || c.Keys.Ephemeral || c.X.APIURL != "https://api.x.com" {
+	if !strings.Contains(logged, "X_CLIENT_ID=ck") || c.X.APIURL != "https://api.x.com" {
 		t.Fatalf("%s", logged)
 	}
-	dev, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp"}))
-	if err != nil || !dev.Keys.Ephemeral || dev.X.Configured() {
-		t.Fatalf("http without a key should get an ephemeral key: %v %+v", err, dev.Keys)
+}
+
+func TestPublisherSettings(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey, "X_CLIENT_ID": "ck", "X_CLIENT_SECRET": "cs"}
+	c, err := LoadPublisher(env(base))
+	if err != nil || c.Lease.String() != "30s" || c.Workers != 512 {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+	for k, v := range map[string]string{"PUBLISHER_LEASE": "1s", "PUBLISHER_WORKERS": "0"} {
+		bad := map[string]string{k: v}
+		for bk, bv := range base {
+			bad[bk] = bv
+		}
+		if _, err := LoadPublisher(env(bad)); err == nil || !strings.Contains(err.Error(), k+"=") {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+	delete(base, "TOKEN_ENCRYPTION_KEY")
+	if _, err := LoadPublisher(env(base)); err == nil || !strings.Contains(err.Error(), "TOKEN_ENCRYPTION_KEY is not set") {
+		t.Errorf("no key: %v", err)
 	}
 }

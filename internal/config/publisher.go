@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Publisher is the publisher's configuration.
@@ -16,6 +17,9 @@ type Publisher struct {
 	X           X
 	Keys        Keys
 	Workers     int // PUBLISHER_WORKERS: posts sent to X at once
+	// Lease (PUBLISHER_LEASE) is how long a claimed post stays this
+	// publisher's without progress; a dead publisher's posts wait that long.
+	Lease time.Duration
 }
 
 // LoadPublisher reads the publisher's variables. Unlike the api it needs X
@@ -30,11 +34,7 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 	if !c.X.Configured() {
 		errs = append(errs, errors.New("X_CLIENT_ID is not set: the publisher needs your X app's keys (make run starts an offline X sandbox and sets them)"))
 	}
-	if strings.TrimSpace(getenv("TOKEN_ENCRYPTION_KEY")) == "" {
-		errs = append(errs, errors.New("TOKEN_ENCRYPTION_KEY is not set: the publisher needs the api's key to read X credentials"))
-	} else {
-		c.Keys, errs = loadKeys(getenv, true, errs)
-	}
+	c.Keys, errs = loadKeys(getenv, errs)
 	c.Workers = 512
 	if v := strings.TrimSpace(getenv("PUBLISHER_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -42,6 +42,14 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 			errs = append(errs, fmt.Errorf("PUBLISHER_WORKERS=%q must be a number from 1 to 10000", v))
 		}
 		c.Workers = n
+	}
+	c.Lease = 30 * time.Second
+	if v := strings.TrimSpace(getenv("PUBLISHER_LEASE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 2*time.Second || d > 10*time.Minute {
+			errs = append(errs, fmt.Errorf("PUBLISHER_LEASE=%q must be a duration from 2s to 10m, like 30s", v))
+		}
+		c.Lease = d
 	}
 	return c, errors.Join(errs...)
 }
@@ -53,6 +61,7 @@ func (c Publisher) LogValue() slog.Value {
 		slog.String("PUBLISHER_ADDR", c.Addr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 		slog.Int("PUBLISHER_WORKERS", c.Workers),
+		slog.Duration("PUBLISHER_LEASE", c.Lease),
 		slog.Attr{Key: "x", Value: c.X.LogValue()},
 		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
 	)

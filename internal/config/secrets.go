@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,9 +54,6 @@ func loadX(getenv Getenv, errs []error) (X, []error) {
 // Keys are the credential-encryption keys.
 type Keys struct {
 	Ring *secretbox.Keyring
-	// Ephemeral is true when no TOKEN_ENCRYPTION_KEY was given and a random
-	// key was made for this process (development over http only).
-	Ephemeral bool
 }
 
 // LogValue shows key ids, never keys.
@@ -65,32 +61,21 @@ func (k Keys) LogValue() slog.Value {
 	if k.Ring == nil {
 		return slog.StringValue("")
 	}
-	return slog.GroupValue(
-		slog.String("TOKEN_ENCRYPTION_KEY", "id "+k.Ring.CurrentKeyID()),
-		slog.Bool("ephemeral", k.Ephemeral),
-	)
+	return slog.GroupValue(slog.String("TOKEN_ENCRYPTION_KEY", "id "+k.Ring.CurrentKeyID()))
 }
 
 // loadKeys reads TOKEN_ENCRYPTION_KEY (base64 of 32 bytes) and
-// TOKEN_ENCRYPTION_OLD_KEYS (comma-separated, for rotation). Without a key a
-// random one is made, unless requireKey (APP_URL is https: production).
-func loadKeys(getenv Getenv, requireKey bool, errs []error) (Keys, []error) {
+// TOKEN_ENCRYPTION_OLD_KEYS (comma-separated, for rotation). No process
+// makes a key up: one made up per process could not open what another
+// process sealed (make run keeps a development key in .data/).
+func loadKeys(getenv Getenv, errs []error) (Keys, []error) {
 	raw := strings.TrimSpace(getenv("TOKEN_ENCRYPTION_KEY"))
-	var current []byte
-	ephemeral := false
 	if raw == "" {
-		if requireKey {
-			return Keys{}, append(errs, errors.New("TOKEN_ENCRYPTION_KEY is not set, and APP_URL is https: set it to base64 of 32 random bytes (openssl rand -base64 32); losing it means every X account must be reconnected"))
-		}
-		current = make([]byte, 32)
-		_, _ = rand.Read(current)
-		ephemeral = true
-	} else {
-		k, err := secretbox.ParseKey(raw)
-		if err != nil {
-			return Keys{}, append(errs, fmt.Errorf("TOKEN_ENCRYPTION_KEY: %w", err))
-		}
-		current = k
+		return Keys{}, append(errs, errors.New("TOKEN_ENCRYPTION_KEY is not set: set it to base64 of 32 random bytes (openssl rand -base64 32), the same for the api and every publisher; it encrypts X credentials, and losing it means every X account must be reconnected (make run generates a development key into .data/)"))
+	}
+	current, err := secretbox.ParseKey(raw)
+	if err != nil {
+		return Keys{}, append(errs, fmt.Errorf("TOKEN_ENCRYPTION_KEY: %w", err))
 	}
 	var old [][]byte
 	for i, s := range strings.Split(getenv("TOKEN_ENCRYPTION_OLD_KEYS"), ",") {
@@ -108,5 +93,5 @@ func loadKeys(getenv Getenv, requireKey bool, errs []error) (Keys, []error) {
 	if err != nil {
 		return Keys{}, append(errs, fmt.Errorf("TOKEN_ENCRYPTION_KEY: %w", err))
 	}
-	return Keys{Ring: ring, Ephemeral: ephemeral}, errs
+	return Keys{Ring: ring}, errs
 }

@@ -22,6 +22,10 @@ const (
 	// Hang handles the request, then never answers until the client gives
 	// up (or Server.Close is called).
 	Hang
+	// RespondAfterHandling handles the request (the post is created), then
+	// answers with Fault.Response instead of the real answer: X created
+	// the post and still said, e.g., 503.
+	RespondAfterHandling
 )
 
 func (a Action) String() string {
@@ -34,6 +38,8 @@ func (a Action) String() string {
 		return "drop-after-handling"
 	case Hang:
 		return "hang"
+	case RespondAfterHandling:
+		return "respond-after-handling"
 	}
 	return "unknown"
 }
@@ -50,7 +56,7 @@ type Fault struct {
 	// once, Forever means until ClearFaults.
 	Times    int
 	Action   Action
-	Response *Response // required for Respond
+	Response *Response // required for Respond and RespondAfterHandling
 }
 
 type activeFault struct {
@@ -59,11 +65,12 @@ type activeFault struct {
 }
 
 // Inject adds a fault. Faults are tried in the order injected; the first
-// that matches a request applies to it. Inject panics on a Respond fault
-// without a Response, which is a bug in the test.
+// that matches a request applies to it. Inject panics on a Respond or
+// RespondAfterHandling fault without a Response, which is a bug in the
+// test.
 func (s *Server) Inject(f Fault) {
-	if f.Action == Respond && f.Response == nil {
-		panic("fakex: Inject: a Respond fault needs a Response")
+	if (f.Action == Respond || f.Action == RespondAfterHandling) && f.Response == nil {
+		panic("fakex: Inject: a " + f.Action.String() + " fault needs a Response")
 	}
 	left := f.Times
 	if left == 0 {

@@ -170,6 +170,34 @@ func TestFaultHang(t *testing.T) {
 	if got := f.postTexts(); len(got) != 1 || got[0] != "hung" {
 		t.Fatalf("posts = %v; the post should exist", got)
 	}
+	// The record is there at once; FinishedAt once the fake lets go, when
+	// the client gave up (not when the post was handled, right away).
+	waitFor(t, "the hung request to finish", func() bool { return !f.fake.Requests()[0].FinishedAt.IsZero() })
+	if r := f.fake.Requests()[0]; r.FinishedAt.Before(start.Add(150*time.Millisecond)) || r.Fault != "hang" || r.Status != 201 {
+		t.Fatalf("request = %+v", r)
+	}
+}
+
+func TestFaultRespondAfterHandling(t *testing.T) {
+	f := newFixture(t, fakex.Options{})
+	_, alice := f.connect("alice")
+	f.fake.Inject(fakex.Fault{Action: fakex.RespondAfterHandling, PathPrefix: "/2/tweets", Response: fakex.ServerError(503)})
+	r := f.post(alice, "created despite the 503")
+	if r.status != 503 || !strings.HasPrefix(r.body, `{"title":"Service Unavailable"`) {
+		t.Fatalf("got %d %s, want the canned 503", r.status, r.body)
+	}
+	if r.header.Get("x-rate-limit-remaining") == "" || r.header.Get("x-user-limit-24hour-reset") == "" {
+		t.Errorf("canned answer lacks rate-limit headers: %v", r.header)
+	}
+	if got := f.postTexts(); len(got) != 1 || got[0] != "created despite the 503" {
+		t.Fatalf("posts = %v; the post should exist", got)
+	}
+	if req := f.fake.Requests()[0]; req.Status != 201 || req.Fault != "respond-after-handling" {
+		t.Fatalf("request = %+v", req)
+	}
+	// The client retries as X's "wait and retry" suggests, and learns the
+	// truth from the duplicate check.
+	wantBody(t, f.post(alice, "created despite the 503"), 403, v2Duplicate)
 }
 
 func TestLatency(t *testing.T) {
@@ -189,12 +217,59 @@ func TestLatency(t *testing.T) {
 	}
 }
 
-func TestInjectRespondWithoutResponsePanics(t *testing.T) {
+// A client that gives up (or is killed) while the fake is "slow" does not
+// stop the post: X finishes a request it has fully received.
+func TestLatencyOutlivesTheClient(t *testing.T) {
 	f := newFixture(t, fakex.Options{})
-	defer func() {
-		if recover() == nil {
-			t.Fatal("no panic")
+	_, alice := f.connect("alice")
+	f.fake.SetLatency(300 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := f.rawPost(ctx, alice, "sent by a client that gave up"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the client's deadline", err)
+	}
+	if len(f.fake.Posts()) != 0 {
+		t.Fatal("posted before the latency was over")
+	}
+	waitFor(t, "the post", func() bool { return len(f.fake.Posts()) == 1 })
+	if r := f.fake.Requests()[0]; r.Status != 201 {
+		t.Fatalf("request = %+v", r)
+	}
+
+	// Close cuts a long latency short (the request is still handled), so
+	// a test's cleanup does not wait for it.
+	f.fake.SetLatency(time.Hour)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if _, err := f.rawPost(ctx2, alice, "released by Close"); err == nil {
+		t.Fatal("answered within an hour's latency")
+	}
+	f.fake.Close()
+	waitFor(t, "the post after Close", func() bool { return len(f.fake.Posts()) == 2 })
+}
+
+func TestInjectRespondWithoutResponsePanics(t *testing.T) {
+	for _, a := range []fakex.Action{fakex.Respond, fakex.RespondAfterHandling} {
+		func() {
+			f := newFixture(t, fakex.Options{})
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("%v: no panic", a)
+				}
+			}()
+			f.fake.Inject(fakex.Fault{Action: a})
+		}()
+	}
+}
+
+// waitFor polls cond for up to 5 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
-	}()
-	f.fake.Inject(fakex.Fault{})
+		time.Sleep(5 * time.Millisecond)
+	}
 }

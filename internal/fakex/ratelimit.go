@@ -65,9 +65,18 @@ func endpointKey(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/2/tweets/"):
 		return "DELETE /2/tweets/:id"
+	case r.Method == http.MethodGet && isUserPostsPath(r.URL.Path):
+		return userPostsEndpoint
 	default:
 		return r.Method + " " + r.URL.Path
 	}
+}
+
+// isUserPostsPath matches /2/users/{id}/tweets.
+func isUserPostsPath(path string) bool {
+	id, ok := strings.CutPrefix(path, "/2/users/")
+	id, ok2 := strings.CutSuffix(id, "/tweets")
+	return ok && ok2 && id != "" && !strings.Contains(id, "/")
 }
 
 type limitedWindow struct {

@@ -1,10 +1,12 @@
 package fakex
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -130,11 +132,15 @@ func writeProblem(w http.ResponseWriter, status int, body string) {
 	writeBody(w, status, contentTypeProblem, body)
 }
 
+// writeJSON writes v without Go's \u0026-style escaping of &, < and >,
+// so texts read "&amp;" on the wire as in X's answers.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		writeProblem(w, 500, ServerError(500).Body)
 		return
 	}
-	writeBody(w, status, contentTypeJSON, string(b))
+	writeBody(w, status, contentTypeJSON, strings.TrimSuffix(b.String(), "\n"))
 }

@@ -65,10 +65,20 @@ type Request struct {
 	Form     url.Values      // form-encoded body, if any
 	JSON     json.RawMessage // JSON body, if any
 	Username string          // the X user the token belongs to (or who approved, on the authorize form)
-	Status   int             // status the fake produced (0 if dropped before handling)
-	Fault    string          // the injected fault that applied, if any: "respond", "drop-before-handling", …
+	// Status is what the fake produced: the canned status for Respond, 0
+	// for DropBeforeHandling, and for the faults that handle the request
+	// first (DropAfterHandling, RespondAfterHandling, Hang) the status of
+	// that real handling, which the client never saw.
+	Status int
+	Fault  string // the injected fault that applied, if any: "respond", "drop-before-handling", …
+	// Host is the Host the client called (r.Host, host:port), which tells
+	// apart listeners that serve the same Server.
+	Host string
 	// ReceivedAt is Options.Now when the request arrived.
 	ReceivedAt time.Time
+	// FinishedAt is the real time (time.Now, not Options.Now) when the
+	// fake was done with the request; for Hang, when it let go.
+	FinishedAt time.Time
 }
 
 // Server is the fake X. Create it with New or Open; it is an http.Handler.
@@ -92,6 +102,7 @@ type Server struct {
 	limits   rateLimits
 	faults   []*activeFault
 	requests []Request
+	inFlight map[string]int // by lower-case Host
 }
 
 // New returns a fake X. It panics if Options.StateFile exists but cannot
@@ -115,6 +126,7 @@ func Open(opts Options) (*Server, error) {
 		stateFile:      opts.StateFile,
 		onPost:         opts.OnPost,
 		closed:         make(chan struct{}),
+		inFlight:       map[string]int{},
 		st:             newState(),
 		limits:         newRateLimits(),
 	}
@@ -145,6 +157,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /oauth/access_token", s.handleAccessToken)
 	m.HandleFunc("POST /1.1/oauth/invalidate_token", s.handleInvalidateToken)
 	m.HandleFunc("GET /2/users/me", s.handleMe)
+	m.HandleFunc("GET /2/users/{id}/tweets", s.handleUserPosts)
 	m.HandleFunc("POST /2/tweets", s.handleCreatePost)
 	m.HandleFunc("DELETE /2/tweets/{id}", s.handleDeletePost)
 	m.HandleFunc("/2/", s.handleV2NotFound)
@@ -154,12 +167,26 @@ func (s *Server) routes() *http.ServeMux {
 	return m
 }
 
-// Close releases requests stalled by a Hang fault (they are then dropped).
-// The Server keeps serving otherwise.
+// Close releases requests stalled by a Hang fault (they are then dropped)
+// and cuts short any latency (those requests are handled at once). The
+// Server keeps serving otherwise.
 func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closed) }) }
 
-// SetLatency delays every request by d before it is handled.
+// SetLatency delays every request by d before it is handled. Like real X,
+// which finishes a request it has fully received, the fake handles it
+// after the delay even if the client has gone away meanwhile: a post sent
+// by a client that timed out or was killed is still created.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// InFlight returns how many requests to host (host:port as the client
+// called it, see Request.Host) the fake has received and not yet finished
+// with. Serving one Server on several listeners, it tells which of them
+// has requests outstanding.
+func (s *Server) InFlight(host string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight[strings.ToLower(host)]
+}
 
 // Requests returns every request received so far, oldest first.
 func (s *Server) Requests() []Request {
@@ -194,28 +221,48 @@ func setUsername(r *http.Request, username string) {
 // ServeHTTP records the request, applies latency and faults, and routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), ReceivedAt: s.now()}
+	hostKey := strings.ToLower(r.Host)
+	s.mu.Lock()
+	s.inFlight[hostKey]++
+	s.mu.Unlock()
+	// Deferred so that it also runs when a fault aborts the handler.
+	defer func() {
+		s.mu.Lock()
+		if s.inFlight[hostKey]--; s.inFlight[hostKey] <= 0 {
+			delete(s.inFlight, hostKey)
+		}
+		s.mu.Unlock()
+	}()
+
+	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Host: r.Host, ReceivedAt: s.now()}
 	if err := captureBody(r, &rec); err != nil {
 		writeProblem(w, http.StatusRequestEntityTooLarge, ServerError(http.StatusRequestEntityTooLarge).Body)
 		return
 	}
-	if !sleepCtx(r.Context(), time.Duration(s.latency.Load())) {
-		return // client gave up while we were "slow"
-	}
+	// The whole request is in: from here on it is handled even if the
+	// client disconnects (handlers do not watch r.Context()).
+	s.sleepLatency()
 	info := &reqInfo{username: s.usernameForToken(r)}
 	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
 
 	fault := s.matchFault(r.Method, r.URL.Path, info.username)
-	finish := func(status int) {
+	// finish records the request; it returns its index so Hang can stamp
+	// FinishedAt when it lets go.
+	finish := func(status int) int {
 		rec.Username, rec.Status = info.username, status
 		if fault != nil {
 			rec.Fault = fault.Action.String()
 		}
+		if fault == nil || fault.Action != Hang {
+			rec.FinishedAt = time.Now()
+		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
+		i := len(s.requests) - 1
 		s.mu.Unlock()
 		s.log.Info("fakex request", "method", rec.Method, "path", rec.Path, "status", status,
 			"username", rec.Username, "fault", rec.Fault, "duration", time.Since(start))
+		return i
 	}
 
 	switch {
@@ -229,17 +276,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case fault.Action == DropBeforeHandling:
 		finish(0)
 		panic(http.ErrAbortHandler) // net/http closes the connection, no response
+	case fault.Action == RespondAfterHandling:
+		// Handle for real (the post is created), then answer the canned
+		// response instead of the real one.
+		bw := &bufferedWriter{header: http.Header{}}
+		s.mux.ServeHTTP(bw, r)
+		s.writeCanned(w, r, info.username, fault.Response)
+		finish(bw.statusOr200())
 	case fault.Action == DropAfterHandling, fault.Action == Hang:
 		// Handle for real (the post is created) into a buffer the client
 		// never sees.
 		bw := &bufferedWriter{header: http.Header{}}
 		s.mux.ServeHTTP(bw, r)
-		finish(bw.statusOr200())
+		i := finish(bw.statusOr200())
 		if fault.Action == Hang {
 			select {
 			case <-r.Context().Done(): // the client gave up
 			case <-s.closed:
 			}
+			s.mu.Lock()
+			s.requests[i].FinishedAt = time.Now()
+			s.mu.Unlock()
 		}
 		panic(http.ErrAbortHandler)
 	}
@@ -266,17 +323,19 @@ func captureBody(r *http.Request, rec *Request) error {
 	return nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// sleepLatency waits out SetLatency's delay. It does not stop when the
+// client goes away (X would still act on the request), only on Close so
+// that shutting a test down does not wait for it.
+func (s *Server) sleepLatency() {
+	d := time.Duration(s.latency.Load())
 	if d <= 0 {
-		return true
+		return
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
+	case <-s.closed:
 	}
 }
 

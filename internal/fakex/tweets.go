@@ -108,7 +108,7 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
 		"id":                     created.ID,
-		"text":                   created.Text,
+		"text":                   displayText(created.ID, created.Text),
 		"edit_history_tweet_ids": []string{created.ID},
 	}})
 }

@@ -1,6 +1,7 @@
 // Package xclient is the only code in BetterPlan that talks to X. It does
 // the OAuth 1.0a three-legged flow and the few v2 calls we need (who am I,
-// create post, delete post), signing with github.com/dghubble/oauth1.
+// create post, delete post, read an account's recent posts), signing with
+// github.com/dghubble/oauth1.
 //
 // Every failure is an *Error whose Kind tells the caller what to do next.
 // The Kind that matters most for a publisher is whether the request could

@@ -4,10 +4,14 @@
 // Public Suffix List data files. It is not part of the build.
 //
 // Usage (from this directory; data files come from the Debian packages
-// unicode-data and publicsuffix):
+// unicode-data and publicsuffix, which `make generate` installs when they
+// are missing):
 //
 //	go run gen_tables.go -unicode /usr/share/unicode/emoji \
 //	    -psl /usr/share/publicsuffix/public_suffix_list.dat
+//
+// The input files are pinned by SHA-256 (inputs below): other data would
+// give other tables, so a different file stops the generator instead.
 //
 // The TLD list is every top-level label of the ICANN section of the Public
 // Suffix List (the IANA root zone, in Unicode form) plus the TLDs that
@@ -17,6 +21,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"go/format"
@@ -48,10 +53,39 @@ var twitterTextExtraTLDs = []string{
 	"wed", "xperia", "zippo", "موبايلي", "大众汽车", "工行", "手表", "珠宝", "诺基亚",
 }
 
+// inputs pins every file the tables are made from: Debian bookworm's
+// unicode-data 15.0.0-1 and publicsuffix 20230209.2326-1.
+var inputs = map[string]string{
+	"emoji-data.txt":                "29071dba22c72c27783a73016afb8ffaeb025866740791f9c2d0b55cc45a3470",
+	"emoji-sequences.txt":           "5c2222d8a432d896a031a68c2f54b04fbf47b0fce2e69853f1eb8a3e945eb56d",
+	"emoji-variation-sequences.txt": "731a630518c4a51c480c407ec10f3476ebe0afc582c7c20c7304f966133cf118",
+	"emoji-zwj-sequences.txt":       "fe357f9117b7746676063765d587137edf9b25903a792bd54935bf0856791182",
+	"public_suffix_list.dat":        "87d2e11f3602b504fc5dbea9218429a4ce3c0f62aa6ce7a1371024add024baed",
+}
+
+// checkInput stops the generator unless path is the pinned file.
+func checkInput(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatalf("%v (install the Debian packages unicode-data and publicsuffix)", err)
+	}
+	want, ok := inputs[filepath.Base(path)]
+	if got := fmt.Sprintf("%x", sha256.Sum256(b)); !ok || got != want {
+		log.Fatalf("%s has SHA-256 %s, want %s: these tables are made from Debian bookworm's unicode-data 15.0.0-1 and publicsuffix 20230209.2326-1; to move to newer data, update the pins and review the table diff", path, got, want)
+	}
+}
+
 func main() {
 	emojiDir := flag.String("unicode", "/usr/share/unicode/emoji", "directory holding emoji-data.txt, emoji-sequences.txt, emoji-zwj-sequences.txt and emoji-variation-sequences.txt")
 	pslPath := flag.String("psl", "/usr/share/publicsuffix/public_suffix_list.dat", "path to public_suffix_list.dat")
 	flag.Parse()
+	for name := range inputs {
+		if name == "public_suffix_list.dat" {
+			checkInput(*pslPath)
+		} else {
+			checkInput(filepath.Join(*emojiDir, name))
+		}
+	}
 
 	props := readEmojiData(filepath.Join(*emojiDir, "emoji-data.txt"))
 	// Characters that can start or continue an emoji sequence: Emoji or

@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,11 +26,18 @@ import (
 	"github.com/betterplan/betterplan/internal/password"
 )
 
+// The length rules of the requests (email, password, display name, token
+// name, ids) are declared in proto/betterplan/account/v1/account.proto and
+// enforced before these handlers run (internal/rpcvalidate); the handlers
+// check what the rules leave to them: that required fields are set (blank
+// after trimming counts as unset) and the address syntax.
 const (
-	minPasswordLen   = 8
-	maxPasswordLen   = 1024 // argon2 cost is linear in input; keep it bounded
+	// maxPasswordLen is the proto rule's bound on password bytes, repeated
+	// here only to keep SignIn from spending argon2 on more if a request
+	// ever got past validation (argon2's cost grows with its input).
+	maxPasswordLen = 1024
+	// maxDisplayName bounds a display name taken from the email address.
 	maxDisplayName   = 100
-	maxTokenName     = 100
 	throttleWindow   = 15 * time.Minute
 	maxEmailFailures = 5  // per email per window
 	maxAddrFailures  = 20 // per client address per window
@@ -65,21 +71,16 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPassword(req.Msg.GetPassword()); err != nil {
-		return nil, err
-	}
 	name := strings.TrimSpace(req.Msg.GetDisplayName())
 	if name == "" {
-		name, _, _ = strings.Cut(email, "@")
-	}
-	if utf8.RuneCountInString(name) > maxDisplayName {
-		return nil, invalid("display_name", fmt.Sprintf("must be at most %d characters", maxDisplayName))
+		local, _, _ := strings.Cut(email, "@")
+		name = truncateRunes(local, maxDisplayName)
 	}
 	hash, err := password.Hash(req.Msg.GetPassword())
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	now := s.now()
+	now := s.now.Now()
 	var (
 		user  dbq.User
 		token string
@@ -116,7 +117,7 @@ func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.Sig
 	if req.Msg.GetPassword() == "" {
 		return nil, invalid("password", "is required")
 	}
-	now := s.now()
+	now := s.now.Now()
 	addr := clientAddr(req.Peer().Addr)
 	if err := s.throttle(ctx, email, addr, now); err != nil {
 		return nil, err
@@ -178,7 +179,7 @@ func (s *Service) SignOut(ctx context.Context, _ *connect.Request[accountv1.Sign
 		return nil, connect.NewError(connect.CodeFailedPrecondition,
 			errors.New("this call used an API token, not a session; revoke API tokens with RevokeApiToken"))
 	}
-	if err := s.q.SessionRevoke(ctx, dbq.SessionRevokeParams{ID: p.SessionID, Now: s.now()}); err != nil {
+	if err := s.q.SessionRevoke(ctx, dbq.SessionRevokeParams{ID: p.SessionID, Now: s.now.Now()}); err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
 	resp := connect.NewResponse(&accountv1.SignOutResponse{})
@@ -201,10 +202,7 @@ func (s *Service) CreateApiToken(ctx context.Context, req *connect.Request[accou
 	if name == "" {
 		return nil, invalid("name", "is required (say what the token is for)")
 	}
-	if utf8.RuneCountInString(name) > maxTokenName {
-		return nil, invalid("name", fmt.Sprintf("must be at most %d characters", maxTokenName))
-	}
-	now := s.now()
+	now := s.now.Now()
 	var expires *time.Time
 	if req.Msg.ExpireTime != nil {
 		if err := req.Msg.GetExpireTime().CheckValid(); err != nil {
@@ -230,7 +228,7 @@ func (s *Service) CreateApiToken(ctx context.Context, req *connect.Request[accou
 
 // ListApiTokens implements AccountService.ListApiTokens.
 func (s *Service) ListApiTokens(ctx context.Context, _ *connect.Request[accountv1.ListApiTokensRequest]) (*connect.Response[accountv1.ListApiTokensResponse], error) {
-	rows, err := s.q.ApiTokenListLive(ctx, dbq.ApiTokenListLiveParams{UserID: auth.UserID(ctx), Now: s.now()})
+	rows, err := s.q.ApiTokenListLive(ctx, dbq.ApiTokenListLiveParams{UserID: auth.UserID(ctx), Now: s.now.Now()})
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
@@ -246,11 +244,12 @@ func (s *Service) RevokeApiToken(ctx context.Context, req *connect.Request[accou
 	if req.Msg.GetId() == "" {
 		return nil, invalid("id", "is required")
 	}
-	n, err := s.q.ApiTokenRevoke(ctx, dbq.ApiTokenRevokeParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx), Now: s.now()})
+	n, err := s.q.ApiTokenRevoke(ctx, dbq.ApiTokenRevokeParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx), Now: s.now.Now()})
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
 	if n == 0 {
+		// The id is a ULID (the proto rule), so quoting it is safe.
 		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("no live API token %q", req.Msg.GetId()))
 	}
 	return connect.NewResponse(&accountv1.RevokeApiTokenResponse{}), nil
@@ -291,6 +290,9 @@ func (s *Service) throttle(ctx context.Context, email, addr string, now time.Tim
 	return cerr
 }
 
+// normalizeEmail trims and lower-cases an address and checks its syntax.
+// The error never quotes the input: it goes back to the client and into the
+// access log, whatever its size.
 func normalizeEmail(raw string) (string, error) {
 	email := strings.ToLower(strings.TrimSpace(raw))
 	if email == "" {
@@ -298,19 +300,9 @@ func normalizeEmail(raw string) (string, error) {
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") || len(email) > 254 {
-		return "", invalid("email", fmt.Sprintf("%q is not an email address like name@example.com", raw))
+		return "", invalid("email", "is not an email address like name@example.com")
 	}
 	return email, nil
-}
-
-func checkPassword(pw string) error {
-	switch n := utf8.RuneCountInString(pw); {
-	case n < minPasswordLen:
-		return invalid("password", fmt.Sprintf("must be at least %d characters", minPasswordLen))
-	case len(pw) > maxPasswordLen:
-		return invalid("password", fmt.Sprintf("must be at most %d bytes", maxPasswordLen))
-	}
-	return nil
 }
 
 // clientAddr strips the port from a peer address.
@@ -319,6 +311,17 @@ func clientAddr(peer string) string {
 		return host
 	}
 	return peer
+}
+
+// truncateRunes cuts s to at most n characters.
+func truncateRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 func truncate(s string, n int) string {

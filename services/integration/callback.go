@@ -8,6 +8,10 @@ import (
 	"github.com/betterplan/betterplan/internal/auth"
 )
 
+// maxOAuthParam bounds oauth_token and oauth_verifier in the callback's
+// query, as the proto rules of CompleteXAuthorizationRequest bound them.
+const maxOAuthParam = 256
+
 // Callback handles GET /api/auth/x/callback, where X sends the browser after
 // the person approves (or denies) BetterPlan. It always ends in a redirect to
 // the integrations page, with ?connected=<id> or ?error=<code>; the cause of
@@ -43,13 +47,13 @@ func (s *Service) handleCallback(ctx context.Context, r *http.Request) (string, 
 	if denied := q.Get("denied"); denied != "" {
 		// Consume the pending request so it cannot be completed later, but
 		// only when this browser started it.
-		if cookie != nil && cookie.Value == denied {
+		if cookie != nil && cookie.Value == denied && len(denied) <= maxOAuthParam {
 			_, _ = s.claim(ctx, denied, "")
 		}
 		return "", errDenied
 	}
 	token, verifier := q.Get("oauth_token"), q.Get("oauth_verifier")
-	if token == "" || verifier == "" {
+	if token == "" || verifier == "" || len(token) > maxOAuthParam || len(verifier) > maxOAuthParam {
 		return "", errBadCallback
 	}
 	if cookie == nil || cookie.Value != token {

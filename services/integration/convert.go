@@ -9,7 +9,7 @@ import (
 
 func toProto(r dbq.Integration) *integrationv1.Integration {
 	status := integrationv1.Status_STATUS_ACTIVE
-	if r.Status == "needs_reconnect" {
+	if r.Status == dbq.IntegrationStatusNeedsReconnect {
 		status = integrationv1.Status_STATUS_NEEDS_RECONNECT
 	}
 	return &integrationv1.Integration{

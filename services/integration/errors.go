@@ -23,7 +23,7 @@ var (
 	errAlreadyConnected = errors.New("this X account is connected to another BetterPlan account; disconnect it there first")
 	errDenied           = errors.New("you did not authorize BetterPlan at X")
 	errMismatch         = errors.New("this browser did not start this X authorization (or its cookie expired): start connecting again from BetterPlan")
-	errBadCallback      = errors.New("X's callback lacks oauth_token or oauth_verifier")
+	errBadCallback      = errors.New("X's callback lacks a well-formed oauth_token or oauth_verifier")
 )
 
 // xFailure is an X call that failed; rejected is true when X said no (as

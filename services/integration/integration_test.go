@@ -123,7 +123,7 @@ func storedCredentials(t *testing.T, env *apitest.Env, id string) xclient.Creden
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := credential.Open(env.Keys, row)
+	creds, err := credential.Open(env.Keys, credential.Sealed{Platform: row.Platform, AccountID: row.PlatformAccountID, Data: row.Credential, KeyID: row.CredentialKeyID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,8 +317,12 @@ func TestReconnectAndSeveralAccounts(t *testing.T) {
 	// X revokes the token; the publisher marks the integration (issue 4 does
 	// that on a 401; here the same query stands in for it).
 	env.X.Revoke("ada_x")
+	row, err := dbq.New(env.Pool).IntegrationGetByID(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := dbq.New(env.Pool).IntegrationMarkNeedsReconnect(ctx, dbq.IntegrationMarkNeedsReconnectParams{
-		ID: first, Reason: "X rejected the credentials; reconnect your X account", Now: env.Clock.Now(),
+		ID: first, Credential: row.Credential, Reason: "X rejected the credentials; reconnect your X account", Now: env.Clock.DB(),
 	}); err != nil {
 		t.Fatal(err)
 	}

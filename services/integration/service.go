@@ -53,7 +53,10 @@ type Deps struct {
 	SessionUser func(ctx context.Context, h http.Header) (auth.Principal, error)
 }
 
-// Service implements IntegrationService.
+// Service implements IntegrationService. The proto rules bound the
+// requests' strings (length, no NUL, ids are ULIDs) before a handler runs
+// (internal/rpcvalidate); the handlers check that required ones are set and
+// say what for.
 type Service struct {
 	Deps
 	q *dbq.Queries
@@ -79,7 +82,7 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, s.toConnect(ctx, xError("get a request token", err))
 	}
-	now := s.Now()
+	now := s.Now.Now()
 	expires := now.Add(pendingTTL)
 	sealed, keyID := s.Keys.Seal([]byte(secret), pendingAAD(token))
 	if err := s.q.XAuthorizationCreate(ctx, dbq.XAuthorizationCreateParams{
@@ -164,7 +167,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 		}
 		// Its scheduled posts can no longer go out: fail them, saying why,
 		// before the delete clears their integration_id.
-		now := s.Now()
+		now := s.Now.Now()
 		if err := q.PostFailForIntegration(ctx, dbq.PostFailForIntegrationParams{Now: now, IntegrationID: &id}); err != nil {
 			return err
 		}
@@ -186,7 +189,7 @@ func (s *Service) invalidateAtX(ctx context.Context, row dbq.Integration) {
 	if s.X == nil {
 		return
 	}
-	creds, err := credential.Open(s.Keys, row)
+	creds, err := credential.Open(s.Keys, credential.Sealed{Platform: row.Platform, AccountID: row.PlatformAccountID, Data: row.Credential, KeyID: row.CredentialKeyID})
 	if err != nil {
 		s.Log.WarnContext(ctx, "cannot open credentials to invalidate them at X", "integration_id", row.ID, "err", err)
 		return
@@ -202,7 +205,7 @@ func (s *Service) invalidateAtX(ctx context.Context, row dbq.Integration) {
 // claim takes a pending authorization of userID for good (single use),
 // saying precisely why it cannot when it cannot.
 func (s *Service) claim(ctx context.Context, token, userID string) (dbq.XAuthorization, error) {
-	now := s.Now()
+	now := s.Now.Now()
 	p, err := s.q.XAuthorizationGet(ctx, token)
 	switch {
 	case errors.Is(db.Classify(err), db.ErrNotFound):
@@ -251,7 +254,7 @@ func (s *Service) connect(ctx context.Context, p dbq.XAuthorization, verifier st
 	row, err := s.q.IntegrationUpsert(ctx, dbq.IntegrationUpsertParams{
 		ID: newID(), UserID: p.UserID, Platform: "x", PlatformAccountID: me.ID,
 		Username: me.Username, DisplayName: me.Name, AvatarUrl: me.ProfileImageURL,
-		Credential: sealed, CredentialKeyID: keyID, Now: s.Now(),
+		Credential: sealed, CredentialKeyID: keyID, Now: s.Now.Now(),
 	})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {
 		return row, errAlreadyConnected

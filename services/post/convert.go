@@ -7,28 +7,18 @@ import (
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 )
 
-// Post statuses as stored in posts.status.
-const (
-	statusDraft       = "draft"
-	statusScheduled   = "scheduled"
-	statusPublishing  = "publishing"
-	statusPublished   = "published"
-	statusFailed      = "failed"
-	statusUnconfirmed = "unconfirmed"
-)
-
-var statusToProto = map[string]postv1.Status{
-	statusDraft:       postv1.Status_STATUS_DRAFT,
-	statusScheduled:   postv1.Status_STATUS_SCHEDULED,
-	statusPublishing:  postv1.Status_STATUS_PUBLISHING,
-	statusPublished:   postv1.Status_STATUS_PUBLISHED,
-	statusFailed:      postv1.Status_STATUS_FAILED,
-	statusUnconfirmed: postv1.Status_STATUS_UNCONFIRMED,
+var statusToProto = map[dbq.PostStatus]postv1.Status{
+	dbq.PostStatusDraft:       postv1.Status_STATUS_DRAFT,
+	dbq.PostStatusScheduled:   postv1.Status_STATUS_SCHEDULED,
+	dbq.PostStatusPublishing:  postv1.Status_STATUS_PUBLISHING,
+	dbq.PostStatusPublished:   postv1.Status_STATUS_PUBLISHED,
+	dbq.PostStatusFailed:      postv1.Status_STATUS_FAILED,
+	dbq.PostStatusUnconfirmed: postv1.Status_STATUS_UNCONFIRMED,
 }
 
 // statusFromProto is the stored name of a status; ok is false for
 // STATUS_UNSPECIFIED and unknown values.
-func statusFromProto(s postv1.Status) (string, bool) {
+func statusFromProto(s postv1.Status) (dbq.PostStatus, bool) {
 	for name, v := range statusToProto {
 		if v == s {
 			return name, true
@@ -39,23 +29,23 @@ func statusFromProto(s postv1.Status) (string, bool) {
 
 // errorKinds maps posts.last_error_kind, written by the publisher (and by
 // PostFailForIntegration), to the API's ErrorKind.
-var errorKinds = map[string]postv1.ErrorKind{
-	"reconnect_required":       postv1.ErrorKind_ERROR_KIND_RECONNECT_REQUIRED,
-	"duplicate":                postv1.ErrorKind_ERROR_KIND_DUPLICATE,
-	"rejected":                 postv1.ErrorKind_ERROR_KIND_REJECTED,
-	"rate_limited":             postv1.ErrorKind_ERROR_KIND_RATE_LIMITED,
-	"usage_capped":             postv1.ErrorKind_ERROR_KIND_USAGE_CAPPED,
-	"x_unavailable":            postv1.ErrorKind_ERROR_KIND_X_UNAVAILABLE,
-	"unconfirmed":              postv1.ErrorKind_ERROR_KIND_UNCONFIRMED,
-	"missed":                   postv1.ErrorKind_ERROR_KIND_MISSED,
-	"integration_disconnected": postv1.ErrorKind_ERROR_KIND_INTEGRATION_DISCONNECTED,
-	"internal":                 postv1.ErrorKind_ERROR_KIND_INTERNAL,
+var errorKinds = map[dbq.PostErrorKind]postv1.ErrorKind{
+	dbq.PostErrorKindReconnectRequired:       postv1.ErrorKind_ERROR_KIND_RECONNECT_REQUIRED,
+	dbq.PostErrorKindDuplicate:               postv1.ErrorKind_ERROR_KIND_DUPLICATE,
+	dbq.PostErrorKindRejected:                postv1.ErrorKind_ERROR_KIND_REJECTED,
+	dbq.PostErrorKindRateLimited:             postv1.ErrorKind_ERROR_KIND_RATE_LIMITED,
+	dbq.PostErrorKindUsageCapped:             postv1.ErrorKind_ERROR_KIND_USAGE_CAPPED,
+	dbq.PostErrorKindXUnavailable:            postv1.ErrorKind_ERROR_KIND_X_UNAVAILABLE,
+	dbq.PostErrorKindUnconfirmed:             postv1.ErrorKind_ERROR_KIND_UNCONFIRMED,
+	dbq.PostErrorKindMissed:                  postv1.ErrorKind_ERROR_KIND_MISSED,
+	dbq.PostErrorKindIntegrationDisconnected: postv1.ErrorKind_ERROR_KIND_INTEGRATION_DISCONNECTED,
+	dbq.PostErrorKindInternal:                postv1.ErrorKind_ERROR_KIND_INTERNAL,
 }
 
 // errorKindToProto maps a stored error kind; a kind this version does not
 // know is reported as unspecified rather than dropped, so the message still
 // reaches the person.
-func errorKindToProto(kind string) postv1.ErrorKind {
+func errorKindToProto(kind dbq.PostErrorKind) postv1.ErrorKind {
 	return errorKinds[kind]
 }
 
@@ -95,9 +85,9 @@ func postToProto(p dbq.Post) *postv1.Post {
 	if p.PublishedAt != nil {
 		out.PublishTime = timestamppb.New(*p.PublishedAt)
 	}
-	if p.LastErrorKind != "" {
+	if p.LastErrorKind != nil {
 		e := &postv1.PostError{
-			Kind:        errorKindToProto(p.LastErrorKind),
+			Kind:        errorKindToProto(*p.LastErrorKind),
 			Message:     p.LastErrorMessage,
 			XTitle:      p.LastErrorXTitle,
 			XDetail:     p.LastErrorXDetail,

@@ -160,7 +160,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		due := env.Clock.Now().Add(time.Hour)
 		p, err := q.PostCreate(ctx, dbq.PostCreateParams{
 			ID: "01J0000000000000000000RACE", UserID: userID, IntegrationID: &ada.integID, Status: "scheduled",
-			Parts: []string{"racing"}, ScheduledAt: &due, DueAt: &due, Now: env.Clock.Now(),
+			Parts: []string{"racing"}, ScheduledAt: &due, DueAt: &due, Now: env.Clock.DB(),
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -233,14 +233,18 @@ func TestNeedsReconnect(t *testing.T) {
 	ada := newUser(t, env, "ada@example.com", "ada_x")
 	dr := ada.draft("for later")
 	sched := ada.schedule("soon", time.Hour)
+	row, err := dbq.New(env.Pool).IntegrationGetByID(ctx, ada.integID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := dbq.New(env.Pool).IntegrationMarkNeedsReconnect(ctx, dbq.IntegrationMarkNeedsReconnectParams{
-		ID: ada.integID, Reason: "X rejected the credentials", Now: env.Clock.Now(),
+		ID: ada.integID, Credential: row.Credential, Reason: "X rejected the credentials", Now: env.Clock.DB(),
 	}); err != nil {
 		t.Fatal(err)
 	}
 	const want = "reconnect your X account @ada_x first"
 
-	_, err := ada.c.CreatePost(ctx, connect.NewRequest(&postv1.CreatePostRequest{IntegrationId: ada.integID, Content: text("hi"), When: at(ada.in(time.Hour))}))
+	_, err = ada.c.CreatePost(ctx, connect.NewRequest(&postv1.CreatePostRequest{IntegrationId: ada.integID, Content: text("hi"), When: at(ada.in(time.Hour))}))
 	wantCode(t, err, connect.CodeFailedPrecondition, want)
 	_, err = ada.c.CreatePost(ctx, connect.NewRequest(&postv1.CreatePostRequest{IntegrationId: ada.integID, Content: text("hi"), When: &postv1.CreatePostRequest_PublishNow{PublishNow: true}}))
 	wantCode(t, err, connect.CodeFailedPrecondition, want)

@@ -3,6 +3,7 @@ package publisher
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -27,9 +28,16 @@ func (p *Publisher) Handler() http.Handler {
 			"in_flight":     len(p.sem),
 			"stopping":      p.stopping.Load(),
 		}
-		code := http.StatusOK
+		var problems []string
 		if !healthy {
-			body["status"] = "unhealthy: the schedule has not been read recently (is PostgreSQL reachable?)"
+			problems = append(problems, "the schedule has not been read recently (is PostgreSQL reachable?)")
+		}
+		if problem := p.keyProblem.Load(); problem != nil {
+			problems = append(problems, *problem)
+		}
+		code := http.StatusOK
+		if len(problems) > 0 {
+			body["status"] = "unhealthy: " + strings.Join(problems, "; ")
 			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -40,7 +40,7 @@ func (p *Publisher) listenOnce(ctx context.Context, wake *wakeup) error {
 		return err
 	}
 	p.listenOK.Store(true)
-	wake.post(p.cfg.Now())
+	wake.post(time.Time{}) // "at once"
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

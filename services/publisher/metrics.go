@@ -14,6 +14,14 @@ type metrics struct {
 	backlog   prometheus.Gauge
 	inFlight  prometheus.Gauge
 	lastPoll  prometheus.Gauge
+
+	recovered      prometheus.Counter
+	reconcileReads *prometheus.CounterVec
+	reconciled     *prometheus.CounterVec
+	leaseLost      prometheus.Counter
+	unrecorded     prometheus.Counter
+	writeRetries   prometheus.Counter
+	keyReleased    prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -42,8 +50,30 @@ func newMetrics() *metrics {
 		lastPoll: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "betterplan_publisher_last_poll_timestamp_seconds", Help: "Unix time of the last successful read of the schedule.",
 		}),
+		recovered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "betterplan_publisher_recovered_total", Help: "Posts taken back on the schedule after their publisher's lease ended.",
+		}),
+		reconcileReads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "betterplan_publisher_reconcile_reads_total", Help: "Reads of an X account's timeline to settle posts in doubt (one per account per claim), by result.",
+		}, []string{"result"}),
+		reconciled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "betterplan_publisher_reconciled_total", Help: "Parts in doubt settled by reading X: found (recorded) or absent (sent again).",
+		}, []string{"outcome"}),
+		leaseLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "betterplan_publisher_lease_lost_total", Help: "Writes that found the post no longer leased to this publisher (handed to reconciliation).",
+		}),
+		unrecorded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "betterplan_publisher_unrecorded_total", Help: "Parts on X whose id could not be written before the lease ended (found again by reconciliation).",
+		}),
+		writeRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "betterplan_publisher_write_retries_total", Help: "Database writes retried because PostgreSQL was unreachable or restarting.",
+		}),
+		keyReleased: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "betterplan_publisher_unknown_key_releases_total", Help: "Posts released because their credentials were sealed with a key this publisher lacks.",
+		}),
 	}
 	m.reg.MustRegister(m.published, m.failed, m.deferred, m.lag, m.backlog, m.inFlight, m.lastPoll,
+		m.recovered, m.reconcileReads, m.reconciled, m.leaseLost, m.unrecorded, m.writeRetries, m.keyReleased,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ import (
 // publish a post created while it sleeps.
 func TestRunWakesForDuePosts(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newRealTimeRig(t)
 	in := r.connect("ada_x")
 	pub := r.publisher(func(c *publisher.Config) { c.Now = nil; c.SafetyPoll = time.Hour })
 	runCtx, stop := context.WithCancel(ctx)
@@ -65,10 +67,10 @@ func buildPublisher(t *testing.T) string {
 	return bin
 }
 
-func (r *rig) startProcess(t *testing.T, bin string) *exec.Cmd {
+func (r *rig) startProcess(t *testing.T, bin string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(),
 		"DATABASE_URL="+r.dbURL,
 		"TOKEN_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString(r.keyB64),
 		"X_API_URL="+r.xURL,
@@ -77,7 +79,7 @@ func (r *rig) startProcess(t *testing.T, bin string) *exec.Cmd {
 		"PUBLISHER_ADDR=127.0.0.1:0",
 		"PUBLISHER_WORKERS=8",
 		"LOG_LEVEL=warn",
-	)
+	), env...)
 	cmd.Stderr = r.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -112,7 +114,7 @@ func (r *rig) waitForPosts(t *testing.T, n int) {
 	}
 }
 
-// checkNoDuplicates fails if any text reached X twice, and checks every
+// checkOutcome fails if any text reached X twice, and checks every
 // published post has all its parts on X, chained.
 func (r *rig) checkOutcome(t *testing.T, posts map[string][]string) (published, unconfirmed int) {
 	t.Helper()
@@ -138,9 +140,6 @@ func (r *rig) checkOutcome(t *testing.T, posts map[string][]string) (published, 
 			}
 		case "unconfirmed":
 			unconfirmed++
-			if p.LastErrorMessage == "" || p.InFlightPart == nil {
-				t.Fatalf("unconfirmed post %s without a reason or in-flight part", id)
-			}
 		default:
 			t.Fatalf("post %s ended %s (%s): lost", id, p.Status, p.LastErrorMessage)
 		}
@@ -148,37 +147,82 @@ func (r *rig) checkOutcome(t *testing.T, posts map[string][]string) (published, 
 	return published, unconfirmed
 }
 
-// TestSIGKILLLosesNothingAndDuplicatesNothing kills a real publisher process
-// mid-publish, lets another publisher recover, and checks every post.
-func TestSIGKILLLosesNothingAndDuplicatesNothing(t *testing.T) {
+// TestSIGKILLMidBurstWithThreePublishers kills one of three real publisher
+// processes while its sends are at X. X finishes what it received (those
+// posts exist, their answers are lost with the process); the two others
+// recover the dead one's posts when its lease ends, read X, record what is
+// there and send the rest: nothing twice, nothing missing, nothing left
+// unconfirmed.
+func TestSIGKILLMidBurstWithThreePublishers(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	in := r.connect("ada_x")
+	r := newRealTimeRig(t)
+	accounts := []string{r.connect("ada_x"), r.connect("bob_x"), r.connect("cy_x")}
 	r.x.SetLatency(20 * time.Millisecond)
-	posts := r.crashLoad(in)
-	proc := r.startProcess(t, buildPublisher(t))
-	r.waitForPosts(t, 20)
-	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
+	// One listener per process on the same fake X: the Host tells whose send it is.
+	var hosts []string
+	for range 3 {
+		srv := httptest.NewServer(r.x)
+		t.Cleanup(srv.Close)
+		hosts = append(hosts, srv.URL)
+	}
+	posts := map[string][]string{}
+	for i := range 300 {
+		parts := []string{fmt.Sprintf("single %d", i)}
+		posts[r.scheduleAt(accounts[i%3], time.Now(), parts...)] = parts
+	}
+	for i := range 60 {
+		parts := texts(fmt.Sprintf("thread %d", i), 3)
+		posts[r.scheduleAt(accounts[i%3], time.Now(), parts...)] = parts
+	}
+	bin := buildPublisher(t)
+	var procs []*exec.Cmd
+	for _, h := range hosts {
+		procs = append(procs, r.startProcess(t, bin, "X_API_URL="+h, "PUBLISHER_LEASE=3s", "PUBLISHER_WORKERS=32", "LOG_LEVEL=info"))
+	}
+	victim := strings.TrimPrefix(hosts[0], "http://")
+	deadline := time.Now().Add(30 * time.Second)
+	for r.x.InFlight(victim) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first publisher never had 3 sends at X")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	inFlight := r.x.InFlight(victim)
+	if err := procs[0].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = proc.Wait()
+	_ = procs[0].Wait()
 
-	// Another replica takes over once the dead one's leases expire (its
-	// clock is moved past them instead of waiting).
-	r.clock.Set(time.Now().Add(time.Minute))
-	r.tick(r.publisher())
-	published, unconfirmed := r.checkOutcome(t, posts)
-	if unconfirmed > 8 {
-		t.Fatalf("%d unconfirmed posts; at most the 8 in flight when killed may be", unconfirmed)
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		var left int
+		if err := r.pool.QueryRow(ctx, `SELECT count(*) FROM posts WHERE status NOT IN ('published', 'failed', 'unconfirmed')`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d posts still not settled 60 s after the kill", left)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	t.Logf("after SIGKILL: %d published, %d unconfirmed (in flight at the kill)", published, unconfirmed)
+	published, unconfirmed := r.checkOutcome(t, posts)
+	if published != len(posts) || unconfirmed != 0 {
+		t.Fatalf("%d published, %d unconfirmed of %d", published, unconfirmed, len(posts))
+	}
+	found := strings.Count(r.logs.String(), "the part in doubt is on X")
+	if found == 0 {
+		t.Fatalf("no post of the killed publisher was found on X (%d sends were at X when it died): the kill did not land mid-send", inFlight)
+	}
+	t.Logf("killed with %d sends at X; the others found %d parts on X by reading it and published all %d posts once", inFlight, found, len(posts))
 }
 
 // TestSIGTERMFinishesInFlightAndReleasesTheRest stops a real publisher
 // gracefully mid-publish: nothing may be left publishing or unconfirmed.
 func TestSIGTERMFinishesInFlightAndReleasesTheRest(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newRealTimeRig(t)
 	in := r.connect("ada_x")
 	r.x.SetLatency(20 * time.Millisecond)
 	posts := r.crashLoad(in)

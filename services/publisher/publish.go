@@ -4,171 +4,358 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/credential"
+	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
 )
 
-// Error kinds written to posts.last_error_kind (PostService maps them to
-// its ErrorKind enum).
-const (
-	kindReconnect    = "reconnect_required"
-	kindDuplicate    = "duplicate"
-	kindRejected     = "rejected"
-	kindRateLimited  = "rate_limited"
-	kindUsageCapped  = "usage_capped"
-	kindUnavailable  = "x_unavailable"
-	kindUnconfirmed  = "unconfirmed"
-	kindMissed       = "missed"
-	kindDisconnected = "integration_disconnected"
-	kindInternal     = "internal"
-)
+// keyRelease is how long a post waits after a publisher that lacks its
+// credential key released it, so a replica with the key takes it meanwhile.
+const keyRelease = time.Minute
+
+// attempt is one claimed post on its way to X.
+type attempt struct {
+	row dbq.PostClaimDueRow
+	log *slog.Logger
+	// leaseEnd is when the lease would end (process clock), unless renewed:
+	// bookkeeping is retried until then.
+	leaseEnd time.Time
+	creds    xclient.Credentials
+	ids      []string // X ids of the parts on X, in order
+	// marked is the part marked in flight in the database (-1: none).
+	marked int
+	// doubt: the part at len(ids) may be on X (an earlier send's outcome
+	// is unknown). It is kept on the row until X has been read.
+	doubt bool
+	// checked: that part was looked up on X in this attempt and was not there.
+	checked bool
+}
+
+func (p *Publisher) newAttempt(row dbq.PostClaimDueRow, leaseEnd time.Time) *attempt {
+	return &attempt{
+		row:      row,
+		log:      p.cfg.Log.With("post_id", row.ID, "attempt", row.Attempts),
+		leaseEnd: leaseEnd,
+		ids:      slices.Clone(row.XPostIds),
+		marked:   len(row.XPostIds), // the claim marks the next part
+		doubt:    row.DoubtPart != nil,
+	}
+}
 
 // outcome is how a publishing attempt ends when it does not succeed.
 type outcome struct {
-	status  string     // failed, unconfirmed or scheduled
-	due     *time.Time // for scheduled
-	uncount bool       // the attempt does not count (rate limit, shutdown)
-	kind    string
+	status  dbq.PostStatus // failed, unconfirmed or scheduled
+	due     *time.Time     // for scheduled: at this time (X's rate-limit reset), or after delay
+	delay   time.Duration
+	uncount bool              // the attempt does not count (rate limit, shutdown, release)
+	kind    dbq.PostErrorKind // "" for none
 	message string
 	xErr    *xclient.Error
 }
 
-// publish sends the parts of one claimed post that are not on X yet, in
+// publish decides what happens to one claimed post: settle a part in doubt
+// (res says what X's timeline showed), then send the parts not on X yet in
 // order, saving each part's id before sending the next.
-func (p *Publisher) publish(ctx context.Context, row dbq.PostClaimDueRow) {
-	log := p.cfg.Log.With("post_id", row.ID, "attempt", row.Attempts)
-	now := p.cfg.Now()
-	sent := len(row.XPostIds)
-
+func (p *Publisher) publish(a *attempt, res *resolution) {
+	row := a.row
 	switch {
 	case row.IntegrationID == nil || row.IntegrationStatus == nil:
-		p.finish(ctx, row, outcome{status: "failed", kind: kindDisconnected,
-			message: "The X account was disconnected from BetterPlan before this post went out; reconnect it and schedule the post again."})
+		p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindIntegrationDisconnected,
+			message: "The X account was disconnected from BetterPlan before this post went out; reconnect it and schedule the post again." + a.onX()})
 		return
-	case *row.IntegrationStatus == "needs_reconnect":
-		p.finish(ctx, row, outcome{status: "failed", kind: kindReconnect,
-			message: fmt.Sprintf("X rejected the credentials of @%s: reconnect your X account, then retry this post.", *row.Username)})
+	case *row.IntegrationStatus == dbq.IntegrationStatusNeedsReconnect:
+		p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindReconnectRequired,
+			message: fmt.Sprintf("X rejected the credentials of @%s: reconnect your X account, then retry this post.", *row.Username) + a.onX()})
 		return
-	case sent == 0 && row.DueAt != nil && now.Sub(*row.DueAt) > p.cfg.MissedAfter:
-		p.finish(ctx, row, outcome{status: "failed", kind: kindMissed,
+	case len(a.ids) == 0 && !a.doubt && row.DueAt != nil && row.DbNow.Sub(*row.DueAt) > p.cfg.MissedAfter:
+		p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindMissed,
 			message: fmt.Sprintf("This post was due %s ago, while BetterPlan's publisher was not running; it was not published late. Reschedule it or publish it now.",
-				now.Sub(*row.DueAt).Round(time.Minute))})
+				row.DbNow.Sub(*row.DueAt).Round(time.Minute))})
 		return
 	}
-	creds, err := credential.Open(p.cfg.Keys, dbq.Integration{
-		ID: *row.IntegrationID, Platform: *row.Platform, PlatformAccountID: *row.PlatformAccountID,
-		Credential: row.Credential, CredentialKeyID: *row.CredentialKeyID,
+	creds, err := credential.Open(p.cfg.Keys, credential.Sealed{
+		Platform: *row.Platform, AccountID: *row.PlatformAccountID, Data: row.Credential, KeyID: *row.CredentialKeyID,
 	})
 	if err != nil {
-		log.Error("cannot open stored X credentials", "err", err)
-		p.markNeedsReconnect(ctx, *row.IntegrationID, "BetterPlan can no longer read this account's stored credentials (the encryption key changed); reconnect your X account.")
-		p.finish(ctx, row, outcome{status: "failed", kind: kindReconnect,
-			message: "BetterPlan can no longer read the stored credentials of @" + *row.Username + " (the encryption key changed): reconnect your X account, then retry this post."})
+		p.cannotOpen(a, err)
 		return
 	}
-	if row.DueAt != nil && sent == 0 {
-		p.metrics.lag.Observe(now.Sub(*row.DueAt).Seconds())
+	a.creds = creds
+	if len(a.ids) == 0 && !a.doubt && row.DueAt != nil {
+		p.metrics.lag.Observe(row.DbNow.Sub(*row.DueAt).Seconds())
 	}
-	ids := row.XPostIds
-	for k := sent; k < len(row.Parts); k++ {
+	if a.doubt {
+		switch {
+		case res == nil: // every post in doubt goes through reconcile; this is a bug
+			p.finish(a, outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed,
+				message: "BetterPlan did not check X for this post before resending it, so it stopped. Check X; if the post is not there, retry with force." + a.onX()})
+			return
+		case res.err != nil:
+			p.finish(a, p.readFailed(a, res.err))
+			return
+		case res.foundID != "":
+			p.metrics.reconciled.WithLabelValues("found").Inc()
+			a.log.Info("reconciliation: the part in doubt is on X; recording it", "part", len(a.ids)+1, "x_post_id", res.foundID)
+			a.doubt = false
+			if !p.saved(a, res.foundID) {
+				return
+			}
+		default:
+			p.metrics.reconciled.WithLabelValues("absent").Inc()
+			a.log.Info("reconciliation: the part in doubt is not on X; sending it", "part", len(a.ids)+1)
+			a.doubt, a.checked = false, true
+			if int(row.Attempts) > p.cfg.MaxAttempts {
+				p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindXUnavailable,
+					message: fmt.Sprintf("X failed on all %d attempts (BetterPlan checked: the post is not on X); retry it later.", p.cfg.MaxAttempts) + a.onX()})
+				return
+			}
+		}
+	}
+	for k := len(a.ids); k < len(row.Parts); k++ {
+		if a.marked != k && !p.markInFlight(a, k) {
+			return
+		}
 		replyTo := ""
 		if k > 0 {
-			replyTo = ids[k-1]
+			replyTo = a.ids[k-1]
 		}
-		if k > sent { // the claim marked the first part of this attempt
-			n, err := p.q.PostMarkInFlight(ctx, dbq.PostMarkInFlightParams{
-				ID: row.ID, Owner: p.cfg.Owner, Part: int32(k), LeaseUntil: p.cfg.Now().Add(p.cfg.Lease), Now: p.cfg.Now(),
-			})
-			if err != nil || n == 0 {
-				log.Error("mark thread part in flight; leaving the post to lease recovery", "part", k+1, "err", err, "rows", n)
-				return
-			}
-		}
-		id, err := p.cfg.X.CreatePost(ctx, creds, row.Parts[k], replyTo)
+		id, err := p.cfg.X.CreatePost(p.hard, a.creds, row.Parts[k], replyTo)
 		if err != nil {
-			p.finish(ctx, row, p.classify(row, k, err))
+			p.finish(a, p.classify(a, k, err))
 			return
 		}
-		ids = append(ids, id)
-		now := p.cfg.Now()
-		if k == len(row.Parts)-1 {
-			if err := p.published.record(row.ID, id, *row.Username, now); err != nil {
-				// The part is on X but not recorded: the lease will expire
-				// with the part in flight, and the post becomes unconfirmed.
-				log.Error("save published post", "err", err)
-				return
-			}
-			p.metrics.published.Inc()
-			log.Info("post published", "x_post_id", id, "parts", len(row.Parts))
-			return
-		}
-		if err := p.q.PostSavePart(ctx, dbq.PostSavePartParams{
-			ID: row.ID, Owner: p.cfg.Owner, XPostID: id, XUsername: *row.Username,
-			LeaseUntil: now.Add(p.cfg.Lease), Now: now,
-		}); err != nil {
-			log.Error("save thread part", "part", k+1, "err", err)
+		a.checked = false
+		if !p.saved(a, id) {
 			return
 		}
 		if p.stopping.Load() {
 			// Shutting down: release the rest of the thread to another replica.
-			due := now
-			p.finish(ctx, row, outcome{status: "scheduled", due: &due, uncount: true})
-			log.Info("released thread at shutdown", "parts_sent", k+1)
+			p.finish(a, outcome{status: dbq.PostStatusScheduled, uncount: true})
+			a.log.Info("released thread at shutdown", "parts_sent", k+1)
 			return
 		}
 	}
 }
 
+// saved records that the next part is on X as id. For the last part that
+// publishes the post; otherwise it reports whether to go on with the next.
+func (p *Publisher) saved(a *attempt, id string) bool {
+	a.ids = append(a.ids, id)
+	if len(a.ids) == len(a.row.Parts) {
+		switch err := p.published.record(a, id); {
+		case err == nil:
+			p.metrics.published.Inc()
+			a.log.Info("post published", "x_post_id", id, "parts", len(a.ids))
+		case errors.Is(err, errLeaseLost):
+			p.leaseLost(a, id)
+		default:
+			p.unrecorded(a, id, err)
+		}
+		return false
+	}
+	start := time.Now()
+	var n int64
+	err := p.retry(a.leaseEnd, "save thread part", func(ctx context.Context) (err error) {
+		n, err = p.q.PostSavePart(ctx, dbq.PostSavePartParams{
+			ID: a.row.ID, Owner: p.cfg.Owner, XPostID: id, XUsername: *a.row.Username,
+			LeaseSecs: p.cfg.Lease.Seconds(), Now: p.cfg.Now.DB(),
+		})
+		return err
+	})
+	switch {
+	case err != nil:
+		p.unrecorded(a, id, err)
+		return false
+	case n == 0:
+		p.leaseLost(a, id)
+		return false
+	}
+	a.leaseEnd, a.marked = start.Add(p.cfg.Lease), -1
+	return true
+}
+
+// markInFlight marks part k in flight before it is sent, after checking
+// that the X account is still connected and active: a disconnected account
+// gets no further part.
+func (p *Publisher) markInFlight(a *attempt, k int) bool {
+	start := time.Now()
+	var m dbq.PostMarkInFlightRow
+	err := p.retry(a.leaseEnd, "mark thread part in flight", func(ctx context.Context) (err error) {
+		m, err = p.q.PostMarkInFlight(ctx, dbq.PostMarkInFlightParams{
+			ID: a.row.ID, Owner: p.cfg.Owner, Part: int32(k), LeaseSecs: p.cfg.Lease.Seconds(), Now: p.cfg.Now.DB(),
+		})
+		return err
+	})
+	switch {
+	case isNoRows(err):
+		p.metrics.leaseLost.Inc()
+		a.log.Error("lease lost before sending a thread part; another publisher has the post", "part", k+1)
+		return false
+	case err != nil:
+		a.log.Error("cannot mark a thread part in flight; leaving the post to lease recovery", "part", k+1, "err", err)
+		return false
+	case !m.Marked && m.IntegrationStatus == nil:
+		p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindIntegrationDisconnected,
+			message: fmt.Sprintf("The X account was disconnected from BetterPlan while this thread was being published, so part %d and later were not sent.", k+1) + a.onX()})
+		return false
+	case !m.Marked:
+		reason := ""
+		if m.IntegrationReason != nil && *m.IntegrationReason != "" {
+			reason = " (" + *m.IntegrationReason + ")"
+		}
+		p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindReconnectRequired,
+			message: fmt.Sprintf("The X account @%s needs reconnecting%s, so part %d and later were not sent; reconnect it, then retry this post.", *a.row.Username, reason, k+1) + a.onX()})
+		return false
+	}
+	a.leaseEnd, a.marked = start.Add(p.cfg.Lease), k
+	return true
+}
+
 // classify turns X's answer to part k into what happens to the post.
-func (p *Publisher) classify(row dbq.PostClaimDueRow, k int, err error) outcome {
+func (p *Publisher) classify(a *attempt, k int, err error) outcome {
+	row := a.row
+	onX := a.onX()
+	attempts := int(row.Attempts)
 	var xe *xclient.Error
 	if !errors.As(err, &xe) {
-		return outcome{status: "failed", kind: kindInternal, message: "Publishing failed unexpectedly; retry the post."}
+		// Not an answer from X (a shutdown that ran out of time): the
+		// request may have left.
+		a.doubt = true
+		return outcome{status: dbq.PostStatusScheduled, delay: p.cfg.RecheckAfter, kind: dbq.PostErrorKindUnconfirmed,
+			message: fmt.Sprintf("Sending part %d to X was interrupted; BetterPlan checks X and sends it only if it is not there.", k+1) + onX}
 	}
-	onX := ""
-	if k > 0 {
-		onX = fmt.Sprintf(" Parts 1-%d are on X; retrying continues with part %d.", k, k+1)
-	}
-	fail := func(kind, msg string) outcome {
-		return outcome{status: "failed", kind: kind, message: msg + onX, xErr: xe}
+	fail := func(kind dbq.PostErrorKind, msg string) outcome {
+		return outcome{status: dbq.PostStatusFailed, kind: kind, message: msg + onX, xErr: xe}
 	}
 	switch xe.Kind {
 	case xclient.Unauthorized:
 		reason := fmt.Sprintf("X rejected the credentials of @%s (access was revoked): reconnect your X account.", *row.Username)
-		p.markNeedsReconnect(context.Background(), *row.IntegrationID, reason)
-		return fail(kindReconnect, reason+" Then retry this post.")
+		p.markNeedsReconnect(a, reason)
+		return fail(dbq.PostErrorKindReconnectRequired, reason+" Then retry this post.")
 	case xclient.Duplicate:
-		return fail(kindDuplicate, "X refused this text as a duplicate of a post already on X (possibly an earlier attempt of this very post whose answer was lost); check your X profile, or change the text and retry.")
+		if a.checked && attempts < p.cfg.MaxAttempts {
+			// X's timeline did not show the part a moment ago, yet X calls
+			// it a duplicate: it is probably there and the timeline lags.
+			a.doubt = true
+			return outcome{status: dbq.PostStatusScheduled, delay: 2 * p.cfg.RecheckAfter, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+				message: fmt.Sprintf("X refused part %d as a duplicate although it was not on the account's timeline a moment ago; BetterPlan checks X again.", k+1) + onX}
+		}
+		return fail(dbq.PostErrorKindDuplicate, "X refused this text as a duplicate of a post already on X; check your X profile, or change the text and retry.")
 	case xclient.Forbidden, xclient.BadRequest:
-		return fail(kindRejected, "X refused the post: "+xDetail(xe)+".")
+		return fail(dbq.PostErrorKindRejected, "X refused the post: "+xDetail(xe)+".")
 	case xclient.UsageCapped:
-		return fail(kindUsageCapped, "The X app's usage cap is spent, so X accepts no posts until it resets; retry then.")
+		return fail(dbq.PostErrorKindUsageCapped, "The X app's usage cap is spent, so X accepts no posts until it resets; retry then.")
 	case xclient.RateLimited:
 		until := xe.ResetAt
-		if !until.After(p.cfg.Now()) {
-			until = p.cfg.Now().Add(15 * time.Minute)
+		if !until.After(row.DbNow) {
+			until = row.DbNow.Add(15 * time.Minute)
 		}
-		p.deferIntegration(*row.IntegrationID, until)
-		return outcome{status: "scheduled", due: &until, uncount: true, kind: kindRateLimited, xErr: xe,
+		p.deferIntegration(a, until)
+		return outcome{status: dbq.PostStatusScheduled, due: &until, uncount: true, kind: dbq.PostErrorKindRateLimited, xErr: xe,
 			message: fmt.Sprintf("X's rate limit for @%s is reached; this post waits until %s, when X allows posting again.", *row.Username, until.UTC().Format(time.RFC3339))}
-	case xclient.ServerError, xclient.NotReached:
-		what := "X answered " + xDetail(xe)
-		if xe.Kind == xclient.NotReached {
-			what = "X could not be reached"
+	case xclient.NotReached:
+		if attempts >= p.cfg.MaxAttempts {
+			return fail(dbq.PostErrorKindXUnavailable, fmt.Sprintf("X could not be reached on all %d attempts; retry the post later.", attempts))
 		}
-		if int(row.Attempts) >= p.cfg.MaxAttempts {
-			return fail(kindUnavailable, fmt.Sprintf("%s on all %d attempts; retry the post later.", what, row.Attempts))
+		delay := p.backoff(attempts)
+		return outcome{status: dbq.PostStatusScheduled, delay: delay, kind: dbq.PostErrorKindXUnavailable, xErr: xe,
+			message: fmt.Sprintf("X could not be reached; trying again in %s (attempt %d of %d).", delay.Round(time.Second), attempts+1, p.cfg.MaxAttempts)}
+	case xclient.ServerError:
+		// X may have created the post before failing: look before resending.
+		a.doubt = true
+		delay := p.backoff(attempts)
+		if attempts >= p.cfg.MaxAttempts {
+			delay = p.cfg.RecheckAfter // one last look at X, then it fails
 		}
-		due := p.cfg.Now().Add(p.backoff(int(row.Attempts)))
-		return outcome{status: "scheduled", due: &due, kind: kindUnavailable, xErr: xe,
-			message: fmt.Sprintf("%s; trying again at %s (attempt %d of %d).", what, due.UTC().Format(time.RFC3339), row.Attempts+1, p.cfg.MaxAttempts)}
+		return outcome{status: dbq.PostStatusScheduled, delay: delay, kind: dbq.PostErrorKindXUnavailable, xErr: xe,
+			message: fmt.Sprintf("X answered %s to part %d; in %s BetterPlan checks whether X created it anyway and sends it again only if not (attempt %d of %d).",
+				xDetail(xe), k+1, delay.Round(time.Second), attempts, p.cfg.MaxAttempts) + onX}
 	default: // Ambiguous, BadResponse: the part may be on X.
-		return outcome{status: "unconfirmed", kind: kindUnconfirmed, xErr: xe,
-			message: fmt.Sprintf("The connection to X broke after part %d was sent, so it may or may not be on X. Check X; if it is not there, retry with force.%s", k+1, onX)}
+		a.doubt = true
+		return outcome{status: dbq.PostStatusScheduled, delay: p.cfg.RecheckAfter, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+			message: fmt.Sprintf("The connection to X broke after part %d was sent; BetterPlan checks X and sends it again only if it is not there.", k+1) + onX}
 	}
+}
+
+// readFailed is what happens to a post in doubt when X's timeline could
+// not be read.
+func (p *Publisher) readFailed(a *attempt, err error) outcome {
+	row := a.row
+	part := len(a.ids) + 1
+	check := fmt.Sprintf(" Check https://x.com/%s: if part %d is not there, retry with force; if it is, nothing is lost (retrying without force checks X again).", *row.Username, part) + a.onX()
+	var xe *xclient.Error
+	if !errors.As(err, &xe) {
+		return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed,
+			message: fmt.Sprintf("BetterPlan could not tell from @%s's posts on X whether part %d went out: %s.", *row.Username, part, err) + check}
+	}
+	switch xe.Kind {
+	case xclient.RateLimited:
+		if !xe.ResetAt.IsZero() && xe.ResetAt.Sub(row.DbNow) <= maxReadWait {
+			until := xe.ResetAt
+			return outcome{status: dbq.PostStatusScheduled, due: &until, uncount: true, kind: dbq.PostErrorKindRateLimited, xErr: xe,
+				message: fmt.Sprintf("X's read limit for @%s is reached; at %s BetterPlan checks X for part %d and sends it only if it is not there.",
+					*row.Username, until.UTC().Format(time.RFC3339), part) + a.onX()}
+		}
+		return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+			message: fmt.Sprintf("X will not let BetterPlan read @%s's posts again soon (rate limit), so it cannot tell whether part %d went out.", *row.Username, part) + check}
+	case xclient.Unauthorized:
+		reason := fmt.Sprintf("X rejected the credentials of @%s (access was revoked): reconnect your X account.", *row.Username)
+		p.markNeedsReconnect(a, reason)
+		return outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindReconnectRequired, xErr: xe,
+			message: reason + fmt.Sprintf(" Part %d may be on X; check before you retry.", part) + a.onX()}
+	case xclient.ServerError, xclient.NotReached, xclient.Ambiguous:
+		attempts := int(row.Attempts)
+		if attempts >= p.cfg.MaxAttempts {
+			return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+				message: fmt.Sprintf("X could not be read on %d attempts, so BetterPlan cannot tell whether part %d went out.", attempts, part) + check}
+		}
+		delay := p.backoff(attempts)
+		return outcome{status: dbq.PostStatusScheduled, delay: delay, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+			message: fmt.Sprintf("X could not be read to find out whether part %d went out; trying again in %s.", part, delay.Round(time.Second)) + a.onX()}
+	}
+	return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
+		message: fmt.Sprintf("BetterPlan could not read @%s's posts on X (X said: %s), so it cannot tell whether part %d went out.", *row.Username, xDetail(xe), part) + check}
+}
+
+// cannotOpen handles stored credentials this publisher cannot open. A key
+// it lacks is its own problem (the api sealed them with a newer key, say):
+// the post is released for a replica that has the key, the account is left
+// alone, and /healthz says what is missing. Anything else means the stored
+// credentials are damaged: the account must be reconnected.
+func (p *Publisher) cannotOpen(a *attempt, err error) {
+	row := a.row
+	if errors.Is(err, secretbox.ErrUnknownKey) {
+		problem := fmt.Sprintf("stored X credentials are sealed with key id %s, which this publisher does not have (set TOKEN_ENCRYPTION_KEY / TOKEN_ENCRYPTION_OLD_KEYS like the api's); posts of those accounts are released for other publishers", *row.CredentialKeyID)
+		p.keyProblem.Store(&problem)
+		p.metrics.keyReleased.Inc()
+		a.log.Error("cannot open stored X credentials: unknown key; releasing the post", "key_id", *row.CredentialKeyID, "integration_id", *row.IntegrationID)
+		p.finish(a, outcome{status: dbq.PostStatusScheduled, delay: keyRelease, uncount: true, kind: dbq.PostErrorKindInternal,
+			message: "A BetterPlan publisher without the encryption key of this account's stored credentials released the post for another publisher; the operator has been alerted."})
+		return
+	}
+	a.log.Error("cannot open stored X credentials", "err", err)
+	reason := "BetterPlan can no longer read this account's stored credentials (they are damaged); reconnect your X account."
+	p.markNeedsReconnect(a, reason)
+	p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindReconnectRequired,
+		message: "BetterPlan can no longer read the stored credentials of @" + *row.Username + ": reconnect your X account, then retry this post." + a.onX()})
+}
+
+// onX tells a person which parts of a thread are on X already.
+func (a *attempt) onX() string {
+	n := len(a.ids)
+	if n == 0 {
+		return ""
+	}
+	last := "https://x.com/" + *a.row.Username + "/status/" + a.ids[n-1]
+	if n == 1 {
+		return fmt.Sprintf(" Part 1 is on X (%s); retrying continues with part 2.", last)
+	}
+	return fmt.Sprintf(" Parts 1-%d are on X (the last: %s); retrying continues with part %d.", n, last, n+1)
 }
 
 func xDetail(xe *xclient.Error) string {
@@ -183,11 +370,14 @@ func xDetail(xe *xclient.Error) string {
 	return xe.Kind.String()
 }
 
-// finish records a publishing attempt that did not succeed.
-func (p *Publisher) finish(ctx context.Context, row dbq.PostClaimDueRow, o outcome) {
+// finish records a publishing attempt that did not succeed: one write.
+func (p *Publisher) finish(a *attempt, o outcome) {
 	arg := dbq.PostFinishParams{
-		ID: row.ID, Owner: p.cfg.Owner, Status: o.status, DueAt: o.due,
-		ErrorKind: o.kind, ErrorMessage: o.message, Now: p.cfg.Now(),
+		ID: a.row.ID, Owner: p.cfg.Owner, Status: o.status, DueAt: o.due, DelaySecs: o.delay.Seconds(),
+		KeepInFlight: a.doubt, ErrorMessage: o.message, Now: p.cfg.Now.DB(),
+	}
+	if o.kind != "" {
+		arg.ErrorKind = &o.kind
 	}
 	if o.uncount {
 		arg.Uncount = 1
@@ -195,37 +385,71 @@ func (p *Publisher) finish(ctx context.Context, row dbq.PostClaimDueRow, o outco
 	if o.xErr != nil {
 		arg.XTitle, arg.XDetail, arg.XStatus = o.xErr.Title, o.xErr.Detail, int32(o.xErr.Status)
 	}
-	if err := p.q.PostFinish(ctx, arg); err != nil {
-		// The lease expires and the post is recovered by a later round.
-		p.cfg.Log.Error("record publishing outcome", "post_id", row.ID, "status", o.status, "err", err)
+	var n int64
+	err := p.retry(a.leaseEnd, "record publishing outcome", func(ctx context.Context) (err error) {
+		n, err = p.q.PostFinish(ctx, arg)
+		return err
+	})
+	switch {
+	case err != nil:
+		// The lease expires and the post is recovered; a part in doubt is
+		// still marked, so X is read before it is sent again.
+		a.log.Error("record publishing outcome", "status", o.status, "kind", o.kind, "err", err)
+		return
+	case n == 0:
+		p.metrics.leaseLost.Inc()
+		a.log.Error("lease lost before the outcome was recorded; another publisher has the post", "status", o.status, "kind", o.kind)
 		return
 	}
 	switch o.status {
-	case "failed", "unconfirmed":
-		p.metrics.failed.WithLabelValues(o.kind).Inc()
-		p.cfg.Log.Warn("post not published", "post_id", row.ID, "status", o.status, "kind", o.kind, "reason", o.message)
-	case "scheduled":
+	case dbq.PostStatusFailed, dbq.PostStatusUnconfirmed:
+		p.metrics.failed.WithLabelValues(string(o.kind)).Inc()
+		a.log.Warn("post not published", "status", o.status, "kind", o.kind, "reason", o.message)
+	case dbq.PostStatusScheduled:
 		if o.kind != "" {
-			p.metrics.deferred.WithLabelValues(o.kind).Inc()
-			p.cfg.Log.Info("post deferred", "post_id", row.ID, "kind", o.kind, "due", o.due, "reason", o.message)
+			p.metrics.deferred.WithLabelValues(string(o.kind)).Inc()
+			a.log.Info("post deferred", "kind", o.kind, "in_doubt", a.doubt, "reason", o.message)
 		}
 	}
 }
 
-func (p *Publisher) markNeedsReconnect(ctx context.Context, integrationID, reason string) {
-	if err := p.q.IntegrationMarkNeedsReconnect(ctx, dbq.IntegrationMarkNeedsReconnectParams{
-		ID: integrationID, Reason: reason, Now: p.cfg.Now(),
-	}); err != nil {
-		p.cfg.Log.Error("mark integration needs_reconnect", "integration_id", integrationID, "err", err)
+// leaseLost: a part is on X as xPostID but this publisher no longer holds
+// the post. The part is still marked in flight on the row, so whoever holds
+// it now reads X and finds it.
+func (p *Publisher) leaseLost(a *attempt, xPostID string) {
+	p.metrics.leaseLost.Inc()
+	a.log.Error("lease lost after X accepted a part; the publisher holding the post will find it on X",
+		"part", len(a.ids), "x_post_id", xPostID)
+}
+
+// unrecorded: a part is on X as xPostID but the database could not be told
+// before the lease ends. Lease recovery hands the post to reconciliation.
+func (p *Publisher) unrecorded(a *attempt, xPostID string, err error) {
+	p.metrics.unrecorded.Inc()
+	a.log.Error("a part is on X but could not be recorded; after the lease ends it is found on X and recorded",
+		"part", len(a.ids), "x_post_id", xPostID, "err", err)
+}
+
+func (p *Publisher) markNeedsReconnect(a *attempt, reason string) {
+	err := p.retry(a.leaseEnd, "mark integration needs_reconnect", func(ctx context.Context) error {
+		return p.q.IntegrationMarkNeedsReconnect(ctx, dbq.IntegrationMarkNeedsReconnectParams{
+			ID: *a.row.IntegrationID, Credential: a.row.Credential, Reason: reason, Now: p.cfg.Now.DB(),
+		})
+	})
+	if err != nil {
+		a.log.Error("mark integration needs_reconnect", "integration_id", *a.row.IntegrationID, "err", err)
 	}
 }
 
 // deferIntegration moves the account's other posts due before until to until,
 // so they do not hit X's rate limit too. Other accounts are untouched.
-func (p *Publisher) deferIntegration(integrationID string, until time.Time) {
-	if err := p.q.PostDeferIntegration(context.Background(), dbq.PostDeferIntegrationParams{
-		IntegrationID: &integrationID, Until: until, Now: p.cfg.Now(),
-	}); err != nil {
-		p.cfg.Log.Error("defer rate-limited account's posts", "integration_id", integrationID, "err", err)
+func (p *Publisher) deferIntegration(a *attempt, until time.Time) {
+	err := p.retry(a.leaseEnd, "defer rate-limited account's posts", func(ctx context.Context) error {
+		return p.q.PostDeferIntegration(ctx, dbq.PostDeferIntegrationParams{
+			IntegrationID: a.row.IntegrationID, Until: until, Now: p.cfg.Now.DB(),
+		})
+	})
+	if err != nil {
+		a.log.Error("defer rate-limited account's posts", "integration_id", *a.row.IntegrationID, "err", err)
 	}
 }

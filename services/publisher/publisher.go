@@ -5,10 +5,16 @@
 //
 // A publisher sleeps until the next due time (a timer), wakes early when a
 // post becomes due sooner (LISTEN posts_due, fed by a trigger), and polls
-// slowly as a backstop. Before a part goes to X its index is committed as
-// "in flight"; a publisher that dies mid-send leaves that mark behind, and
-// whoever recovers the expired lease marks the post unconfirmed instead of
-// sending it twice.
+// slowly as a backstop. Every due and lease comparison uses PostgreSQL's
+// clock; the process's clock only measures how long to sleep.
+//
+// Before a part goes to X it is marked in flight (the claim marks the first).
+// When the outcome of a send is unknown (a timeout, a broken connection, a
+// 5xx, a publisher that died with the part in flight) the mark stays, and
+// before the part is sent again the publisher reads the account's recent
+// posts on X (reconcile.go): found, its id is recorded; not there, it is
+// sent again. Nothing is sent twice and nothing is left to a person unless X
+// cannot be read.
 package publisher
 
 import (
@@ -40,7 +46,12 @@ type Config struct {
 	X        *xclient.Client
 	Keys     *secretbox.Keyring
 	Log      *slog.Logger
-	Now      clock.Clock // clock.Real when nil
+	// Now overrides the database's clock in every query (tests); nil means
+	// PostgreSQL's now().
+	Now clock.Clock
+	// Wall is the process's clock, used only to turn database times into
+	// how long to sleep; nil is time.Now. (Tests skew it.)
+	Wall clock.Clock
 
 	// Owner names this replica in leases; a unique default is made.
 	Owner string
@@ -57,9 +68,18 @@ type Config struct {
 	// jitter, up to RetryMax (defaults 30s and 15m).
 	RetryBase time.Duration
 	RetryMax  time.Duration
+	// RecheckAfter is how long after a send with an unknown outcome X is
+	// read to find out (default 5s): X's timeline may lag a moment behind.
+	RecheckAfter time.Duration
 	// MissedAfter: a post this late is failed as missed, not published late
 	// (default 24h).
 	MissedAfter time.Duration
+	// StatementTimeout bounds every database statement (default 5s).
+	StatementTimeout time.Duration
+	// ShutdownTimeout bounds how long Run waits for posts in flight once
+	// its context ends (default 20s); what is unfinished then is left to
+	// lease recovery and reconciliation.
+	ShutdownTimeout time.Duration
 }
 
 // Publisher claims due posts and publishes them.
@@ -70,13 +90,22 @@ type Publisher struct {
 	published *publishedWriter
 	metrics   *metrics
 
+	// hard ends the work in flight: cancelled only when a shutdown runs out
+	// of time, so a post being sent is never abandoned half-way otherwise.
+	hard       context.Context
+	cancelHard context.CancelFunc
+
 	sem      chan struct{} // one token per post being published
 	wg       sync.WaitGroup
 	stopping atomic.Bool
 	done     chan struct{} // a worker finished: capacity may be free again
 
-	lastPoll atomic.Int64 // unix nanos of the last successful poll
+	lastPoll atomic.Int64 // unix nanos (process clock) of the last successful poll
+	dbOffset atomic.Int64 // database time minus process time at the last poll, in ns
 	listenOK atomic.Bool
+	// keyProblem says which credential key this publisher lacks (a post
+	// it could not open was released); /healthz reports it.
+	keyProblem atomic.Pointer[string]
 }
 
 // never stands for "nothing pending" in PostSchedulerState.
@@ -86,9 +115,6 @@ var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 func New(cfg Config) (*Publisher, error) {
 	if cfg.Pool == nil || cfg.X == nil || cfg.Keys == nil || cfg.Log == nil {
 		return nil, errors.New("publisher: Pool, X, Keys and Log are required")
-	}
-	if cfg.Now == nil {
-		cfg.Now = clock.Real
 	}
 	if cfg.Owner == "" {
 		host, _ := os.Hostname()
@@ -103,7 +129,10 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.SafetyPoll, 30*time.Second)
 	def(&cfg.RetryBase, 30*time.Second)
 	def(&cfg.RetryMax, 15*time.Minute)
+	def(&cfg.RecheckAfter, 5*time.Second)
 	def(&cfg.MissedAfter, 24*time.Hour)
+	def(&cfg.StatementTimeout, 5*time.Second)
+	def(&cfg.ShutdownTimeout, 20*time.Second)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 512
 	}
@@ -114,15 +143,17 @@ func New(cfg Config) (*Publisher, error) {
 		cfg.LoopPool = cfg.Pool
 	}
 	q := dbq.New(cfg.Pool)
-	return &Publisher{
-		cfg:       cfg,
-		q:         q,
-		lq:        dbq.New(cfg.LoopPool),
-		published: newPublishedWriter(q, cfg.Owner),
-		metrics:   newMetrics(),
-		sem:       make(chan struct{}, cfg.Workers),
-		done:      make(chan struct{}, 1),
-	}, nil
+	p := &Publisher{
+		cfg:     cfg,
+		q:       q,
+		lq:      dbq.New(cfg.LoopPool),
+		metrics: newMetrics(),
+		sem:     make(chan struct{}, cfg.Workers),
+		done:    make(chan struct{}, 1),
+	}
+	p.hard, p.cancelHard = context.WithCancel(context.Background())
+	p.published = newPublishedWriter(p)
+	return p, nil
 }
 
 // Owner is this replica's lease name.
@@ -132,11 +163,11 @@ func (p *Publisher) Owner() string { return p.cfg.Owner }
 // finished: one round of the loop without the waiting, for tests that move
 // a manual clock.
 func (p *Publisher) Tick(ctx context.Context) error {
-	if _, err := p.lq.PostRecoverExpired(ctx, p.cfg.Now()); err != nil {
-		return fmt.Errorf("recover expired leases: %w", err)
+	if _, err := p.recover(ctx); err != nil {
+		return err
 	}
 	for {
-		n, err := p.claimAndStart(ctx, p.cfg.Workers)
+		n, err := p.claimAndStart(p.cfg.Workers)
 		if err != nil {
 			return err
 		}
@@ -149,7 +180,7 @@ func (p *Publisher) Tick(ctx context.Context) error {
 
 // Run publishes until ctx ends. Then it stops claiming, lets the posts in
 // flight finish (threads stop after the current part and are released for
-// another replica), and returns.
+// another replica) for at most ShutdownTimeout, and returns.
 func (p *Publisher) Run(ctx context.Context) error {
 	wake := newWakeup()
 	listenCtx, stopListen := context.WithCancel(context.WithoutCancel(ctx))
@@ -163,22 +194,22 @@ func (p *Publisher) Run(ctx context.Context) error {
 	retry := 50 * time.Millisecond // after a failed round; grows while PostgreSQL stays away
 	refill := false                // woken because a worker freed up while posts were waiting
 	for ctx.Err() == nil {
-		next, atCapacity, err := p.round(ctx, refill)
+		pl, err := p.round(ctx, refill)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			p.cfg.Log.Error("publisher round failed; retrying", "err", err, "in", retry)
-			next = p.cfg.Now().Add(retry)
+			pl = plan{next: p.dbNow().Add(retry)}
 			retry = min(retry*2, 5*time.Second)
 		} else {
 			retry = 50 * time.Millisecond
 		}
 		var done <-chan struct{}
-		if atCapacity {
+		if pl.atCapacity {
 			done = p.done // a finished worker frees capacity for more due posts
 		}
-		resetTimer(timer, next.Sub(p.cfg.Now()))
+		resetTimer(timer, pl.next.Sub(p.dbNow()))
 		refill = false
 	wait:
 		for {
@@ -191,120 +222,181 @@ func (p *Publisher) Run(ctx context.Context) error {
 				refill = true
 				break wait
 			case <-wake.c:
-				if due, ok := wake.take(); ok && due.Before(next) {
-					next = due
-					resetTimer(timer, due.Sub(p.cfg.Now()))
+				if due, ok := wake.take(); ok && due.Before(pl.next) {
+					pl.next = due
+					resetTimer(timer, due.Sub(p.dbNow()))
 				}
 			}
 		}
 	}
 	p.stopping.Store(true)
-	p.cfg.Log.Info("publisher stopping: finishing posts in flight")
-	p.wg.Wait()
+	p.cfg.Log.Info("publisher stopping: finishing posts in flight", "in_flight", len(p.sem), "at_most", p.cfg.ShutdownTimeout)
+	if !p.waitWorkers(p.cfg.ShutdownTimeout) {
+		p.cfg.Log.Warn("publisher stopping: posts still in flight after the shutdown timeout; leaving them to lease recovery", "in_flight", len(p.sem))
+		p.cancelHard()
+		p.waitWorkers(2 * time.Second)
+	}
+	p.cancelHard()
 	p.cfg.Log.Info("publisher stopped")
 	return nil
 }
 
+// waitWorkers waits for every worker, at most d; it reports whether they all finished.
+func (p *Publisher) waitWorkers(d time.Duration) bool {
+	finished := make(chan struct{})
+	go func() { p.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// plan says when the loop runs next, in database time.
+type plan struct {
+	next       time.Time
+	atCapacity bool // due posts are waiting for a worker to finish
+}
+
+// dbNow estimates the database's time from the process's clock and the
+// offset seen at the last schedule read: only to decide how long to sleep.
+func (p *Publisher) dbNow() time.Time {
+	return p.cfg.Wall.Now().Add(time.Duration(p.dbOffset.Load()))
+}
+
 // round recovers dead leases, starts every due post it has capacity for and
-// says when to run again; atCapacity means due posts are waiting for a
-// worker to finish. With refill (a worker just finished while posts were
-// waiting) it claims straight away, skipping the schedule read while that
-// is fresh: under a burst the read would cost one query per refill.
-func (p *Publisher) round(ctx context.Context, refill bool) (next time.Time, atCapacity bool, err error) {
+// says when to run again. With refill (a worker just finished while posts
+// were waiting) it claims straight away, skipping the schedule read while
+// that is fresh: under a burst the read would cost one query per refill.
+func (p *Publisher) round(ctx context.Context, refill bool) (plan, error) {
 	if refill && time.Since(time.Unix(0, p.lastPoll.Load())) < time.Second {
 		if free := p.cfg.Workers - len(p.sem); free > 0 {
-			n, err := p.claimAndStart(ctx, free)
+			n, err := p.claimAndStart(free)
 			if err != nil {
-				return p.cfg.Now(), false, err
+				return plan{}, err
 			}
 			if n == free {
-				return p.cfg.Now().Add(p.cfg.SafetyPoll), true, nil
+				return plan{next: p.dbNow().Add(p.cfg.SafetyPoll), atCapacity: true}, nil
 			}
 		}
 	}
 	for {
-		now := p.cfg.Now()
-		st, err := p.lq.PostSchedulerState(ctx, dbq.PostSchedulerStateParams{Now: now, Never: never})
+		sctx, cancel := context.WithTimeout(ctx, p.cfg.StatementTimeout)
+		st, err := p.lq.PostSchedulerState(sctx, dbq.PostSchedulerStateParams{Now: p.cfg.Now.DB(), Never: never})
+		cancel()
 		if err != nil {
-			return now, false, fmt.Errorf("read schedule: %w", err)
+			return plan{}, fmt.Errorf("read schedule: %w", err)
 		}
+		now := st.DbNow
+		p.dbOffset.Store(int64(now.Sub(p.cfg.Wall.Now())))
 		p.lastPoll.Store(time.Now().UnixNano())
 		p.metrics.lastPoll.SetToCurrentTime()
 		p.metrics.backlog.Set(float64(st.Backlog))
 		if !st.NextLeaseExpiry.After(now) {
-			rows, err := p.lq.PostRecoverExpired(ctx, now)
-			if err != nil {
-				return now, false, fmt.Errorf("recover expired leases: %w", err)
+			if _, err := p.recover(ctx); err != nil {
+				return plan{}, err
 			}
-			for _, r := range rows {
-				p.cfg.Log.Warn("recovered a post whose publisher stopped", "post_id", r.ID, "status", r.Status)
-				if r.Status == "unconfirmed" {
-					p.metrics.failed.WithLabelValues(kindUnconfirmed).Inc()
-				}
-			}
-			continue // recovered posts may be due now
+			continue // recovered posts are due now
 		}
 		if !st.NextDue.After(now) {
 			free := p.cfg.Workers - len(p.sem)
 			if free <= 0 {
-				return now.Add(p.cfg.SafetyPoll), true, nil
+				return plan{next: now.Add(p.cfg.SafetyPoll), atCapacity: true}, nil
 			}
-			n, err := p.claimAndStart(ctx, free)
+			n, err := p.claimAndStart(free)
 			if err != nil {
-				return now, false, err
+				return plan{}, err
 			}
 			if n == free {
-				return now.Add(p.cfg.SafetyPoll), true, nil
+				return plan{next: now.Add(p.cfg.SafetyPoll), atCapacity: true}, nil
 			}
 			if n > 0 {
 				continue // claimed every due post: read the next due time
 			}
 		}
-		next = now.Add(p.cfg.SafetyPoll)
+		next := now.Add(p.cfg.SafetyPoll)
 		if st.NextDue.Before(next) {
 			next = st.NextDue
 		}
 		if st.NextLeaseExpiry.Before(next) {
 			next = st.NextLeaseExpiry
 		}
-		return next, false, nil
+		return plan{next: next}, nil
 	}
 }
 
-// claimAndStart claims up to limit due posts and starts publishing each in
-// its own goroutine, returning how many it claimed.
-func (p *Publisher) claimAndStart(ctx context.Context, limit int) (int, error) {
+// recover puts posts whose publisher died (lease expired) back on the
+// schedule; a part they left in flight is looked up on X before any resend.
+func (p *Publisher) recover(ctx context.Context) (int, error) {
+	sctx, cancel := context.WithTimeout(ctx, p.cfg.StatementTimeout)
+	defer cancel()
+	rows, err := p.lq.PostRecoverExpired(sctx, p.cfg.Now.DB())
+	if err != nil {
+		return 0, fmt.Errorf("recover expired leases: %w", err)
+	}
+	for _, r := range rows {
+		if r.InFlightPart != nil {
+			p.cfg.Log.Warn("recovered a post whose publisher stopped while it was in flight; X will be checked before it is sent again",
+				"post_id", r.ID, "part", *r.InFlightPart+1)
+		} else {
+			p.cfg.Log.Warn("recovered a post whose publisher stopped", "post_id", r.ID)
+		}
+	}
+	p.metrics.recovered.Add(float64(len(rows)))
+	return len(rows), nil
+}
+
+// claimAndStart claims up to limit due posts and starts publishing each,
+// returning how many it claimed. Posts with a part in doubt are first looked
+// up on X, one read per X account.
+func (p *Publisher) claimAndStart(limit int) (int, error) {
 	if p.stopping.Load() || limit <= 0 {
 		return 0, nil
 	}
-	now := p.cfg.Now()
-	// Not cancellable: a claim that commits while its caller gives up would
-	// leave rows publishing with nobody sending them.
-	rows, err := p.lq.PostClaimDue(context.WithoutCancel(ctx), dbq.PostClaimDueParams{
-		Now: now, Lim: int32(min(limit, 500)), Owner: p.cfg.Owner, LeaseUntil: now.Add(p.cfg.Lease),
+	// Not cancelled by shutdown: a claim that commits while its caller
+	// gives up would leave rows publishing with nobody sending them. It has
+	// a deadline all the same; rows a timed-out claim did commit are
+	// recovered when the lease ends.
+	start := time.Now()
+	sctx, cancel := context.WithTimeout(p.hard, p.cfg.StatementTimeout)
+	rows, err := p.lq.PostClaimDue(sctx, dbq.PostClaimDueParams{
+		Now: p.cfg.Now.DB(), Lim: int32(min(limit, 500)), Owner: p.cfg.Owner, LeaseSecs: p.cfg.Lease.Seconds(),
 	})
+	cancel()
 	if err != nil {
 		return 0, fmt.Errorf("claim due posts: %w", err)
 	}
+	doubtful := map[string][]*attempt{}
 	for _, row := range rows {
 		p.sem <- struct{}{}
 		p.wg.Add(1)
 		p.metrics.inFlight.Inc()
-		go func() {
-			defer func() {
-				<-p.sem
-				p.metrics.inFlight.Dec()
-				p.wg.Done()
-				select {
-				case p.done <- struct{}{}:
-				default:
-				}
-			}()
-			// In-flight sends finish even when shutdown begins.
-			p.publish(context.WithoutCancel(ctx), row)
-		}()
+		a := p.newAttempt(row, start.Add(p.cfg.Lease))
+		if a.doubt && row.IntegrationID != nil {
+			doubtful[*row.IntegrationID] = append(doubtful[*row.IntegrationID], a)
+			continue
+		}
+		go p.work(a, nil)
+	}
+	for _, group := range doubtful {
+		go p.reconcile(group)
 	}
 	return len(rows), nil
+}
+
+// work publishes one claimed post and frees its worker.
+func (p *Publisher) work(a *attempt, res *resolution) {
+	defer func() {
+		<-p.sem
+		p.metrics.inFlight.Dec()
+		p.wg.Done()
+		select {
+		case p.done <- struct{}{}:
+		default:
+		}
+	}()
+	p.publish(a, res)
 }
 
 // backoff is the delay before retry n (1-based): doubling, capped, ±20% jitter.

@@ -146,7 +146,7 @@ func TestXRejections(t *testing.T) {
 	pub := r.publisher()
 	cases := []struct {
 		fault  *fakex.Response
-		kind   string
+		kind   dbq.PostErrorKind
 		status int32
 	}{
 		{fakex.Duplicate(), "duplicate", 403},
@@ -156,7 +156,7 @@ func TestXRejections(t *testing.T) {
 	}
 	for _, tc := range cases {
 		r.x.Inject(fakex.Fault{PathPrefix: "/2/tweets", Response: tc.fault})
-		id := r.schedule(in, r.clock.Now(), "text for "+tc.kind)
+		id := r.schedule(in, r.clock.Now(), "text for "+string(tc.kind))
 		r.tick(pub)
 		p := r.get(id)
 		wantStatus(t, p, "failed", tc.kind)
@@ -242,20 +242,39 @@ func TestServerErrorsRetryWithBackoffThenFail(t *testing.T) {
 		if p.Attempts != int32(attempt) || wait < base*8/10 || wait > base*12/10 {
 			t.Fatalf("attempt %d: attempts %d, next in %v (want %v ±20%%)", attempt, p.Attempts, wait, base)
 		}
+		// X may have created the post before answering 503: it stays in
+		// doubt, and X is read before every resend.
+		if p.InFlightPart == nil {
+			t.Fatalf("attempt %d: a 5xx left nothing in doubt", attempt)
+		}
+		if reads := r.timelineReads(); reads != attempt-1 {
+			t.Fatalf("attempt %d: %d reads of X before resending, want %d", attempt, reads, attempt-1)
+		}
 		r.clock.Set(*p.DueAt)
 	}
+	r.tick(pub) // the 4th and last send: 503 again; one more look at X follows
+	p := r.get(id)
+	wantStatus(t, p, "scheduled", "x_unavailable")
+	r.clock.Set(*p.DueAt)
 	r.tick(pub)
-	wantStatus(t, r.get(id), "failed", "x_unavailable")
-	if r.tweetRequests() != 4 {
-		t.Fatalf("%d sends, want 4", r.tweetRequests())
+	p = r.get(id)
+	wantStatus(t, p, "failed", "x_unavailable")
+	if !strings.Contains(p.LastErrorMessage, "not on X") || p.InFlightPart != nil {
+		t.Fatalf("the failure does not say X was checked: %q (in flight %v)", p.LastErrorMessage, p.InFlightPart)
+	}
+	if r.tweetRequests() != 4 || r.timelineReads() != 4 {
+		t.Fatalf("%d sends and %d reads, want 4 and 4", r.tweetRequests(), r.timelineReads())
 	}
 	// X recovers; the person retries (PostRetry) and it goes out.
 	r.x.ClearFaults()
-	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, UserID: r.userID, Now: r.clock.Now()}); err != nil {
+	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, UserID: r.userID, Now: r.clock.DB()}); err != nil {
 		t.Fatal(err)
 	}
 	r.tick(pub)
 	wantStatus(t, r.get(id), "published", "")
+	if n := len(r.xPosts()["flaky"]); n != 1 {
+		t.Fatalf("X has the post %d times", n)
+	}
 }
 
 func TestUnreachableXIsRetried(t *testing.T) {
@@ -272,48 +291,50 @@ func TestUnreachableXIsRetried(t *testing.T) {
 	}
 }
 
-func TestAmbiguousOutcomesBecomeUnconfirmedAndAreNeverResent(t *testing.T) {
+// TestUnknownOutcomesAreSettledByReadingX: whatever broke the answer, the
+// post ends published exactly once, found on X or sent again.
+func TestUnknownOutcomesAreSettledByReadingX(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	in := r.connect("ada_x")
-	pub := r.publisher(func(c *publisher.Config) { c.Workers = 1 })
+	pub := r.publisher()
 	r.x.Inject(fakex.Fault{PathPrefix: "/2/tweets", Action: fakex.DropAfterHandling})
 	dropped := r.schedule(in, r.clock.Now(), "dropped after posting")
 	r.tick(pub)
-	p := r.get(dropped)
-	wantStatus(t, p, "unconfirmed", "unconfirmed")
-
 	r.x.Inject(fakex.Fault{PathPrefix: "/2/tweets", Action: fakex.Hang})
 	hung := r.schedule(in, r.clock.Now(), "hung")
 	r.tick(pub) // the client's 2 s timeout ends it
-	wantStatus(t, r.get(hung), "unconfirmed", "unconfirmed")
-
 	r.x.Inject(fakex.Fault{PathPrefix: "/2/tweets", Action: fakex.DropBeforeHandling})
 	lost := r.schedule(in, r.clock.Now(), "lost before X handled it")
 	r.tick(pub)
-	wantStatus(t, r.get(lost), "unconfirmed", "unconfirmed")
-
-	r.clock.Advance(48 * time.Hour)
-	r.tick(pub)
-	if n := len(r.xPosts()["dropped after posting"]); n != 1 {
-		t.Fatalf("X has the dropped post %d times, want exactly 1", n)
-	}
-	if r.tweetRequests() != 3 {
-		t.Fatalf("%d sends, want 3: unconfirmed posts are never re-sent on their own", r.tweetRequests())
-	}
-	// A forced retry resends: the post X never handled goes out; the one X
-	// did handle is refused as a duplicate, which says where it went.
-	for _, id := range []string{lost, hung} {
-		if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, UserID: r.userID, Now: r.clock.Now(), Force: true}); err != nil {
-			t.Fatal(err)
+	for _, id := range []string{dropped, hung, lost} {
+		p := r.get(id)
+		wantStatus(t, p, "scheduled", "unconfirmed")
+		if p.InFlightPart == nil || !strings.Contains(p.LastErrorMessage, "checks X") {
+			t.Fatalf("post %s: in flight %v, message %q", id, p.InFlightPart, p.LastErrorMessage)
 		}
 	}
+	if r.timelineReads() != 0 {
+		t.Fatal("X was read before the recheck time")
+	}
+
+	r.clock.Advance(5 * time.Second)
 	r.tick(pub)
-	wantStatus(t, r.get(lost), "published", "")
-	p = r.get(hung)
-	wantStatus(t, p, "failed", "duplicate")
-	if !strings.Contains(p.LastErrorMessage, "earlier attempt") {
-		t.Fatalf("the duplicate message does not point at the earlier attempt: %q", p.LastErrorMessage)
+	if n := r.timelineReads(); n != 1 {
+		t.Fatalf("%d reads of X for three posts of one account, want 1", n)
+	}
+	x := r.xPosts()
+	for _, id := range []string{dropped, hung, lost} {
+		p := r.get(id)
+		wantStatus(t, p, "published", "")
+		got := x[p.Parts[0]]
+		if len(got) != 1 || got[0].ID != p.XPostIds[0] {
+			t.Fatalf("%q: X has %+v, the post saved %v", p.Parts[0], got, p.XPostIds)
+		}
+	}
+	// Sent once each, and the one X never handled once more.
+	if n := r.tweetRequests(); n != 4 {
+		t.Fatalf("%d sends, want 4", n)
 	}
 }
 
@@ -366,27 +387,33 @@ func TestRecoveryAfterACrash(t *testing.T) {
 	r := newRig(t)
 	in := r.connect("ada_x")
 	pub := r.publisher()
-	parts := texts("resumed", 4)
-	thread := r.schedule(in, r.clock.Now(), parts...)
-	unknown := r.schedule(in, r.clock.Now(), texts("unknown", 3)...)
+	thread := r.schedule(in, r.clock.Now(), texts("resumed", 4)...)
+	onX := r.schedule(in, r.clock.Now(), texts("on x", 3)...)
+	notOnX := r.schedule(in, r.clock.Now(), texts("not on x", 3)...)
 	// What a publisher killed mid-thread leaves: parts 1-2 on X and saved;
-	// for `thread` nothing in flight, for `unknown` part 3 in flight.
-	crash := func(id, prefix string, inFlight *int32) []string {
+	// for `thread` nothing in flight; for the others part 3 in flight, which
+	// reached X for `onX` (the answer was lost with the process) and not
+	// for `notOnX`.
+	crash := func(id, prefix string, inFlight *int32, sendThird bool) []string {
 		var ids []string
 		for i := range 2 {
-			post := r.sendDirect(in, texts(prefix, 3)[i], ids)
-			ids = append(ids, post)
+			ids = append(ids, r.sendDirect(in, texts(prefix, 3)[i], ids))
+		}
+		if sendThird {
+			r.sendDirect(in, texts(prefix, 3)[2], ids)
 		}
 		if _, err := r.pool.Exec(ctx, `UPDATE posts SET status = 'publishing', due_at = NULL, lease_owner = 'dead',
-			lease_expires_at = $2, x_post_ids = $3, x_username = 'ada_x', in_flight_part = $4, attempts = 1 WHERE id = $1`,
-			id, r.clock.Now().Add(time.Second), ids, inFlight); err != nil {
+			lease_expires_at = $2, x_post_ids = $3, x_username = 'ada_x', in_flight_part = $4, in_flight_since = $5, attempts = 1 WHERE id = $1`,
+			id, r.clock.Now().Add(time.Second), ids, inFlight, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return ids
 	}
-	threadIDs := crash(thread, "resumed", nil)
 	two := int32(2)
-	crash(unknown, "unknown", &two)
+	threadIDs := crash(thread, "resumed", nil, false)
+	crash(onX, "on x", &two, true)
+	crash(notOnX, "not on x", &two, false)
+	sends := r.tweetRequests()
 
 	r.tick(pub) // leases still valid: nothing happens
 	wantStatus(t, r.get(thread), "publishing", "")
@@ -399,18 +426,24 @@ func TestRecoveryAfterACrash(t *testing.T) {
 		t.Fatalf("resumed thread ids %v", p.XPostIds)
 	}
 	x := r.xPosts()
-	if got := x[parts[2]]; len(got) != 1 || got[0].InReplyToID != threadIDs[1] {
+	if got := x["resumed part 3"]; len(got) != 1 || got[0].InReplyToID != threadIDs[1] {
 		t.Fatalf("part 3 after resume: %+v", got)
 	}
-	for _, text := range parts {
-		if len(x[text]) != 1 {
-			t.Fatalf("%q on X %d times", text, len(x[text]))
+	for _, id := range []string{thread, onX, notOnX} {
+		p := r.get(id)
+		wantStatus(t, p, "published", "")
+		for i, text := range p.Parts {
+			if got := x[text]; len(got) != 1 || got[0].ID != p.XPostIds[i] {
+				t.Fatalf("%q: X has %+v, the post saved %v", text, got, p.XPostIds)
+			}
 		}
 	}
-	u := r.get(unknown)
-	wantStatus(t, u, "unconfirmed", "unconfirmed")
-	if len(x["unknown part 3"]) != 0 {
-		t.Fatal("a part that may be on X was sent again")
+	// Sent: parts 3 and 4 of the thread, part 3 of notOnX. Read: X once.
+	if n := r.tweetRequests() - sends; n != 3 {
+		t.Fatalf("%d sends after the crash, want 3", n)
+	}
+	if n := r.timelineReads(); n != 1 {
+		t.Fatalf("%d reads of X, want 1", n)
 	}
 }
 

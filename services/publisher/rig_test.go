@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,15 +41,39 @@ type rig struct {
 	clock  *clock.Manual
 	logs   *apitest.Logs
 	userID string
+	// onPost, when set, runs inside the fake X for every post it creates,
+	// before X answers: a test acts "while the post is being created".
+	onPost atomic.Pointer[func(fakex.Post)]
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
+	return buildRig(t, false)
+}
+
+// newRealTimeRig is a rig whose fake X runs on the real clock, as X does:
+// for publishers that run on the database's clock (Run, the real binary).
+func newRealTimeRig(t *testing.T) *rig {
+	t.Helper()
+	return buildRig(t, true)
+}
+
+func buildRig(t *testing.T, realTimeX bool) *rig {
+	t.Helper()
 	r := &rig{t: t, clock: clock.NewManual(apitest.Epoch), logs: &apitest.Logs{}}
+	xNow := r.clock.Now
+	if realTimeX {
+		r.clock.Set(time.Now())
+		xNow = time.Now
+	}
 	r.dbURL = apitest.DB(t)
 	r.pool = apitest.Pool(t, r.dbURL)
 	r.q = dbq.New(r.pool)
-	r.x = fakex.New(fakex.Options{Now: r.clock.Now})
+	r.x = fakex.New(fakex.Options{Now: xNow, OnPost: func(p fakex.Post) {
+		if f := r.onPost.Load(); f != nil {
+			(*f)(p)
+		}
+	}})
 	srv := httptest.NewServer(r.x)
 	t.Cleanup(srv.Close)
 	t.Cleanup(r.x.Close)
@@ -89,7 +115,7 @@ func (r *rig) schedule(integrationID string, due time.Time, parts ...string) str
 	r.t.Helper()
 	row, err := r.q.PostCreate(ctx, dbq.PostCreateParams{
 		ID: ulid.Make().String(), UserID: r.userID, IntegrationID: &integrationID, Status: "scheduled",
-		Parts: parts, IsThread: len(parts) > 1, ScheduledAt: &due, DueAt: &due, Now: r.clock.Now(),
+		Parts: parts, IsThread: len(parts) > 1, ScheduledAt: &due, DueAt: &due, Now: r.clock.DB(),
 	})
 	if err != nil {
 		r.t.Fatal(err)
@@ -144,6 +170,17 @@ func (r *rig) xPosts() map[string][]fakex.Post {
 	return out
 }
 
+// timelineReads counts the reads of X timelines (reconciliation).
+func (r *rig) timelineReads() int {
+	n := 0
+	for _, req := range r.x.Requests() {
+		if req.Method == "GET" && strings.HasPrefix(req.Path, "/2/users/") && strings.HasSuffix(req.Path, "/tweets") {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *rig) tweetRequests() int {
 	n := 0
 	for _, req := range r.x.Requests() {
@@ -154,10 +191,14 @@ func (r *rig) tweetRequests() int {
 	return n
 }
 
-func wantStatus(t *testing.T, p dbq.Post, status, kind string) {
+func wantStatus(t *testing.T, p dbq.Post, status dbq.PostStatus, kind dbq.PostErrorKind) {
 	t.Helper()
-	if p.Status != status || p.LastErrorKind != kind {
-		t.Fatalf("post %s: status %q kind %q (%q), want %q kind %q", p.ID, p.Status, p.LastErrorKind, p.LastErrorMessage, status, kind)
+	got := dbq.PostErrorKind("")
+	if p.LastErrorKind != nil {
+		got = *p.LastErrorKind
+	}
+	if p.Status != status || got != kind {
+		t.Fatalf("post %s: status %q kind %q (%q), want %q kind %q", p.ID, p.Status, got, p.LastErrorMessage, status, kind)
 	}
 	if (status == "failed" || status == "unconfirmed") && p.LastErrorMessage == "" {
 		t.Fatalf("post %s is %s with no reason", p.ID, status)
@@ -176,7 +217,7 @@ func texts(prefix string, n int) []string {
 }
 
 func openCreds(r *rig, row dbq.Integration) (xclient.Credentials, error) {
-	return credential.Open(r.keys, row)
+	return credential.Open(r.keys, credential.Sealed{Platform: row.Platform, AccountID: row.PlatformAccountID, Data: row.Credential, KeyID: row.CredentialKeyID})
 }
 
 func (r *rig) client() *xclient.Client {

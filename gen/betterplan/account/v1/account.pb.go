@@ -7,6 +7,8 @@
 package accountv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/betterplan/betterplan/gen/betterplan/rules/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -96,9 +98,13 @@ func (x *User) GetCreateTime() *timestamppb.Timestamp {
 // SignUpRequest is the request of SignUp.
 type SignUpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Email string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
-	// At least 8 characters.
-	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	// Required; an address like name@example.com, at most 254 characters.
+	// Surrounding spaces are trimmed and it is lower-cased.
+	Email string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	// 8 characters to 1024 bytes.
+	Password string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	// At most 100 characters. Empty means the part of the email before the @
+	// (its first 100 characters).
 	DisplayName   string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -220,9 +226,11 @@ func (x *SignUpResponse) GetSessionExpireTime() *timestamppb.Timestamp {
 
 // SignInRequest is the request of SignIn.
 type SignInRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required; at most 254 characters.
+	Email string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	// Required; at most 1024 bytes.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -580,7 +588,8 @@ func (x *ApiToken) GetLastUseTime() *timestamppb.Timestamp {
 // CreateApiTokenRequest is the request of CreateApiToken.
 type CreateApiTokenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// What the token is for, e.g. "ci deploy bot". 1 to 100 characters.
+	// What the token is for, e.g. "ci deploy bot". Required; at most 100
+	// characters.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional; must be in the future. Unset means the token never expires.
 	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
@@ -771,8 +780,9 @@ func (x *ListApiTokensResponse) GetApiTokens() []*ApiToken {
 
 // RevokeApiTokenRequest is the request of RevokeApiToken.
 type RevokeApiTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: ApiToken.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -855,24 +865,24 @@ var File_betterplan_account_v1_account_proto protoreflect.FileDescriptor
 
 const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n" +
+	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"d\n" +
-	"\rSignUpRequest\x12\x14\n" +
-	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\xb2\x01\n" +
+	"createTime\"\x8f\x01\n" +
+	"\rSignUpRequest\x12\"\n" +
+	"\x05email\x18\x01 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\xfe\x01R\x05email\x12*\n" +
+	"\bpassword\x18\x02 \x01(\tB\x0e\xbaH\vr\t\x88\xb5\x18\x01\x10\b(\x80\bR\bpassword\x12.\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dR\vdisplayName\"\xb2\x01\n" +
 	"\x0eSignUpResponse\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\x12#\n" +
 	"\rsession_token\x18\x02 \x01(\tR\fsessionToken\x12J\n" +
-	"\x13session_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11sessionExpireTime\"A\n" +
-	"\rSignInRequest\x12\x14\n" +
-	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xb2\x01\n" +
+	"\x13session_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11sessionExpireTime\"]\n" +
+	"\rSignInRequest\x12\"\n" +
+	"\x05email\x18\x01 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\xfe\x01R\x05email\x12(\n" +
+	"\bpassword\x18\x02 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01(\x80\bR\bpassword\"\xb2\x01\n" +
 	"\x0eSignInResponse\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\x12#\n" +
 	"\rsession_token\x18\x02 \x01(\tR\fsessionToken\x12J\n" +
@@ -890,9 +900,9 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12>\n" +
-	"\rlast_use_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlastUseTime\"h\n" +
-	"\x15CreateApiTokenRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12;\n" +
+	"\rlast_use_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlastUseTime\"u\n" +
+	"\x15CreateApiTokenRequest\x12\x1f\n" +
+	"\x04name\x18\x01 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dR\x04name\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\"l\n" +
 	"\x16CreateApiTokenResponse\x12<\n" +
@@ -901,9 +911,9 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\x14ListApiTokensRequest\"W\n" +
 	"\x15ListApiTokensResponse\x12>\n" +
 	"\n" +
-	"api_tokens\x18\x01 \x03(\v2\x1f.betterplan.account.v1.ApiTokenR\tapiTokens\"'\n" +
-	"\x15RevokeApiTokenRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x18\n" +
+	"api_tokens\x18\x01 \x03(\v2\x1f.betterplan.account.v1.ApiTokenR\tapiTokens\"4\n" +
+	"\x15RevokeApiTokenRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"\x18\n" +
 	"\x16RevokeApiTokenResponse2\xc4\x05\n" +
 	"\x0eAccountService\x12W\n" +
 	"\x06SignUp\x12$.betterplan.account.v1.SignUpRequest\x1a%.betterplan.account.v1.SignUpResponse\"\x00\x12W\n" +

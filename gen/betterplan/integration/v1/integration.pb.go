@@ -7,6 +7,8 @@
 package integrationv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/betterplan/betterplan/gen/betterplan/rules/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -362,9 +364,10 @@ func (x *StartXAuthorizationResponse) GetExpireTime() *timestamppb.Timestamp {
 
 // CompleteXAuthorizationRequest is the request of CompleteXAuthorization.
 type CompleteXAuthorizationRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	OauthToken string                 `protobuf:"bytes,1,opt,name=oauth_token,json=oauthToken,proto3" json:"oauth_token,omitempty"`
-	// The PIN X showed after approval.
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: StartXAuthorization's oauth_token. At most 256 characters.
+	OauthToken string `protobuf:"bytes,1,opt,name=oauth_token,json=oauthToken,proto3" json:"oauth_token,omitempty"`
+	// Required: the PIN X showed after approval. At most 256 characters.
 	OauthVerifier string `protobuf:"bytes,2,opt,name=oauth_verifier,json=oauthVerifier,proto3" json:"oauth_verifier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -544,8 +547,9 @@ func (x *ListIntegrationsResponse) GetIntegrations() []*Integration {
 
 // GetIntegrationRequest is the request of GetIntegration.
 type GetIntegrationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Integration.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -634,8 +638,9 @@ func (x *GetIntegrationResponse) GetIntegration() *Integration {
 
 // DeleteIntegrationRequest is the request of DeleteIntegration.
 type DeleteIntegrationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Integration.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -718,7 +723,7 @@ var File_betterplan_integration_v1_integration_proto protoreflect.FileDescriptor
 
 const file_betterplan_integration_v1_integration_proto_rawDesc = "" +
 	"\n" +
-	"+betterplan/integration/v1/integration.proto\x12\x19betterplan.integration.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x03\n" +
+	"+betterplan/integration/v1/integration.proto\x12\x19betterplan.integration.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x03\n" +
 	"\vIntegration\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12?\n" +
 	"\bplatform\x18\x02 \x01(\x0e2#.betterplan.integration.v1.PlatformR\bplatform\x12.\n" +
@@ -743,22 +748,22 @@ const file_betterplan_integration_v1_integration_proto_rawDesc = "" +
 	"\voauth_token\x18\x02 \x01(\tR\n" +
 	"oauthToken\x12;\n" +
 	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"g\n" +
-	"\x1dCompleteXAuthorizationRequest\x12\x1f\n" +
-	"\voauth_token\x18\x01 \x01(\tR\n" +
-	"oauthToken\x12%\n" +
-	"\x0eoauth_verifier\x18\x02 \x01(\tR\roauthVerifier\"j\n" +
+	"expireTime\"\x83\x01\n" +
+	"\x1dCompleteXAuthorizationRequest\x12-\n" +
+	"\voauth_token\x18\x01 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\x80\x02R\n" +
+	"oauthToken\x123\n" +
+	"\x0eoauth_verifier\x18\x02 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\x80\x02R\roauthVerifier\"j\n" +
 	"\x1eCompleteXAuthorizationResponse\x12H\n" +
 	"\vintegration\x18\x01 \x01(\v2&.betterplan.integration.v1.IntegrationR\vintegration\"\x19\n" +
 	"\x17ListIntegrationsRequest\"f\n" +
 	"\x18ListIntegrationsResponse\x12J\n" +
-	"\fintegrations\x18\x01 \x03(\v2&.betterplan.integration.v1.IntegrationR\fintegrations\"'\n" +
-	"\x15GetIntegrationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
+	"\fintegrations\x18\x01 \x03(\v2&.betterplan.integration.v1.IntegrationR\fintegrations\"4\n" +
+	"\x15GetIntegrationRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"b\n" +
 	"\x16GetIntegrationResponse\x12H\n" +
-	"\vintegration\x18\x01 \x01(\v2&.betterplan.integration.v1.IntegrationR\vintegration\"*\n" +
-	"\x18DeleteIntegrationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x1b\n" +
+	"\vintegration\x18\x01 \x01(\v2&.betterplan.integration.v1.IntegrationR\vintegration\"7\n" +
+	"\x18DeleteIntegrationRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"\x1b\n" +
 	"\x19DeleteIntegrationResponse*4\n" +
 	"\bPlatform\x12\x18\n" +
 	"\x14PLATFORM_UNSPECIFIED\x10\x00\x12\x0e\n" +

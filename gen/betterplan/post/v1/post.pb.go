@@ -7,6 +7,8 @@
 package postv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/betterplan/betterplan/gen/betterplan/rules/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -266,8 +268,11 @@ func (x *PostError) GetTime() *timestamppb.Timestamp {
 
 // Thread is a post of 2 to 25 parts.
 type Thread struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parts         []string               `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 2 to 25 parts (the service checks that and says what to do); more than
+	// 100 are refused outright. Each at most 25,000 characters (X Premium's
+	// longest post).
+	Parts         []string `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -522,7 +527,8 @@ func (x *Post) GetUpdateTime() *timestamppb.Timestamp {
 // CreatePostRequest is the request of CreatePost.
 type CreatePostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One of the caller's X accounts; it must be active to schedule.
+	// Required: one of the caller's X accounts (Integration.id, a ULID); it
+	// must be active to schedule.
 	IntegrationId string `protobuf:"bytes,1,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
 	// Types that are valid to be assigned to Content:
 	//
@@ -640,6 +646,7 @@ type isCreatePostRequest_Content interface {
 }
 
 type CreatePostRequest_Text struct {
+	// At most 25,000 characters (X Premium's longest post).
 	Text string `protobuf:"bytes,2,opt,name=text,proto3,oneof"`
 }
 
@@ -721,8 +728,9 @@ func (x *CreatePostResponse) GetPost() *Post {
 
 // GetPostRequest is the request of GetPost.
 type GetPostRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -812,9 +820,10 @@ func (x *GetPostResponse) GetPost() *Post {
 // ListPostsRequest is the request of ListPosts.
 type ListPostsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only posts with one of these statuses (all when empty).
+	// Only posts with one of these statuses (all when empty). At most 16.
 	Statuses []Status `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=betterplan.post.v1.Status" json:"statuses,omitempty"`
-	// Only this X account's posts.
+	// Only this X account's posts (Integration.id). An id that is no account
+	// of the caller's gives an empty list.
 	IntegrationId string `protobuf:"bytes,2,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
 	// Only posts scheduled at or after / before these times. Drafts have no
 	// time and are left out when either is set.
@@ -823,7 +832,8 @@ type ListPostsRequest struct {
 	// Newest first instead of soonest first. Drafts come last either way.
 	Descending bool `protobuf:"varint,5,opt,name=descending,proto3" json:"descending,omitempty"`
 	// 1 to 100; 50 when unset.
-	PageSize      int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The previous page's next_page_token, with the same filters.
 	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -965,7 +975,8 @@ func (x *ListPostsResponse) GetNextPageToken() string {
 // UpdatePostRequest is the request of UpdatePost. Unset fields keep their value.
 type UpdatePostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: Post.id (a ULID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The version the caller read; a newer one means someone else changed the
 	// post in between (aborted).
 	Version int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
@@ -1082,6 +1093,7 @@ type isUpdatePostRequest_Content interface {
 }
 
 type UpdatePostRequest_Text struct {
+	// At most 25,000 characters (X Premium's longest post).
 	Text string `protobuf:"bytes,3,opt,name=text,proto3,oneof"`
 }
 
@@ -1157,8 +1169,9 @@ func (x *UpdatePostResponse) GetPost() *Post {
 
 // DeletePostRequest is the request of DeletePost.
 type DeletePostRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1239,8 +1252,9 @@ func (*DeletePostResponse) Descriptor() ([]byte, []int) {
 
 // PublishPostRequest is the request of PublishPost.
 type PublishPostRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1330,7 +1344,8 @@ func (x *PublishPostResponse) GetPost() *Post {
 // RetryPostRequest is the request of RetryPost.
 type RetryPostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: Post.id (a ULID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Required for unconfirmed posts: resend even though the part may
 	// already be on X.
 	Force         bool `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
@@ -1429,8 +1444,9 @@ func (x *RetryPostResponse) GetPost() *Post {
 
 // ValidatePostRequest is the request of ValidatePost.
 type ValidatePostRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 25,000 characters (X Premium's longest post).
+	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1599,16 +1615,17 @@ var File_betterplan_post_v1_post_proto protoreflect.FileDescriptor
 
 const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\n" +
-	"\x1dbetterplan/post/v1/post.proto\x12\x12betterplan.post.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	"\x1dbetterplan/post/v1/post.proto\x12\x12betterplan.post.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
 	"\tPostError\x121\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.betterplan.post.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x17\n" +
 	"\ax_title\x18\x03 \x01(\tR\x06xTitle\x12\x19\n" +
 	"\bx_detail\x18\x04 \x01(\tR\axDetail\x12\"\n" +
 	"\rx_http_status\x18\x05 \x01(\x05R\vxHttpStatus\x12.\n" +
-	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x1e\n" +
-	"\x06Thread\x12\x14\n" +
-	"\x05parts\x18\x01 \x03(\tR\x05parts\"H\n" +
+	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"4\n" +
+	"\x06Thread\x12*\n" +
+	"\x05parts\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10d\"\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x05parts\"H\n" +
 	"\x04Part\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1a\n" +
 	"\tx_post_id\x18\x02 \x01(\tR\axPostId\x12\x10\n" +
@@ -1630,10 +1647,11 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x99\x02\n" +
-	"\x11CreatePostRequest\x12%\n" +
-	"\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\x12\x14\n" +
-	"\x04text\x18\x02 \x01(\tH\x00R\x04text\x124\n" +
+	"updateTime\"\xb5\x02\n" +
+	"\x11CreatePostRequest\x122\n" +
+	"\x0eintegration_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\rintegrationId\x12#\n" +
+	"\x04text\x18\x02 \x01(\tB\r\xbaH\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01H\x00R\x04text\x124\n" +
 	"\x06thread\x18\x03 \x01(\v2\x1a.betterplan.post.v1.ThreadH\x00R\x06thread\x12C\n" +
 	"\x0escheduled_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\rscheduledTime\x12!\n" +
 	"\vpublish_now\x18\x05 \x01(\bH\x01R\n" +
@@ -1642,50 +1660,52 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\acontentB\x06\n" +
 	"\x04when\"B\n" +
 	"\x12CreatePostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\" \n" +
-	"\x0eGetPostRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"?\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"-\n" +
+	"\x0eGetPostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"?\n" +
 	"\x0fGetPostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"\xd9\x02\n" +
-	"\x10ListPostsRequest\x126\n" +
-	"\bstatuses\x18\x01 \x03(\x0e2\x1a.betterplan.post.v1.StatusR\bstatuses\x12%\n" +
-	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x12C\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"\x89\x03\n" +
+	"\x10ListPostsRequest\x12K\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2\x1a.betterplan.post.v1.StatusB\x13\xbaH\x10\x92\x01\r\x10\x10\"\t\x82\x01\x06\x90\xb5\x18\x01\x10\x01R\bstatuses\x122\n" +
+	"\x0eintegration_id\x18\x02 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18\x1aR\rintegrationId\x12C\n" +
 	"\x0fscheduled_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0escheduledAfter\x12E\n" +
 	"\x10scheduled_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0fscheduledBefore\x12\x1e\n" +
 	"\n" +
 	"descending\x18\x05 \x01(\bR\n" +
 	"descending\x12\x1b\n" +
-	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12+\n" +
 	"\n" +
-	"page_token\x18\a \x01(\tR\tpageToken\"k\n" +
+	"page_token\x18\a \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\x80\x04R\tpageToken\"k\n" +
 	"\x11ListPostsResponse\x12.\n" +
 	"\x05posts\x18\x01 \x03(\v2\x18.betterplan.post.v1.PostR\x05posts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf9\x01\n" +
-	"\x11UpdatePostRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x14\n" +
-	"\x04text\x18\x03 \x01(\tH\x00R\x04text\x124\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x95\x02\n" +
+	"\x11UpdatePostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12#\n" +
+	"\x04text\x18\x03 \x01(\tB\r\xbaH\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01H\x00R\x04text\x124\n" +
 	"\x06thread\x18\x04 \x01(\v2\x1a.betterplan.post.v1.ThreadH\x00R\x06thread\x12C\n" +
 	"\x0escheduled_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\rscheduledTime\x12\x16\n" +
 	"\x05draft\x18\x06 \x01(\bH\x01R\x05draftB\t\n" +
 	"\acontentB\x06\n" +
 	"\x04when\"B\n" +
 	"\x12UpdatePostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"#\n" +
-	"\x11DeletePostRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x14\n" +
-	"\x12DeletePostResponse\"$\n" +
-	"\x12PublishPostRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"0\n" +
+	"\x11DeletePostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"\x14\n" +
+	"\x12DeletePostResponse\"1\n" +
+	"\x12PublishPostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"C\n" +
 	"\x13PublishPostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"8\n" +
-	"\x10RetryPostRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"E\n" +
+	"\x10RetryPostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\"A\n" +
 	"\x11RetryPostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\")\n" +
-	"\x13ValidatePostRequest\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\"7\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"8\n" +
+	"\x13ValidatePostRequest\x12!\n" +
+	"\x04text\x18\x01 \x01(\tB\r\xbaH\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x04text\"7\n" +
 	"\aProblem\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\xbe\x01\n" +

@@ -1,0 +1,98 @@
+package post
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/betterplan/betterplan/db"
+	"github.com/betterplan/betterplan/db/dbq"
+	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/auth"
+)
+
+// CreatePost implements PostService.CreatePost.
+func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.CreatePostRequest]) (*connect.Response[postv1.CreatePostResponse], error) {
+	msg := req.Msg
+	if msg.GetIntegrationId() == "" {
+		return nil, invalid("integration_id", "is required: the X account to post with (ListIntegrations lists yours)")
+	}
+	var (
+		c   content
+		err error
+	)
+	switch v := msg.GetContent().(type) {
+	case *postv1.CreatePostRequest_Text:
+		c, err = singleContent(v.Text)
+	case *postv1.CreatePostRequest_Thread:
+		c, err = threadContent(v.Thread.GetParts())
+	default:
+		err = invalid("content", "is required: set text for a single post, or thread for a thread")
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now.Now()
+	status := dbq.PostStatusScheduled
+	var (
+		at         time.Time
+		publishNow bool // due now by the database's clock
+	)
+	switch v := msg.GetWhen().(type) {
+	case *postv1.CreatePostRequest_ScheduledTime:
+		if at, err = scheduleTime(v.ScheduledTime, now); err != nil {
+			return nil, err
+		}
+	case *postv1.CreatePostRequest_PublishNow:
+		if !v.PublishNow {
+			return nil, errNoWhen()
+		}
+		publishNow = true
+	case *postv1.CreatePostRequest_Draft:
+		if !v.Draft {
+			return nil, errNoWhen()
+		}
+		status = dbq.PostStatusDraft
+	default:
+		return nil, errNoWhen()
+	}
+
+	params := dbq.PostCreateParams{
+		ID: ulid.Make().String(), UserID: auth.UserID(ctx), IntegrationID: &msg.IntegrationId,
+		Status: status, Parts: c.parts, IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
+	}
+	if status == dbq.PostStatusScheduled && !publishNow {
+		params.ScheduledAt, params.DueAt = &at, &at
+	}
+	var row dbq.Post
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: msg.IntegrationId, UserID: params.UserID})
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return errNoIntegration
+		}
+		if err != nil {
+			return err
+		}
+		if status != dbq.PostStatusDraft {
+			if err := checkActive(integ); err != nil {
+				return err
+			}
+		}
+		row, err = q.PostCreate(ctx, params)
+		return err
+	})
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "parts", len(row.Parts))
+	return connect.NewResponse(&postv1.CreatePostResponse{Post: postToProto(row)}), nil
+}
+
+// errNoWhen is a new error each time: a *connect.Error carries mutable metadata.
+func errNoWhen() error {
+	return invalid("when", "is required: choose scheduled_time, publish_now or draft")
+}

@@ -1,0 +1,136 @@
+package post
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+
+	"github.com/betterplan/betterplan/db"
+	"github.com/betterplan/betterplan/db/dbq"
+	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/auth"
+)
+
+// deleteAttempts bounds DeletePost's retries when the post's status
+// changes under it (for example a publish that just finished).
+const deleteAttempts = 3
+
+// DeletePost implements PostService.DeletePost.
+func (s *Service) DeletePost(ctx context.Context, req *connect.Request[postv1.DeletePostRequest]) (*connect.Response[postv1.DeletePostResponse], error) {
+	id := req.Msg.GetId()
+	if id == "" {
+		return nil, invalid("id", "is required")
+	}
+	userID := auth.UserID(ctx)
+	for range deleteAttempts {
+		_, err := s.q.PostDelete(ctx, dbq.PostDeleteParams{ID: id, UserID: userID})
+		if err == nil {
+			s.log.InfoContext(ctx, "post deleted", "post_id", id, "user_id", userID)
+			return connect.NewResponse(&postv1.DeletePostResponse{}), nil
+		}
+		if !errors.Is(db.Classify(err), db.ErrNotFound) {
+			return nil, s.toConnect(ctx, err)
+		}
+		cur, err := s.get(ctx, id)
+		if err != nil {
+			return nil, s.toConnect(ctx, err)
+		}
+		if cur.Status == dbq.PostStatusPublishing {
+			return nil, s.toConnect(ctx, &statusError{"the post cannot be deleted: it is being published right now; try again in a moment"})
+		}
+		// It was publishing a moment ago and no longer is: delete it now.
+	}
+	return nil, s.toConnect(ctx, &statusError{"the post cannot be deleted: it is being published right now; try again in a moment"})
+}
+
+// PublishPost implements PostService.PublishPost.
+func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.PublishPostRequest]) (*connect.Response[postv1.PublishPostResponse], error) {
+	cur, err := s.get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	if err := publishable(cur); err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	var row dbq.Post
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		if err := s.holdActive(ctx, q, cur); err != nil {
+			return err
+		}
+		row, err = q.PostPublishNow(ctx, dbq.PostPublishNowParams{ID: cur.ID, UserID: cur.UserID, Now: s.now.DB()})
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return s.reread(ctx, q, cur.ID, publishable)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", row.UserID)
+	return connect.NewResponse(&postv1.PublishPostResponse{Post: postToProto(row)}), nil
+}
+
+// publishable says why PublishPost cannot publish a post, or nil.
+func publishable(p dbq.Post) error {
+	switch p.Status {
+	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
+		return nil
+	case dbq.PostStatusPublishing:
+		return &statusError{"the post is being published right now"}
+	case dbq.PostStatusPublished:
+		return &statusError{"the post is already published on X"}
+	case dbq.PostStatusFailed:
+		return &statusError{"the post failed; use RetryPost to try again"}
+	case dbq.PostStatusUnconfirmed:
+		return &statusError{"the post may already be on X and BetterPlan could not read X to find out; " +
+			"use RetryPost to check X again and send it only if it is not there"}
+	}
+	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
+}
+
+// RetryPost implements PostService.RetryPost.
+func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.RetryPostRequest]) (*connect.Response[postv1.RetryPostResponse], error) {
+	force := req.Msg.GetForce()
+	cur, err := s.get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	if err := retryable(cur); err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	var row dbq.Post
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		if err := s.holdActive(ctx, q, cur); err != nil {
+			return err
+		}
+		row, err = q.PostRetry(ctx, dbq.PostRetryParams{ID: cur.ID, UserID: cur.UserID, Now: s.now.DB(), Force: force})
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return s.reread(ctx, q, cur.ID, retryable)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", row.UserID, "was", cur.Status, "force", force)
+	return connect.NewResponse(&postv1.RetryPostResponse{Post: postToProto(row)}), nil
+}
+
+// retryable says why RetryPost cannot retry a post, or nil. An unconfirmed
+// post is retried too: the publisher reads X before resending the part that
+// may be there (force skips that, for a person who checked X).
+func retryable(p dbq.Post) error {
+	switch p.Status {
+	case dbq.PostStatusFailed, dbq.PostStatusUnconfirmed:
+		return nil
+	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
+		return &statusError{"only a failed or unconfirmed post can be retried; use PublishPost to publish this one now"}
+	case dbq.PostStatusPublishing:
+		return &statusError{"the post is being published right now"}
+	case dbq.PostStatusPublished:
+		return &statusError{"the post is already published on X"}
+	}
+	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
+}

@@ -1,0 +1,116 @@
+package post
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/betterplan/betterplan/db/dbq"
+	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/auth"
+)
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 100
+)
+
+// GetPost implements PostService.GetPost.
+func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPostRequest]) (*connect.Response[postv1.GetPostResponse], error) {
+	row, err := s.get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	return connect.NewResponse(&postv1.GetPostResponse{Post: postToProto(row)}), nil
+}
+
+// ListPosts implements PostService.ListPosts.
+func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.ListPostsRequest]) (*connect.Response[postv1.ListPostsResponse], error) {
+	msg := req.Msg
+	size := msg.GetPageSize()
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 0 || size > maxPageSize:
+		return nil, invalid("page_size", fmt.Sprintf("must be 1 to %d (or unset for %d)", maxPageSize, defaultPageSize))
+	}
+	f := listFilter{integrationID: msg.GetIntegrationId(), descending: msg.GetDescending()}
+	for i, st := range msg.GetStatuses() {
+		name, ok := statusFromProto(st)
+		if !ok {
+			return nil, invalid(fmt.Sprintf("statuses[%d]", i), fmt.Sprintf("is not a status (%v)", st))
+		}
+		f.statuses = append(f.statuses, string(name))
+	}
+	f.statuses = normalizeStatuses(f.statuses)
+	var err error
+	if f.after, err = optionalTime("scheduled_after", msg.GetScheduledAfter()); err != nil {
+		return nil, err
+	}
+	if f.before, err = optionalTime("scheduled_before", msg.GetScheduledBefore()); err != nil {
+		return nil, err
+	}
+	if f.after != nil && f.before != nil && !f.after.Before(*f.before) {
+		return nil, invalid("scheduled_after", "must be before scheduled_before")
+	}
+	var cur cursor
+	hasCursor := msg.GetPageToken() != ""
+	if hasCursor {
+		if cur, err = decodeToken(msg.GetPageToken(), f); err != nil {
+			return nil, err
+		}
+	}
+
+	var integ *string
+	if f.integrationID != "" {
+		integ = &f.integrationID
+	}
+	statuses := f.statuses
+	if statuses == nil {
+		statuses = []string{} // cardinality(NULL) is NULL, not 0
+	}
+	p := dbq.PostListAscParams{
+		UserID: auth.UserID(ctx), Statuses: statuses, IntegrationID: integ, After: f.after, Before: f.before,
+		HasCursor: hasCursor, CursorDraft: cur.Draft, CursorAt: time.UnixMicro(cur.At), CursorID: cur.ID,
+		Lim: size + 1, // one more tells whether there is a next page
+	}
+	var rows []dbq.Post
+	if f.descending {
+		rows, err = s.q.PostListDesc(ctx, dbq.PostListDescParams(p))
+	} else {
+		rows, err = s.q.PostListAsc(ctx, p)
+	}
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	out := &postv1.ListPostsResponse{}
+	if len(rows) > int(size) {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		next := cursor{ID: last.ID, Filter: f.hash(), Draft: last.ScheduledAt == nil}
+		if last.ScheduledAt != nil {
+			next.At = last.ScheduledAt.UnixMicro()
+		}
+		out.NextPageToken = encodeToken(next)
+	}
+	out.Posts = make([]*postv1.Post, 0, len(rows))
+	for _, r := range rows {
+		out.Posts = append(out.Posts, postToProto(r))
+	}
+	return connect.NewResponse(out), nil
+}
+
+// optionalTime reads an optional timestamp field.
+func optionalTime(field string, ts *timestamppb.Timestamp) (*time.Time, error) {
+	if ts == nil {
+		return nil, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return nil, invalid(field, "is not a valid timestamp")
+	}
+	t := ts.AsTime()
+	return &t, nil
+}

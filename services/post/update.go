@@ -1,0 +1,159 @@
+package post
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/betterplan/betterplan/db"
+	"github.com/betterplan/betterplan/db/dbq"
+	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/auth"
+)
+
+// UpdatePost implements PostService.UpdatePost.
+func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.UpdatePostRequest]) (*connect.Response[postv1.UpdatePostResponse], error) {
+	msg := req.Msg
+	if msg.GetId() == "" {
+		return nil, invalid("id", "is required")
+	}
+	if msg.GetVersion() < 1 {
+		return nil, invalid("version", "is required: the version of the post you read")
+	}
+	var (
+		c   *content
+		err error
+	)
+	switch v := msg.GetContent().(type) {
+	case *postv1.UpdatePostRequest_Text:
+		var one content
+		one, err = singleContent(v.Text)
+		c = &one
+	case *postv1.UpdatePostRequest_Thread:
+		var th content
+		th, err = threadContent(v.Thread.GetParts())
+		c = &th
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now.Now()
+	var (
+		schedule bool // make it scheduled at `at`
+		at       time.Time
+		toDraft  bool
+	)
+	switch v := msg.GetWhen().(type) {
+	case *postv1.UpdatePostRequest_ScheduledTime:
+		if at, err = scheduleTime(v.ScheduledTime, now); err != nil {
+			return nil, err
+		}
+		schedule = true
+	case *postv1.UpdatePostRequest_Draft:
+		if !v.Draft {
+			return nil, invalid("draft", "must be true to move the post back to draft (set scheduled_time to schedule it)")
+		}
+		toDraft = true
+	}
+	if c == nil && !schedule && !toDraft {
+		return nil, invalid("update", "changes nothing: set text or thread, and/or scheduled_time or draft")
+	}
+
+	cur, err := s.get(ctx, msg.GetId())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	if err := editable(cur); err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	if cur.Version != msg.GetVersion() {
+		return nil, s.toConnect(ctx, &staleError{read: msg.GetVersion(), now: cur.Version})
+	}
+	p := dbq.PostUpdateParams{
+		ID: cur.ID, UserID: cur.UserID, Version: msg.GetVersion(), Now: now,
+		Parts: cur.Parts, IsThread: cur.IsThread, Status: cur.Status,
+		ScheduledAt: cur.ScheduledAt, DueAt: cur.DueAt, Attempts: cur.Attempts,
+	}
+	if c != nil {
+		if err := keepsSentParts(cur, *c); err != nil {
+			return nil, s.toConnect(ctx, err)
+		}
+		p.Parts, p.IsThread = c.parts, c.thread
+	}
+	switch {
+	case schedule:
+		p.Status, p.ScheduledAt, p.DueAt, p.Attempts = dbq.PostStatusScheduled, &at, &at, 0
+	case toDraft:
+		p.Status, p.ScheduledAt, p.DueAt = dbq.PostStatusDraft, nil, nil
+	}
+
+	var row dbq.Post
+	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		if schedule {
+			if err := s.holdActive(ctx, q, cur); err != nil {
+				return err
+			}
+		}
+		row, err = q.PostUpdate(ctx, p)
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return s.whyNotUpdated(ctx, q, cur.ID, msg.GetVersion())
+		}
+		return err
+	})
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "version", row.Version)
+	return connect.NewResponse(&postv1.UpdatePostResponse{Post: postToProto(row)}), nil
+}
+
+// whyNotUpdated explains a PostUpdate that matched no row.
+func (s *Service) whyNotUpdated(ctx context.Context, q *dbq.Queries, id string, version int64) error {
+	now, err := q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: auth.UserID(ctx)})
+	if err != nil {
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return errNoPost
+		}
+		return err
+	}
+	if err := editable(now); err != nil {
+		return err
+	}
+	return &staleError{read: version, now: now.Version}
+}
+
+// editable says why a post's status forbids editing it, or nil.
+func editable(p dbq.Post) error {
+	switch p.Status {
+	case dbq.PostStatusDraft, dbq.PostStatusScheduled, dbq.PostStatusFailed:
+		return nil
+	case dbq.PostStatusPublishing:
+		return &statusError{"the post cannot be edited: it is being published right now"}
+	case dbq.PostStatusPublished:
+		return &statusError{"the post cannot be edited: it is already published on X"}
+	case dbq.PostStatusUnconfirmed:
+		return &statusError{"the post cannot be edited: it may already be on X and BetterPlan could not read X to find out; " +
+			"use RetryPost to check X again (or, after checking X yourself, with force to send it again), or delete it"}
+	}
+	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
+}
+
+// keepsSentParts refuses new content that changes parts already on X (a
+// thread that failed part-way resumes after them).
+func keepsSentParts(cur dbq.Post, c content) error {
+	sent := len(cur.XPostIds)
+	if sent == 0 {
+		return nil
+	}
+	if !c.thread || len(c.parts) <= sent || !slices.Equal(c.parts[:sent], cur.Parts[:sent]) {
+		return &statusError{fmt.Sprintf(
+			"the first %d part(s) of this thread are already on X (%s) and cannot be changed; "+
+				"send a thread that keeps them as they are and changes only the parts after them",
+			sent, postURL(cur.XUsername, cur.XPostIds[sent-1]))}
+	}
+	return nil
+}
