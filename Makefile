@@ -15,7 +15,7 @@ TEST_PGPORT  ?= 55439
 BENCH_PGPORT ?= 55440
 DEV_PGPORT   ?= 55432
 FAST_PG   := PG_INITDB_FLAGS=--no-sync PG_SERVER_FLAGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-GEN_DIRS  := gen web/src/gen db/dbq web/app/app.js
+GEN_DIRS  := gen web/src/gen db/dbq web/app/app.js internal/xtext/emoji_tables.go internal/xtext/tlds.txt
 
 .PHONY: help
 help: ## list the targets
@@ -39,10 +39,18 @@ test: ## run every test against a throwaway PostgreSQL (always stopped afterward
 PROTOVALIDATE_PROTO := .build/protovalidate/buf/validate/validate.proto
 
 .PHONY: generate
-generate: web/node_modules $(PROTOVALIDATE_PROTO) ## regenerate Go and TypeScript from proto/, Go from db/queries/, and the web app's bundle
+generate: web/node_modules $(PROTOVALIDATE_PROTO) ## regenerate Go and TypeScript from proto/, Go from db/queries/, X's text tables, and the web app's bundle
 	$(BUF) generate
 	$(TOOL) sqlc generate
+	$(MAKE) --no-print-directory xtext-tables
 	$(MAKE) --no-print-directory web-build
+
+# X's weighted length needs emoji and TLD tables, generated from Debian's
+# unicode-data and publicsuffix files (pinned by checksum in gen_tables.go).
+.PHONY: xtext-tables
+xtext-tables:
+	scripts/debian-packages.sh unicode-data publicsuffix
+	cd internal/xtext && $(GO) run gen_tables.go
 
 $(PROTOVALIDATE_PROTO): tools/go.mod tools/go.sum
 	$(GO) mod download -modfile=tools/go.mod github.com/bufbuild/protovalidate && \
@@ -61,19 +69,21 @@ web-build: web/node_modules ## bundle the web app (web/src) into web/app/app.js 
 	cd web && npm run --silent build
 
 .PHONY: verify
-verify: web/node_modules ## lint and format-check protos, check generated code is fresh, vet, gofmt, typecheck TS
+verify: web/node_modules ## lint and format-check protos, check generated code is fresh, go.mod tidy, vet, staticcheck, gofmt, typecheck TS
 	$(BUF) lint
 	$(BUF) format -d --exit-code
 	$(TOOL) sqlc vet
 	$(MAKE) --no-print-directory generate
 	@if [ -n "$$(git status --porcelain -- $(GEN_DIRS))" ]; then \
 	  echo "generated code is stale; run 'make generate' and commit:"; git status --porcelain -- $(GEN_DIRS); exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
 	@if [ -n "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'))" ]; then echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'); exit 1; fi
 	cd web && npx tsc --noEmit -p .
 
 .PHONY: tools
-tools: web/node_modules ## build the pinned Go tools (sqlc, grpcurl) into the build cache
+tools: web/node_modules ## build the pinned Go tools (sqlc, grpcurl, staticcheck) into the build cache
 	$(GO) build -modfile=tools/go.mod -o /dev/null tool
 	$(GO) build -o /dev/null tool
 

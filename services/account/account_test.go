@@ -155,7 +155,7 @@ func TestBadTokens(t *testing.T) {
 	wantCode(t, getMe(auth.NewToken(auth.APITokenPrefix)), connect.CodeUnauthenticated, "invalid")
 	// A token of the right shape with one character changed.
 	tok := up.GetSessionToken()
-	flipped := tok[:len(tok)-1] + string("AB"[strings.IndexByte("AB", tok[len(tok)-1])+1&1])
+	flipped := tok[:len(tok)-1] + string("AB"[(strings.IndexByte("AB", tok[len(tok)-1])+1)&1])
 	wantCode(t, getMe(flipped), connect.CodeUnauthenticated, "invalid")
 
 	// Sliding expiry: used every 20 days, the session lives on.

@@ -302,13 +302,22 @@ export function postsPage(root: HTMLElement, app: App): () => void {
         await reload();
       });
     }
-    if (sendable && (p.status === Status.FAILED || p.status === Status.UNCONFIRMED)) {
+    if (sendable && p.status === Status.FAILED) {
       action("Retry", "btn-primary", async (b) => {
-        const force = p.status === Status.UNCONFIRMED;
-        if (force && !confirm("This post may already be on X: the connection to X broke after it was sent, " +
-          "so BetterPlan cannot tell whether X received it.\n\nCheck the account on X first. " +
-          "Send it again anyway? If it did arrive, it will be on X twice (or X refuses it as a duplicate).")) return;
-        await busy(b, "Retrying…", () => app.post.retryPost({ id: p.id, force }));
+        await busy(b, "Retrying…", () => app.post.retryPost({ id: p.id }));
+        await reload();
+      });
+    }
+    if (sendable && p.status === Status.UNCONFIRMED) {
+      // A plain retry reads X first and resends only what is not there.
+      action("Check X again", "btn-primary", async (b) => {
+        await busy(b, "Checking…", () => app.post.retryPost({ id: p.id }));
+        await reload();
+      });
+      action("Send anyway", "", async (b) => {
+        if (!confirm("BetterPlan could not read X to tell whether this post is already there.\n\n" +
+          "Check the account on X first. Send it again anyway? If it is there, X refuses it as a duplicate or it appears twice.")) return;
+        await busy(b, "Sending…", () => app.post.retryPost({ id: p.id, force: true }));
         await reload();
       });
     }
@@ -333,7 +342,7 @@ export function postsPage(root: HTMLElement, app: App): () => void {
       ),
       p.thread ? h("ol", { class: "parts-view" }, partViews) : h("ul", { class: "parts-view single" }, partViews),
       p.status === Status.UNCONFIRMED && h("p", { class: "hint" },
-        "The connection to X broke after a part was sent, so it may or may not be on X. Check X, then Retry or Delete."),
+        "A part may or may not be on X, and BetterPlan could not read X to find out (see below). Check X again, or check X yourself and then send anyway or delete."),
       meta.length > 0 && h("dl", { class: "meta" }, meta),
       errorView(p),
       cardStatus.el,

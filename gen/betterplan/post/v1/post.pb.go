@@ -40,8 +40,9 @@ const (
 	Status_STATUS_PUBLISHED Status = 4
 	// Not published; last_error says why and what to do.
 	Status_STATUS_FAILED Status = 5
-	// The connection to X broke after a part was sent, so it may or may not
-	// be on X. Check X; RetryPost with force resends it.
+	// A part may or may not be on X and BetterPlan could not read X to find
+	// out (no read access, usage cap, read rate limit, X failing); last_error
+	// says which. RetryPost checks X again; with force it resends.
 	Status_STATUS_UNCONFIRMED Status = 6
 )
 
@@ -111,7 +112,8 @@ const (
 	ErrorKind_ERROR_KIND_USAGE_CAPPED ErrorKind = 5
 	// X was unreachable or answered 5xx; retried with backoff, then failed.
 	ErrorKind_ERROR_KIND_X_UNAVAILABLE ErrorKind = 6
-	// The request may have reached X but no answer came back.
+	// A part may be on X: while the post is scheduled, X is read before it
+	// is sent again; when unconfirmed, X could not be read.
 	ErrorKind_ERROR_KIND_UNCONFIRMED ErrorKind = 7
 	// The post was more than 24 hours late (the publisher was down) and was
 	// not published late.
@@ -1346,8 +1348,8 @@ type RetryPostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: Post.id (a ULID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Required for unconfirmed posts: resend even though the part may
-	// already be on X.
+	// Resend a part that may already be on X without looking it up on X
+	// first (when you checked X yourself and it is not there).
 	Force         bool `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -69,8 +69,9 @@ type PostServiceClient interface {
 	// PublishPost publishes a draft or scheduled post now, through the same
 	// path as a scheduled post.
 	PublishPost(context.Context, *connect.Request[v1.PublishPostRequest]) (*connect.Response[v1.PublishPostResponse], error)
-	// RetryPost makes a failed post due now. An unconfirmed post may already
-	// be on X, so retrying it needs `force`.
+	// RetryPost makes a failed or unconfirmed post due now. A part that may
+	// already be on X is looked up on X first and sent only if it is not
+	// there; `force` skips that look (for a person who checked X).
 	RetryPost(context.Context, *connect.Request[v1.RetryPostRequest]) (*connect.Response[v1.RetryPostResponse], error)
 	// ValidatePost counts text as X does and says whether X would take it.
 	ValidatePost(context.Context, *connect.Request[v1.ValidatePostRequest]) (*connect.Response[v1.ValidatePostResponse], error)
@@ -207,8 +208,9 @@ type PostServiceHandler interface {
 	// PublishPost publishes a draft or scheduled post now, through the same
 	// path as a scheduled post.
 	PublishPost(context.Context, *connect.Request[v1.PublishPostRequest]) (*connect.Response[v1.PublishPostResponse], error)
-	// RetryPost makes a failed post due now. An unconfirmed post may already
-	// be on X, so retrying it needs `force`.
+	// RetryPost makes a failed or unconfirmed post due now. A part that may
+	// already be on X is looked up on X first and sent only if it is not
+	// there; `force` skips that look (for a person who checked X).
 	RetryPost(context.Context, *connect.Request[v1.RetryPostRequest]) (*connect.Response[v1.RetryPostResponse], error)
 	// ValidatePost counts text as X does and says whether X would take it.
 	ValidatePost(context.Context, *connect.Request[v1.ValidatePostRequest]) (*connect.Response[v1.ValidatePostResponse], error)

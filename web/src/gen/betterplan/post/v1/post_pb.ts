@@ -601,8 +601,8 @@ export type RetryPostRequest = Message<"betterplan.post.v1.RetryPostRequest"> & 
   id: string;
 
   /**
-   * Required for unconfirmed posts: resend even though the part may
-   * already be on X.
+   * Resend a part that may already be on X without looking it up on X
+   * first (when you checked X yourself and it is not there).
    *
    * @generated from field: bool force = 2;
    */
@@ -764,8 +764,9 @@ export enum Status {
   FAILED = 5,
 
   /**
-   * The connection to X broke after a part was sent, so it may or may not
-   * be on X. Check X; RetryPost with force resends it.
+   * A part may or may not be on X and BetterPlan could not read X to find
+   * out (no read access, usage cap, read rate limit, X failing); last_error
+   * says which. RetryPost checks X again; with force it resends.
    *
    * @generated from enum value: STATUS_UNCONFIRMED = 6;
    */
@@ -832,7 +833,8 @@ export enum ErrorKind {
   X_UNAVAILABLE = 6,
 
   /**
-   * The request may have reached X but no answer came back.
+   * A part may be on X: while the post is scheduled, X is read before it
+   * is sent again; when unconfirmed, X could not be read.
    *
    * @generated from enum value: ERROR_KIND_UNCONFIRMED = 7;
    */
@@ -946,8 +948,9 @@ export const PostService: GenService<{
     output: typeof PublishPostResponseSchema;
   },
   /**
-   * RetryPost makes a failed post due now. An unconfirmed post may already
-   * be on X, so retrying it needs `force`.
+   * RetryPost makes a failed or unconfirmed post due now. A part that may
+   * already be on X is looked up on X first and sent only if it is not
+   * there; `force` skips that look (for a person who checked X).
    *
    * @generated from rpc betterplan.post.v1.PostService.RetryPost
    */
