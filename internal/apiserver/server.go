@@ -22,6 +22,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/logging"
@@ -66,7 +67,7 @@ func New(d Deps) http.Handler {
 	// unknown JSON fields and enum names that the default one drops, and
 	// name the field of a decoding error.
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(newObserver(d.Log, reg), authn, rpcvalidate.NewInterceptor()),
+		connect.WithInterceptors(newObserver(d.Log, reg), authn, rpcvalidate.NewInterceptor(), apierr.NewInterceptor(d.Log)),
 		connect.WithReadMaxBytes(MaxRequestBytes),
 	}
 	opts = append(opts, rpcvalidate.Codecs()...)

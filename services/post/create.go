@@ -11,6 +11,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 )
 
@@ -18,7 +19,7 @@ import (
 func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.CreatePostRequest]) (*connect.Response[postv1.CreatePostResponse], error) {
 	msg := req.Msg
 	if msg.GetIntegrationId() == "" {
-		return nil, invalid("integration_id", "is required: the X account to post with (ListIntegrations lists yours)")
+		return nil, apierr.Invalid("integration_id", "is required: the X account to post with (ListIntegrations lists yours)")
 	}
 	var (
 		c   content
@@ -30,7 +31,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	case *postv1.CreatePostRequest_Thread:
 		c, err = threadContent(v.Thread.GetParts())
 	default:
-		err = invalid("content", "is required: set text for a single post, or thread for a thread")
+		err = apierr.Invalid("content", "is required: set text for a single post, or thread for a thread")
 	}
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "parts", len(row.Parts))
 	return connect.NewResponse(&postv1.CreatePostResponse{Post: postToProto(row)}), nil
@@ -94,5 +95,5 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 
 // errNoWhen is a new error each time: a *connect.Error carries mutable metadata.
 func errNoWhen() error {
-	return invalid("when", "is required: choose scheduled_time, publish_now or draft")
+	return apierr.Invalid("when", "is required: choose scheduled_time, publish_now or draft")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 )
 
@@ -21,7 +22,7 @@ const deleteAttempts = 3
 func (s *Service) DeletePost(ctx context.Context, req *connect.Request[postv1.DeletePostRequest]) (*connect.Response[postv1.DeletePostResponse], error) {
 	id := req.Msg.GetId()
 	if id == "" {
-		return nil, invalid("id", "is required")
+		return nil, apierr.Invalid("id", "is required")
 	}
 	userID := auth.UserID(ctx)
 	for range deleteAttempts {
@@ -31,28 +32,28 @@ func (s *Service) DeletePost(ctx context.Context, req *connect.Request[postv1.De
 			return connect.NewResponse(&postv1.DeletePostResponse{}), nil
 		}
 		if !errors.Is(db.Classify(err), db.ErrNotFound) {
-			return nil, s.toConnect(ctx, err)
+			return nil, err
 		}
 		cur, err := s.get(ctx, id)
 		if err != nil {
-			return nil, s.toConnect(ctx, err)
+			return nil, err
 		}
 		if cur.Status == dbq.PostStatusPublishing {
-			return nil, s.toConnect(ctx, &statusError{"the post cannot be deleted: it is being published right now; try again in a moment"})
+			return nil, errState("the post cannot be deleted: it is being published right now; try again in a moment")
 		}
 		// It was publishing a moment ago and no longer is: delete it now.
 	}
-	return nil, s.toConnect(ctx, &statusError{"the post cannot be deleted: it is being published right now; try again in a moment"})
+	return nil, errState("the post cannot be deleted: it is being published right now; try again in a moment")
 }
 
 // PublishPost implements PostService.PublishPost.
 func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.PublishPostRequest]) (*connect.Response[postv1.PublishPostResponse], error) {
 	cur, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	if err := publishable(cur); err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
@@ -66,7 +67,7 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", row.UserID)
 	return connect.NewResponse(&postv1.PublishPostResponse{Post: postToProto(row)}), nil
@@ -78,14 +79,14 @@ func publishable(p dbq.Post) error {
 	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
 		return nil
 	case dbq.PostStatusPublishing:
-		return &statusError{"the post is being published right now"}
+		return errState("the post is being published right now")
 	case dbq.PostStatusPublished:
-		return &statusError{"the post is already published on X"}
+		return errState("the post is already published on X")
 	case dbq.PostStatusFailed:
-		return &statusError{"the post failed; use RetryPost to try again"}
+		return errState("the post failed; use RetryPost to try again")
 	case dbq.PostStatusUnconfirmed:
-		return &statusError{"the post may already be on X and BetterPlan could not read X to find out; " +
-			"use RetryPost to check X again and send it only if it is not there"}
+		return errState("the post may already be on X and BetterPlan could not read X to find out; " +
+			"use RetryPost to check X again and send it only if it is not there")
 	}
 	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
 }
@@ -95,10 +96,10 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 	force := req.Msg.GetForce()
 	cur, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	if err := retryable(cur); err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
@@ -112,7 +113,7 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", row.UserID, "was", cur.Status, "force", force)
 	return connect.NewResponse(&postv1.RetryPostResponse{Post: postToProto(row)}), nil
@@ -126,11 +127,11 @@ func retryable(p dbq.Post) error {
 	case dbq.PostStatusFailed, dbq.PostStatusUnconfirmed:
 		return nil
 	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
-		return &statusError{"only a failed or unconfirmed post can be retried; use PublishPost to publish this one now"}
+		return errState("only a failed or unconfirmed post can be retried; use PublishPost to publish this one now")
 	case dbq.PostStatusPublishing:
-		return &statusError{"the post is being published right now"}
+		return errState("the post is being published right now")
 	case dbq.PostStatusPublished:
-		return &statusError{"the post is already published on X"}
+		return errState("the post is already published on X")
 	}
 	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
 }

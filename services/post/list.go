@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/betterplan/betterplan/internal/apierr"
+
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -22,7 +24,7 @@ const (
 func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPostRequest]) (*connect.Response[postv1.GetPostResponse], error) {
 	row, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	return connect.NewResponse(&postv1.GetPostResponse{Post: postToProto(row)}), nil
 }
@@ -35,13 +37,13 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 	case size == 0:
 		size = defaultPageSize
 	case size < 0 || size > maxPageSize:
-		return nil, invalid("page_size", fmt.Sprintf("must be 1 to %d (or unset for %d)", maxPageSize, defaultPageSize))
+		return nil, apierr.Invalid("page_size", fmt.Sprintf("must be 1 to %d (or unset for %d)", maxPageSize, defaultPageSize))
 	}
 	f := listFilter{integrationID: msg.GetIntegrationId(), descending: msg.GetDescending()}
 	for i, st := range msg.GetStatuses() {
 		name, ok := statusFromProto(st)
 		if !ok {
-			return nil, invalid(fmt.Sprintf("statuses[%d]", i), fmt.Sprintf("is not a status (%v)", st))
+			return nil, apierr.Invalid(fmt.Sprintf("statuses[%d]", i), fmt.Sprintf("is not a status (%v)", st))
 		}
 		f.statuses = append(f.statuses, string(name))
 	}
@@ -54,7 +56,7 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 		return nil, err
 	}
 	if f.after != nil && f.before != nil && !f.after.Before(*f.before) {
-		return nil, invalid("scheduled_after", "must be before scheduled_before")
+		return nil, apierr.Invalid("scheduled_after", "must be before scheduled_before")
 	}
 	var cur cursor
 	hasCursor := msg.GetPageToken() != ""
@@ -84,7 +86,7 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 		rows, err = s.q.PostListAsc(ctx, p)
 	}
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	out := &postv1.ListPostsResponse{}
 	if len(rows) > int(size) {
@@ -109,7 +111,7 @@ func optionalTime(field string, ts *timestamppb.Timestamp) (*time.Time, error) {
 		return nil, nil
 	}
 	if err := ts.CheckValid(); err != nil {
-		return nil, invalid(field, "is not a valid timestamp")
+		return nil, apierr.Invalid(field, "is not a valid timestamp")
 	}
 	t := ts.AsTime()
 	return &t, nil

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/betterplan/betterplan/internal/apierr"
 )
 
 // listFilter is what ListPosts selects and in which order; a page token is
@@ -53,10 +55,10 @@ func decodeToken(token string, f listFilter) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || c.Filter == "" {
-		return c, invalid("page_token", "is not a token ListPosts returned; drop it to start from the first page")
+		return c, apierr.Invalid("page_token", "is not a token ListPosts returned; drop it to start from the first page")
 	}
 	if c.Filter != f.hash() {
-		return c, invalid("page_token", "belongs to a listing with other filters; send the same statuses, integration_id, "+
+		return c, apierr.Invalid("page_token", "belongs to a listing with other filters; send the same statuses, integration_id, "+
 			"scheduled_after, scheduled_before and descending as for the first page, or drop page_token to start over")
 	}
 	return c, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/xtext"
@@ -40,7 +41,7 @@ var _ postv1connect.PostServiceHandler = (*Service)(nil)
 // get reads one of the caller's posts.
 func (s *Service) get(ctx context.Context, id string) (dbq.Post, error) {
 	if id == "" {
-		return dbq.Post{}, invalid("id", "is required")
+		return dbq.Post{}, apierr.Invalid("id", "is required")
 	}
 	row, err := s.q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: auth.UserID(ctx)})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {
@@ -66,7 +67,7 @@ func (s *Service) reread(ctx context.Context, q *dbq.Queries, id string, check f
 	if now.IntegrationID == nil {
 		return errDisconnected
 	}
-	return &statusError{"the post changed while this request ran; reload it and try again"}
+	return errState("the post changed while this request ran; reload it and try again")
 }
 
 // holdActive checks that the post's X account still exists and is active,
@@ -89,7 +90,7 @@ func (s *Service) holdActive(ctx context.Context, q *dbq.Queries, p dbq.Post) er
 // checkActive refuses to send with an X account that needs reconnecting.
 func checkActive(integ dbq.IntegrationHoldForPostRow) error {
 	if integ.Status != dbq.IntegrationStatusActive {
-		return &reconnectError{username: integ.Username, reason: integ.StatusReason}
+		return errReconnect(integ.Username, integ.StatusReason)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 )
 
@@ -19,10 +20,10 @@ import (
 func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.UpdatePostRequest]) (*connect.Response[postv1.UpdatePostResponse], error) {
 	msg := req.Msg
 	if msg.GetId() == "" {
-		return nil, invalid("id", "is required")
+		return nil, apierr.Invalid("id", "is required")
 	}
 	if msg.GetVersion() < 1 {
-		return nil, invalid("version", "is required: the version of the post you read")
+		return nil, apierr.Invalid("version", "is required: the version of the post you read")
 	}
 	var (
 		c   *content
@@ -55,23 +56,23 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		schedule = true
 	case *postv1.UpdatePostRequest_Draft:
 		if !v.Draft {
-			return nil, invalid("draft", "must be true to move the post back to draft (set scheduled_time to schedule it)")
+			return nil, apierr.Invalid("draft", "must be true to move the post back to draft (set scheduled_time to schedule it)")
 		}
 		toDraft = true
 	}
 	if c == nil && !schedule && !toDraft {
-		return nil, invalid("update", "changes nothing: set text or thread, and/or scheduled_time or draft")
+		return nil, apierr.Invalid("update", "changes nothing: set text or thread, and/or scheduled_time or draft")
 	}
 
 	cur, err := s.get(ctx, msg.GetId())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	if err := editable(cur); err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	if cur.Version != msg.GetVersion() {
-		return nil, s.toConnect(ctx, &staleError{read: msg.GetVersion(), now: cur.Version})
+		return nil, errStale(msg.GetVersion(), cur.Version)
 	}
 	p := dbq.PostUpdateParams{
 		ID: cur.ID, UserID: cur.UserID, Version: msg.GetVersion(), Now: now,
@@ -80,7 +81,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 	}
 	if c != nil {
 		if err := keepsSentParts(cur, *c); err != nil {
-			return nil, s.toConnect(ctx, err)
+			return nil, err
 		}
 		p.Parts, p.IsThread = c.parts, c.thread
 	}
@@ -105,7 +106,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "version", row.Version)
 	return connect.NewResponse(&postv1.UpdatePostResponse{Post: postToProto(row)}), nil
@@ -123,7 +124,7 @@ func (s *Service) whyNotUpdated(ctx context.Context, q *dbq.Queries, id string, 
 	if err := editable(now); err != nil {
 		return err
 	}
-	return &staleError{read: version, now: now.Version}
+	return errStale(version, now.Version)
 }
 
 // editable says why a post's status forbids editing it, or nil.
@@ -132,12 +133,12 @@ func editable(p dbq.Post) error {
 	case dbq.PostStatusDraft, dbq.PostStatusScheduled, dbq.PostStatusFailed:
 		return nil
 	case dbq.PostStatusPublishing:
-		return &statusError{"the post cannot be edited: it is being published right now"}
+		return errState("the post cannot be edited: it is being published right now")
 	case dbq.PostStatusPublished:
-		return &statusError{"the post cannot be edited: it is already published on X"}
+		return errState("the post cannot be edited: it is already published on X")
 	case dbq.PostStatusUnconfirmed:
-		return &statusError{"the post cannot be edited: it may already be on X and BetterPlan could not read X to find out; " +
-			"use RetryPost to check X again (or, after checking X yourself, with force to send it again), or delete it"}
+		return errState("the post cannot be edited: it may already be on X and BetterPlan could not read X to find out; " +
+			"use RetryPost to check X again (or, after checking X yourself, with force to send it again), or delete it")
 	}
 	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
 }
@@ -150,10 +151,10 @@ func keepsSentParts(cur dbq.Post, c content) error {
 		return nil
 	}
 	if !c.thread || len(c.parts) <= sent || !slices.Equal(c.parts[:sent], cur.Parts[:sent]) {
-		return &statusError{fmt.Sprintf(
+		return errState(fmt.Sprintf(
 			"the first %d part(s) of this thread are already on X (%s) and cannot be changed; "+
 				"send a thread that keeps them as they are and changes only the parts after them",
-			sent, postURL(cur.XUsername, cur.XPostIds[sent-1]))}
+			sent, postURL(cur.XUsername, cur.XPostIds[sent-1])))
 	}
 	return nil
 }

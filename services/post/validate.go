@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterplan/betterplan/internal/apierr"
+
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -80,16 +82,16 @@ func textProblems(text string) string {
 // It returns the time to store, in PostgreSQL's microsecond precision.
 func scheduleTime(ts *timestamppb.Timestamp, now time.Time) (time.Time, error) {
 	if err := ts.CheckValid(); err != nil {
-		return time.Time{}, invalid("scheduled_time", "is not a valid timestamp")
+		return time.Time{}, apierr.Invalid("scheduled_time", "is not a valid timestamp")
 	}
 	t := ts.AsTime().Truncate(time.Microsecond)
 	switch {
 	case t.Before(now.Add(-scheduleGrace)):
-		return time.Time{}, invalid("scheduled_time", fmt.Sprintf(
+		return time.Time{}, apierr.Invalid("scheduled_time", fmt.Sprintf(
 			"is in the past (%s, and it is now %s); choose a future time, or publish_now",
 			t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 	case t.After(now.Add(maxScheduleAhead)):
-		return time.Time{}, invalid("scheduled_time", fmt.Sprintf(
+		return time.Time{}, apierr.Invalid("scheduled_time", fmt.Sprintf(
 			"is more than a year ahead; schedule at most 365 days from now (until %s)",
 			now.Add(maxScheduleAhead).UTC().Format(time.RFC3339)))
 	case t.Before(now):

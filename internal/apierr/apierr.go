@@ -1,0 +1,127 @@
+// Package apierr is the one mapping from errors to the Connect codes a
+// client sees. Services return *Error values for what a caller can act on
+// (a bad argument, a missing object, a state that forbids the call) and
+// plain errors for everything else; Connect turns both into *connect.Error
+// at the edge: the first with its code and message, the second as a
+// generic internal error, logged with its cause. A client never sees
+// `unknown` or a raw database message.
+package apierr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/betterplan/betterplan/db"
+)
+
+// Error is an error a caller can act on, with the code it goes out with.
+// Unlike *connect.Error it carries no mutable metadata, so package-level
+// sentinels are safe (compare them with errors.Is).
+type Error struct {
+	code       connect.Code
+	msg        string
+	retryAfter time.Duration // > 0: sent as Retry-After (whole seconds)
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Code is the Connect code the error goes out with.
+func (e *Error) Code() connect.Code { return e.code }
+
+// New is an error with code and a message a person can act on.
+func New(code connect.Code, msg string) *Error { return &Error{code: code, msg: msg} }
+
+// Newf is New with a format.
+func Newf(code connect.Code, format string, args ...any) *Error {
+	return &Error{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// Invalid is an invalid_argument error naming the field: "field problem".
+func Invalid(field, problem string) *Error {
+	return &Error{code: connect.CodeInvalidArgument, msg: field + " " + problem}
+}
+
+// Throttled is a resource_exhausted error that tells the caller when to
+// come back, in the message and in a Retry-After header.
+func Throttled(msg string, retryAfter time.Duration) *Error {
+	return &Error{code: connect.CodeResourceExhausted, msg: msg, retryAfter: max(retryAfter, time.Second)}
+}
+
+// RetryAfter is how long a throttled caller should wait (0 when not throttled).
+func (e *Error) RetryAfter() time.Duration { return e.retryAfter }
+
+// Generic messages for errors that carry no message of their own.
+const (
+	msgInternal = "internal error; it has been logged, please try again"
+	msgTimeout  = "the request was cancelled or timed out"
+)
+
+// Connect maps err to what the client gets. what names the service in the
+// log line of an internal error (e.g. "post service").
+func Connect(ctx context.Context, log *slog.Logger, what string, err error) error {
+	var (
+		cerr *connect.Error
+		aerr *Error
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &cerr):
+		return cerr
+	case errors.As(err, &aerr):
+		out := connect.NewError(aerr.code, errors.New(aerr.msg))
+		if aerr.retryAfter > 0 {
+			out.Meta().Set("Retry-After", strconv.Itoa(int(aerr.retryAfter.Round(time.Second)/time.Second)))
+		}
+		return out
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, errors.New(msgTimeout))
+	}
+	switch c := db.Classify(err); {
+	case errors.Is(c, db.ErrNotFound):
+		return connect.NewError(connect.CodeNotFound, errors.New("not found"))
+	case errors.Is(c, db.ErrConflict):
+		return connect.NewError(connect.CodeAlreadyExists, errors.New("already exists"))
+	}
+	log.ErrorContext(ctx, what+": internal error", "err", err)
+	return connect.NewError(connect.CodeInternal, errors.New(msgInternal))
+}
+
+// Interceptor applies Connect to every error a handler returns, so handlers
+// return domain errors and the mapping happens in this one place. Install
+// it innermost (after authentication and validation), so the interceptors
+// around it see *connect.Error values.
+type Interceptor struct{ log *slog.Logger }
+
+// NewInterceptor returns the error-mapping interceptor; internal errors are
+// logged to log with the procedure that failed.
+func NewInterceptor(log *slog.Logger) *Interceptor { return &Interceptor{log: log} }
+
+// WrapUnary implements connect.Interceptor.
+func (i *Interceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		resp, err := next(ctx, req)
+		if err != nil {
+			return nil, Connect(ctx, i.log, req.Spec().Procedure, err)
+		}
+		return resp, nil
+	}
+}
+
+// WrapStreamingClient implements connect.Interceptor.
+func (i *Interceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler implements connect.Interceptor.
+func (i *Interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		return Connect(ctx, i.log, conn.Spec().Procedure, next(ctx, conn))
+	}
+}
