@@ -109,6 +109,12 @@ func (p *Publisher) publish(a *attempt, res *resolution) {
 			p.metrics.reconciled.WithLabelValues("absent").Inc()
 			a.log.Info("reconciliation: the part in doubt is not on X; sending it", "part", len(a.ids)+1)
 			a.doubt, a.checked = false, true
+			if len(a.ids) == 0 && row.DueAt != nil && row.DbNow.Sub(*row.DueAt) > p.cfg.MissedAfter {
+				p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindMissed,
+					message: fmt.Sprintf("This post was due %s ago and is not on X (BetterPlan checked); it was not published late. Reschedule it or publish it now.",
+						row.DbNow.Sub(*row.DueAt).Round(time.Minute))})
+				return
+			}
 			if int(row.Attempts) > p.cfg.MaxAttempts {
 				p.finish(a, outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindXUnavailable,
 					message: fmt.Sprintf("X failed on all %d attempts (BetterPlan checked: the post is not on X); retry it later.", p.cfg.MaxAttempts) + a.onX()})
@@ -287,7 +293,7 @@ func (p *Publisher) classify(a *attempt, k int, err error) outcome {
 func (p *Publisher) readFailed(a *attempt, err error) outcome {
 	row := a.row
 	part := len(a.ids) + 1
-	check := fmt.Sprintf(" Check https://x.com/%s: if part %d is not there, retry with force; if it is, nothing is lost (retrying without force checks X again).", *row.Username, part) + a.onX()
+	check := fmt.Sprintf(" Check https://x.com/%s: if part %d is not there, retry with force; if it is, nothing is lost (retrying without force checks X again).", *row.Username, part) + a.sent()
 	var xe *xclient.Error
 	if !errors.As(err, &xe) {
 		return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed,
@@ -299,7 +305,7 @@ func (p *Publisher) readFailed(a *attempt, err error) outcome {
 			until := xe.ResetAt
 			return outcome{status: dbq.PostStatusScheduled, due: &until, uncount: true, kind: dbq.PostErrorKindRateLimited, xErr: xe,
 				message: fmt.Sprintf("X's read limit for @%s is reached; at %s BetterPlan checks X for part %d and sends it only if it is not there.",
-					*row.Username, until.UTC().Format(time.RFC3339), part) + a.onX()}
+					*row.Username, until.UTC().Format(time.RFC3339), part) + a.sent()}
 		}
 		return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
 			message: fmt.Sprintf("X will not let BetterPlan read @%s's posts again soon (rate limit), so it cannot tell whether part %d went out.", *row.Username, part) + check}
@@ -307,7 +313,7 @@ func (p *Publisher) readFailed(a *attempt, err error) outcome {
 		reason := fmt.Sprintf("X rejected the credentials of @%s (access was revoked): reconnect your X account.", *row.Username)
 		p.markNeedsReconnect(a, reason)
 		return outcome{status: dbq.PostStatusFailed, kind: dbq.PostErrorKindReconnectRequired, xErr: xe,
-			message: reason + fmt.Sprintf(" Part %d may be on X; check before you retry.", part) + a.onX()}
+			message: reason + fmt.Sprintf(" Part %d may be on X; check before you retry.", part) + a.sent()}
 	case xclient.ServerError, xclient.NotReached, xclient.Ambiguous:
 		attempts := int(row.Attempts)
 		if attempts >= p.cfg.MaxAttempts {
@@ -316,7 +322,7 @@ func (p *Publisher) readFailed(a *attempt, err error) outcome {
 		}
 		delay := p.backoff(attempts)
 		return outcome{status: dbq.PostStatusScheduled, delay: delay, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
-			message: fmt.Sprintf("X could not be read to find out whether part %d went out; trying again in %s.", part, delay.Round(time.Second)) + a.onX()}
+			message: fmt.Sprintf("X could not be read to find out whether part %d went out; trying again in %s.", part, delay.Round(time.Second)) + a.sent()}
 	}
 	return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed, xErr: xe,
 		message: fmt.Sprintf("BetterPlan could not read @%s's posts on X (X said: %s), so it cannot tell whether part %d went out.", *row.Username, xDetail(xe), part) + check}
@@ -345,8 +351,17 @@ func (p *Publisher) cannotOpen(a *attempt, err error) {
 		message: "BetterPlan can no longer read the stored credentials of @" + *row.Username + ": reconnect your X account, then retry this post." + a.onX()})
 }
 
-// onX tells a person which parts of a thread are on X already.
+// onX tells a person which parts of a thread are on X already, and which
+// one may be.
 func (a *attempt) onX() string {
+	if a.doubt {
+		return a.sent() + fmt.Sprintf(" Part %d may be on X too (its send was not confirmed).", len(a.ids)+1)
+	}
+	return a.sent()
+}
+
+// sent tells a person which parts of a thread are on X already.
+func (a *attempt) sent() string {
 	n := len(a.ids)
 	if n == 0 {
 		return ""

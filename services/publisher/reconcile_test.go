@@ -214,3 +214,23 @@ func TestDisconnectMidThread(t *testing.T) {
 		t.Fatalf("X got %d posts from %d sends after the disconnect, want 2 and 2", n, r.tweetRequests())
 	}
 }
+
+// TestDoubtfulPostTooLateIsNotSent: a post in doubt from a publisher that
+// died more than a day ago is looked up on X; not there, it fails as
+// missed instead of going out a day late.
+func TestDoubtfulPostTooLateIsNotSent(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	in := r.connect("ada_x")
+	id := r.schedule(in, r.clock.Now().Add(-25*time.Hour), "yesterday's news")
+	if _, err := r.pool.Exec(ctx, `UPDATE posts SET in_flight_part = 0, in_flight_since = $2 WHERE id = $1`,
+		id, r.clock.Now().Add(-25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(r.publisher())
+	p := r.get(id)
+	wantStatus(t, p, "failed", "missed")
+	if r.tweetRequests() != 0 || r.timelineReads() != 1 {
+		t.Fatalf("%d sends and %d reads, want 0 and 1", r.tweetRequests(), r.timelineReads())
+	}
+}
