@@ -204,6 +204,13 @@ type Post struct {
 	InFlightSince    *time.Time
 }
 
+type RateLimit struct {
+	Key         string
+	WindowStart time.Time
+	WindowEnd   time.Time
+	Count       int32
+}
+
 type Session struct {
 	ID         string
 	UserID     string

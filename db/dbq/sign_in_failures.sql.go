@@ -10,74 +10,142 @@ import (
 	"time"
 )
 
+const signInAttemptDelete = `-- name: SignInAttemptDelete :exec
+DELETE FROM sign_in_failures WHERE id = $1
+`
+
+// Takes back an attempt: its password was right, or never checked.
+func (q *Queries) SignInAttemptDelete(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, signInAttemptDelete, id)
+	return err
+}
+
+const signInAttemptRecord = `-- name: SignInAttemptRecord :one
+INSERT INTO sign_in_failures (email, client_addr, failed_at)
+VALUES ($1, $2, coalesce($3::timestamptz, now()))
+RETURNING id
+`
+
+type SignInAttemptRecordParams struct {
+	Email      string
+	ClientAddr string
+	Now        *time.Time
+}
+
+func (q *Queries) SignInAttemptRecord(ctx context.Context, arg SignInAttemptRecordParams) (int64, error) {
+	row := q.db.QueryRow(ctx, signInAttemptRecord, arg.Email, arg.ClientAddr, arg.Now)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const signInAttemptStats = `-- name: SignInAttemptStats :one
+SELECT
+    count(f.id) FILTER (WHERE f.email = $1)::int AS email_attempts,
+    coalesce(min(f.failed_at) FILTER (WHERE f.email = $1), c.now)::timestamptz AS email_oldest,
+    count(f.id) FILTER (WHERE f.client_addr = $2)::int AS addr_attempts,
+    coalesce(min(f.failed_at) FILTER (WHERE f.client_addr = $2), c.now)::timestamptz AS addr_oldest,
+    c.now::timestamptz AS now
+FROM (SELECT coalesce($3::timestamptz, now()) AS now) c
+LEFT JOIN sign_in_failures f
+    ON f.failed_at > c.now - make_interval(secs => $4::float8)
+    AND (f.email = $1 OR f.client_addr = $2)
+GROUP BY c.now
+`
+
+type SignInAttemptStatsParams struct {
+	Email         string
+	ClientAddr    string
+	Now           *time.Time
+	WindowSeconds float64
+}
+
+type SignInAttemptStatsRow struct {
+	EmailAttempts int32
+	EmailOldest   time.Time
+	AddrAttempts  int32
+	AddrOldest    time.Time
+	Now           time.Time
+}
+
+// Attempts in the window ending now (the database's clock) for this email
+// and for this client address, with the oldest of each, so the caller can
+// tell when the window frees up.
+func (q *Queries) SignInAttemptStats(ctx context.Context, arg SignInAttemptStatsParams) (SignInAttemptStatsRow, error) {
+	row := q.db.QueryRow(ctx, signInAttemptStats,
+		arg.Email,
+		arg.ClientAddr,
+		arg.Now,
+		arg.WindowSeconds,
+	)
+	var i SignInAttemptStatsRow
+	err := row.Scan(
+		&i.EmailAttempts,
+		&i.EmailOldest,
+		&i.AddrAttempts,
+		&i.AddrOldest,
+		&i.Now,
+	)
+	return i, err
+}
+
 const signInFailureClearEmail = `-- name: SignInFailureClearEmail :exec
 DELETE FROM sign_in_failures WHERE email = $1
 `
 
-// A successful sign-in forgives the email's earlier failures.
+// A successful sign-in forgives the email's earlier failures (its own
+// attempt among them). Run under SignInLockEmail: two sign-ins clearing the
+// same rows in different orders would deadlock.
 func (q *Queries) SignInFailureClearEmail(ctx context.Context, email string) error {
 	_, err := q.db.Exec(ctx, signInFailureClearEmail, email)
 	return err
 }
 
 const signInFailurePrune = `-- name: SignInFailurePrune :exec
-DELETE FROM sign_in_failures WHERE failed_at < $1
+DELETE FROM sign_in_failures
+WHERE id IN (
+    SELECT id FROM sign_in_failures
+    WHERE failed_at < coalesce($1::timestamptz, now()) - make_interval(secs => $2::float8)
+    FOR UPDATE SKIP LOCKED
+)
 `
 
-func (q *Queries) SignInFailurePrune(ctx context.Context, before time.Time) error {
-	_, err := q.db.Exec(ctx, signInFailurePrune, before)
+type SignInFailurePruneParams struct {
+	Now           *time.Time
+	WindowSeconds float64
+}
+
+// Attempts older than the window no longer count. Rows another transaction
+// holds are left for the next prune: a prune never waits, so it cannot
+// deadlock with a sign-in clearing its email.
+func (q *Queries) SignInFailurePrune(ctx context.Context, arg SignInFailurePruneParams) error {
+	_, err := q.db.Exec(ctx, signInFailurePrune, arg.Now, arg.WindowSeconds)
 	return err
 }
 
-const signInFailureRecord = `-- name: SignInFailureRecord :exec
-INSERT INTO sign_in_failures (email, client_addr, failed_at)
-VALUES ($1, $2, $3)
+const signInLockAddr = `-- name: SignInLockAddr :exec
+SELECT pg_advisory_xact_lock(2, hashtext($1::text))
 `
 
-type SignInFailureRecordParams struct {
-	Email      string
-	ClientAddr string
-	Now        time.Time
-}
-
-func (q *Queries) SignInFailureRecord(ctx context.Context, arg SignInFailureRecordParams) error {
-	_, err := q.db.Exec(ctx, signInFailureRecord, arg.Email, arg.ClientAddr, arg.Now)
+// Serializes the throttle decisions for one client address (class 2).
+func (q *Queries) SignInLockAddr(ctx context.Context, clientAddr string) error {
+	_, err := q.db.Exec(ctx, signInLockAddr, clientAddr)
 	return err
 }
 
-const signInFailureStats = `-- name: SignInFailureStats :one
-SELECT
-    count(*) FILTER (WHERE email = $1)::int AS email_failures,
-    COALESCE(min(failed_at) FILTER (WHERE email = $1), $2::timestamptz)::timestamptz AS email_oldest,
-    count(*) FILTER (WHERE client_addr = $3)::int AS addr_failures,
-    COALESCE(min(failed_at) FILTER (WHERE client_addr = $3), $2::timestamptz)::timestamptz AS addr_oldest
-FROM sign_in_failures
-WHERE failed_at > $2::timestamptz AND (email = $1 OR client_addr = $3)
+const signInLockEmail = `-- name: SignInLockEmail :exec
+
+SELECT pg_advisory_xact_lock(1, hashtext($1::text))
 `
 
-type SignInFailureStatsParams struct {
-	Email      string
-	Since      time.Time
-	ClientAddr string
-}
-
-type SignInFailureStatsRow struct {
-	EmailFailures int32
-	EmailOldest   time.Time
-	AddrFailures  int32
-	AddrOldest    time.Time
-}
-
-// Failures since @since for this email and for this client address, with the
-// oldest of each, so the caller can tell when the window frees up.
-func (q *Queries) SignInFailureStats(ctx context.Context, arg SignInFailureStatsParams) (SignInFailureStatsRow, error) {
-	row := q.db.QueryRow(ctx, signInFailureStats, arg.Email, arg.Since, arg.ClientAddr)
-	var i SignInFailureStatsRow
-	err := row.Scan(
-		&i.EmailFailures,
-		&i.EmailOldest,
-		&i.AddrFailures,
-		&i.AddrOldest,
-	)
-	return i, err
+// A row is a sign-in attempt that counts against the throttle: written
+// before the password is checked (so concurrent attempts see it), kept as
+// the failure when the password was wrong, deleted when it was right (with
+// the email's other attempts) or was never checked.
+// Serializes the throttle decisions and the clearing of one email's attempts
+// (advisory lock class 1). Callers take it before SignInLockAddr, always in
+// that order.
+func (q *Queries) SignInLockEmail(ctx context.Context, email string) error {
+	_, err := q.db.Exec(ctx, signInLockEmail, email)
+	return err
 }

@@ -26,10 +26,21 @@ import (
 type Error struct {
 	code       connect.Code
 	msg        string
-	retryAfter time.Duration // > 0: sent as Retry-After (whole seconds)
+	retryAfter time.Duration // > 0: sent as Retry-After (whole seconds, rounded up)
+	cause      error         // logged, never sent
 }
 
-func (e *Error) Error() string { return e.msg }
+// Error is the message, and the cause for logs; the caller gets only the
+// message.
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.msg + " (" + e.cause.Error() + ")"
+	}
+	return e.msg
+}
+
+// Unwrap is the cause, if any.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Code is the Connect code the error goes out with.
 func (e *Error) Code() connect.Code { return e.code }
@@ -40,6 +51,12 @@ func New(code connect.Code, msg string) *Error { return &Error{code: code, msg: 
 // Newf is New with a format.
 func Newf(code connect.Code, format string, args ...any) *Error {
 	return &Error{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// Wrap is New with a cause that is logged (at warn) when the error goes
+// out, but never sent: e.g. what X answered when a call to X failed.
+func Wrap(code connect.Code, msg string, cause error) *Error {
+	return &Error{code: code, msg: msg, cause: cause}
 }
 
 // Invalid is an invalid_argument error naming the field: "field problem".
@@ -75,9 +92,13 @@ func Connect(ctx context.Context, log *slog.Logger, what string, err error) erro
 	case errors.As(err, &cerr):
 		return cerr
 	case errors.As(err, &aerr):
+		if aerr.cause != nil {
+			log.WarnContext(ctx, what+": "+aerr.msg, "code", aerr.code.String(), "err", aerr.cause)
+		}
 		out := connect.NewError(aerr.code, errors.New(aerr.msg))
 		if aerr.retryAfter > 0 {
-			out.Meta().Set("Retry-After", strconv.Itoa(int(aerr.retryAfter.Round(time.Second)/time.Second)))
+			// Rounded up: a caller that waits as told is never early.
+			out.Meta().Set("Retry-After", strconv.FormatInt(int64((aerr.retryAfter+time.Second-1)/time.Second), 10))
 		}
 		return out
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

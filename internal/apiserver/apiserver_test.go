@@ -102,19 +102,40 @@ func TestHealthFollowsTheDatabase(t *testing.T) {
 func TestMetricsAndRequestID(t *testing.T) {
 	t.Parallel()
 	env := apitest.Start(t, apitest.Options{})
-	_, _ = env.Account("").GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{})) // unauthenticated, still counted
-	res, err := http.Get(env.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	_, err := env.Account("").GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{})) // unauthenticated, still counted
+	if connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("GetMe without credentials: %v", err)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	get := func(url string) (*http.Response, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, string(body)
+	}
+	// /metrics is served on its own port (METRICS_ADDR), not the public one.
+	res, body := get(env.MetricsURL + "/metrics")
 	want := `betterplan_rpc_requests_total{code="unauthenticated",procedure="/betterplan.account.v1.AccountService/GetMe"} 1`
-	if !strings.Contains(string(body), want) {
-		t.Fatalf("/metrics lacks %q", want)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+		t.Fatalf("/metrics: %d, lacks %q", res.StatusCode, want)
+	}
+	for _, m := range []string{"betterplan_password_hashes_total 0", "betterplan_password_hash_waiting 0", "go_goroutines"} {
+		if !strings.Contains(body, m) {
+			t.Fatalf("/metrics lacks %q", m)
+		}
+	}
+	res, body = get(env.URL + "/metrics")
+	if res.StatusCode != http.StatusNotFound || strings.Contains(body, "betterplan_") {
+		t.Fatalf("public /metrics: %d %.100q, want 404", res.StatusCode, body)
 	}
 	if res.Header.Get("X-Request-Id") == "" {
 		t.Fatal("no X-Request-Id on the response")
+	}
+	if res, _ := get(env.MetricsURL + "/"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("the metrics port serves / with %d; it should serve /metrics only", res.StatusCode)
 	}
 	if !strings.Contains(env.Logs.String(), `"request_id":"`) {
 		t.Fatal("log lines carry no request_id")

@@ -8,6 +8,8 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/betterplan/betterplan/internal/clientaddr"
 )
 
 // observer logs every RPC once and records its count and latency.
@@ -37,7 +39,7 @@ func newObserver(log *slog.Logger, reg prometheus.Registerer) *observer {
 func (o *observer) record(ctx context.Context, procedure, protocol string, start time.Time, err error) {
 	code := "ok"
 	level := slog.LevelInfo
-	attrs := []any{"procedure", procedure, "protocol", protocol}
+	attrs := []any{"procedure", procedure, "protocol", protocol, "client_addr", clientaddr.From(ctx)}
 	if err != nil {
 		c := connect.CodeOf(err)
 		code = c.String()

@@ -1,11 +1,13 @@
-// Package apiserver assembles the api process's HTTP handler: the Connect
-// services (Connect, gRPC and gRPC-Web), gRPC reflection and health, the
-// metrics endpoint, CORS, request ids, size limits and access logs.
+// Package apiserver assembles the api process's HTTP handlers: the public
+// one (the Connect services over Connect, gRPC and gRPC-Web, gRPC reflection
+// and health, the web app, CORS, client addresses, request ids, size limits
+// and access logs) and the metrics endpoint, served on a port of its own.
 package apiserver
 
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"connectrpc.com/connect"
@@ -24,8 +26,12 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
+	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/password"
+	"github.com/betterplan/betterplan/internal/ratelimit"
 	"github.com/betterplan/betterplan/internal/rpcvalidate"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
@@ -50,12 +56,42 @@ type Deps struct {
 	Keys *secretbox.Keyring
 	// X talks to X (or the sandbox); nil when no X keys are configured.
 	X *xclient.Client
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// PasswordHashConcurrency bounds the argon2 runs at once (0: the default).
+	PasswordHashConcurrency int
+	// Limits are the per-caller rate limits; a zero rule is the default.
+	Limits config.RateLimits
 }
 
-// New returns the api's whole HTTP handler.
-func New(d Deps) http.Handler {
+// Handlers are the api's two HTTP faces.
+type Handlers struct {
+	// API is everything the public port serves.
+	API http.Handler
+	// Metrics serves GET /metrics (Prometheus). It tells whoever reads it
+	// about traffic and errors, so it goes on a port of its own
+	// (METRICS_ADDR, loopback by default), never the public one.
+	Metrics http.Handler
+}
+
+// New returns the api's handlers.
+func New(d Deps) Handlers {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	passwords := password.NewHasher(d.PasswordHashConcurrency)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "betterplan_password_hashes_total",
+			Help: "argon2 runs (sign-up hashes and sign-in checks), at most PASSWORD_HASH_CONCURRENCY at once.",
+		}, func() float64 { return float64(passwords.Runs()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "betterplan_password_hash_waiting",
+			Help: "Requests waiting for a turn to run argon2.",
+		}, func() float64 { return float64(passwords.Waiting()) }),
+	)
+	limits := withDefaults(d.Limits)
+	limiter := ratelimit.New(d.Pool, d.Now, d.Log)
 
 	cookies := auth.Cookies{Secure: d.SecureCookies}
 	q := dbq.New(d.Pool)
@@ -74,14 +110,19 @@ func New(d Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName}
-	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(d.Pool, d.Now, cookies, d.Log), opts...))
+	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(account.Deps{
+		Pool: d.Pool, Now: d.Now, Cookies: cookies, Log: d.Log, Passwords: passwords,
+		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
+	}), opts...))
 	integrations := integration.New(integration.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X,
 		AppURL: d.AppURL, SecureCookies: d.SecureCookies, SessionUser: authn.Authenticate,
+		Starts: limiter.For("start_x_authorization", limits.StartXAuthorization, "X authorizations started"),
 	})
 	mux.Handle(integrationv1connect.NewIntegrationServiceHandler(integrations, opts...))
 	mux.Handle("GET "+integration.CallbackPath, integrations.Callback())
-	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log), opts...))
+	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log,
+		limiter.For("create_post", limits.CreatePost, "posts created")), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
@@ -91,7 +132,6 @@ func New(d Deps) http.Handler {
 		checked[s] = true
 	}
 	mux.Handle(grpchealth.NewHandler(&dbChecker{pool: d.Pool, services: checked}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	web.Mount(mux) // the web app at /app/, and / redirects there
 
 	corsed := cors.New(cors.Options{
@@ -102,7 +142,26 @@ func New(d Deps) http.Handler {
 		AllowCredentials: true,
 		MaxAge:           int((2 * time.Hour).Seconds()),
 	}).Handler(mux)
-	return logging.Middleware(http.MaxBytesHandler(corsed, MaxRequestBytes+4096))
+	clients := clientaddr.NewResolver(d.TrustedProxies)
+	metrics := http.NewServeMux()
+	metrics.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return Handlers{
+		API:     logging.Middleware(clients.Middleware(http.MaxBytesHandler(corsed, MaxRequestBytes+4096))),
+		Metrics: metrics,
+	}
+}
+
+// withDefaults fills the rules left zero.
+func withDefaults(l config.RateLimits) config.RateLimits {
+	d := config.DefaultRateLimits()
+	for _, r := range []struct{ got, def *ratelimit.Rule }{
+		{&l.SignUp, &d.SignUp}, {&l.CreatePost, &d.CreatePost}, {&l.StartXAuthorization, &d.StartXAuthorization},
+	} {
+		if *r.got == (ratelimit.Rule{}) {
+			*r.got = *r.def
+		}
+	}
+	return l
 }
 
 // NewHTTPServer serves h on addr with HTTP/1.1 and h2c (gRPC needs HTTP/2),

@@ -5,11 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +26,9 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
+	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/fakex"
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/secretbox"
@@ -35,11 +40,12 @@ var Epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // Env is a running api server on its own database.
 type Env struct {
-	URL   string // http://127.0.0.1:port
-	DBURL string
-	Pool  *pgxpool.Pool
-	Clock *clock.Manual
-	Logs  *Logs
+	URL        string // http://127.0.0.1:port
+	MetricsURL string // the api's /metrics, on a listener of its own as METRICS_ADDR is
+	DBURL      string
+	Pool       *pgxpool.Pool
+	Clock      *clock.Manual
+	Logs       *Logs
 	// DBProxy is set when Options.DBProxy was.
 	DBProxy *Proxy
 	// X is the fake X the api talks to (over real HTTP), XURL its address.
@@ -58,6 +64,11 @@ type Options struct {
 	// the test can cut (Env.DBProxy), to see how the api behaves when
 	// PostgreSQL goes away.
 	DBProxy bool
+	// TrustedProxies is TRUSTED_PROXIES, one entry each (default none; the
+	// test client is 127.0.0.1).
+	TrustedProxies []string
+	// Limits are the rate limits; a zero rule is the production default.
+	Limits config.RateLimits
 }
 
 // Start runs the real api handler and HTTP server (HTTP/1.1 and h2c) on a
@@ -96,21 +107,38 @@ func Start(t testing.TB, opts Options) *Env {
 			t.Fatal(err)
 		}
 	}
+	var proxies []netip.Prefix
+	for _, e := range opts.TrustedProxies {
+		p, err := clientaddr.ParseProxy(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxies = append(proxies, p)
+	}
 	h := apiserver.New(apiserver.Deps{
 		Pool: env.Pool, Log: log, Now: env.Clock.Now,
 		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
-		Keys: env.Keys, X: x,
+		Keys: env.Keys, X: x, TrustedProxies: proxies, Limits: opts.Limits,
 	})
-	srv := apiserver.NewHTTPServer(ln.Addr().String(), h, log)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.MetricsURL = "http://" + metricsLn.Addr().String()
+	srv := apiserver.NewHTTPServer(ln.Addr().String(), h.API, log)
+	metricsSrv := apiserver.NewHTTPServer(metricsLn.Addr().String(), h.Metrics, log)
+	for s, l := range map[*http.Server]net.Listener{srv: ln, metricsSrv: metricsLn} {
+		go func() {
+			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("serve: %v", err)
+			}
+		}()
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		_ = metricsSrv.Shutdown(ctx)
 		if t.Failed() {
 			t.Logf("server logs:\n%s", env.Logs.String())
 		}
@@ -169,6 +197,42 @@ func WithBearer(token string) connect.ClientOption {
 			return next(ctx, req)
 		}
 	}))
+}
+
+// WithHeader sends header key: value on every call, e.g. X-Forwarded-For.
+func WithHeader(key, value string) connect.ClientOption {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			req.Header().Set(key, value)
+			return next(ctx, req)
+		}
+	}))
+}
+
+// Metric reads the value of an unlabelled metric (a counter or gauge) from
+// the api's /metrics.
+func (e *Env) Metric(t testing.TB, name string) float64 {
+	t.Helper()
+	res, err := http.Get(e.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %q: %v", name, v, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
 }
 
 // Logs collects log lines written concurrently.

@@ -17,6 +17,12 @@ func TestLoadAPIDefaults(t *testing.T) {
 	if c.AppURL.String() != "http://localhost:3000" || c.HTTPAddr != ":3000" || c.LogLevel.String() != "INFO" || c.SecureCookies() {
 		t.Fatalf("defaults: %+v", c)
 	}
+	if c.MetricsAddr != "127.0.0.1:3003" || c.TrustedProxies != nil || c.Limits != DefaultRateLimits() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if n := c.PasswordHashConcurrency; n < 1 || n > 4 {
+		t.Fatalf("PASSWORD_HASH_CONCURRENCY defaults to %d, want 1..4", n)
+	}
 	logged := c.LogValue().String()
 	if strings.Contains(logged, "hunter2") || !strings.Contains(logged, "u:xxxxx@db") {
 		t.Fatalf("password not masked: %s", logged)
@@ -40,6 +46,15 @@ func TestLoadAPIBadValues(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey, "TOKEN_ENCRYPTION_OLD_KEYS": testKey + ",nope"}, "TOKEN_ENCRYPTION_OLD_KEYS: key 2"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_CLIENT_ID": "ck"}, "X_CLIENT_ID and X_CLIENT_SECRET must be set together"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_API_URL": "api.x.com"}, "X_API_URL="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "METRICS_ADDR": "3003"}, "METRICS_ADDR="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "HTTP_ADDR": ":3000", "METRICS_ADDR": "127.0.0.1:3000"}, "METRICS_ADDR=\"127.0.0.1:3000\" must use another port"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES: entry 2: \"proxy.local\" is not an IP address or CIDR"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES: entry 1: \"10.0.0.0/33\" is not a CIDR"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "PASSWORD_HASH_CONCURRENCY": "0"}, "PASSWORD_HASH_CONCURRENCY=\"0\" must be a number from 1 to 64"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "PASSWORD_HASH_CONCURRENCY": "lots"}, "PASSWORD_HASH_CONCURRENCY="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "RATE_LIMIT_SIGN_UP": "10"}, "RATE_LIMIT_SIGN_UP=\"10\" must be count/window like 10/1h"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "RATE_LIMIT_CREATE_POST": "0/10m"}, "RATE_LIMIT_CREATE_POST="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "RATE_LIMIT_START_X_AUTHORIZATION": "20/forever"}, "RATE_LIMIT_START_X_AUTHORIZATION="},
 	}
 	for _, tc := range cases {
 		_, err := LoadAPI(env(tc.env))
@@ -49,6 +64,32 @@ func TestLoadAPIBadValues(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("error leaks the password: %v", err)
 		}
+	}
+}
+
+func TestAbuseLimitSettings(t *testing.T) {
+	c, err := LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey,
+		"METRICS_ADDR": ":9100", "TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,fd00::/8", "PASSWORD_HASH_CONCURRENCY": "2",
+		"RATE_LIMIT_SIGN_UP": "3/1m", "RATE_LIMIT_CREATE_POST": "100/1h", "RATE_LIMIT_START_X_AUTHORIZATION": "5/30m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != ":9100" || len(c.TrustedProxies) != 3 || c.PasswordHashConcurrency != 2 {
+		t.Fatalf("%+v", c)
+	}
+	if c.Limits.SignUp.String() != "3 per minute" || c.Limits.CreatePost.String() != "100 per hour" || c.Limits.StartXAuthorization.String() != "5 per 30 minutes" {
+		t.Fatalf("%+v", c.Limits)
+	}
+	logged := c.LogValue().String()
+	for _, want := range []string{"METRICS_ADDR=:9100", "TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1/32,fd00::/8", "PASSWORD_HASH_CONCURRENCY=2", "RATE_LIMIT_SIGN_UP=3/1m0s"} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("logged config %s lacks %s", logged, want)
+		}
+	}
+	// Every bad entry gets its own line.
+	_, err = LoadAPI(env(map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey, "TRUSTED_PROXIES": "bad1,10.0.0.1,bad2"}))
+	if err == nil || strings.Count(err.Error(), "\n") != 1 || !strings.Contains(err.Error(), "entry 1") || !strings.Contains(err.Error(), "entry 3") {
+		t.Fatalf("%v", err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/mail"
 	"strings"
 	"time"
@@ -21,9 +20,12 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
+	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/password"
+	"github.com/betterplan/betterplan/internal/ratelimit"
 )
 
 // The length rules of the requests (email, password, display name, token
@@ -37,10 +39,14 @@ const (
 	// ever got past validation (argon2's cost grows with its input).
 	maxPasswordLen = 1024
 	// maxDisplayName bounds a display name taken from the email address.
-	maxDisplayName   = 100
+	maxDisplayName = 100
+	// Sign-in attempts (failures, and sign-ins whose password is being
+	// checked) allowed per window, per email and per client address.
 	throttleWindow   = 15 * time.Minute
-	maxEmailFailures = 5  // per email per window
-	maxAddrFailures  = 20 // per client address per window
+	maxEmailAttempts = 5
+	maxAddrAttempts  = 20
+	// forgetTimeout bounds taking back an attempt whose request is over.
+	forgetTimeout = 5 * time.Second
 )
 
 // PublicProcedures need no credentials.
@@ -49,18 +55,35 @@ var PublicProcedures = []string{
 	accountv1connect.AccountServiceSignInProcedure,
 }
 
+// Deps is what the service needs.
+type Deps struct {
+	Pool    *pgxpool.Pool
+	Now     clock.Clock
+	Cookies auth.Cookies
+	Log     *slog.Logger
+	// Passwords runs argon2, a bounded number of times at once.
+	Passwords *password.Hasher
+	// SignUps limits sign-ups per client address.
+	SignUps *ratelimit.Limit
+}
+
 // Service implements AccountService.
 type Service struct {
-	pool    *pgxpool.Pool
-	q       *dbq.Queries
-	now     clock.Clock
-	cookies auth.Cookies
-	log     *slog.Logger
+	pool      *pgxpool.Pool
+	q         *dbq.Queries
+	now       clock.Clock
+	cookies   auth.Cookies
+	log       *slog.Logger
+	passwords *password.Hasher
+	signUps   *ratelimit.Limit
 }
 
 // New returns the AccountService handler.
-func New(pool *pgxpool.Pool, now clock.Clock, cookies auth.Cookies, log *slog.Logger) *Service {
-	return &Service{pool: pool, q: dbq.New(pool), now: now, cookies: cookies, log: log}
+func New(d Deps) *Service {
+	return &Service{
+		pool: d.Pool, q: dbq.New(d.Pool), now: d.Now, cookies: d.Cookies, log: d.Log,
+		passwords: d.Passwords, signUps: d.SignUps,
+	}
 }
 
 var _ accountv1connect.AccountServiceHandler = (*Service)(nil)
@@ -76,9 +99,13 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 		local, _, _ := strings.Cut(email, "@")
 		name = truncateRunes(local, maxDisplayName)
 	}
-	hash, err := password.Hash(req.Msg.GetPassword())
+	// Before argon2: a script creating accounts is stopped before it costs much.
+	if err := s.signUps.Enforce(ctx, clientaddr.From(ctx)); err != nil {
+		return nil, err
+	}
+	hash, err := s.passwords.Hash(ctx, req.Msg.GetPassword())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	now := s.now.Now()
 	var (
@@ -90,7 +117,7 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 		user, err = q.UserCreate(ctx, dbq.UserCreateParams{ID: ulid.Make().String(), Email: email, PasswordHash: hash, DisplayName: name, Now: now})
 		if err != nil {
 			if errors.Is(db.Classify(err), db.ErrConflict) {
-				return connect.NewError(connect.CodeAlreadyExists, errors.New("an account with this email already exists; sign in instead"))
+				return errEmailTaken
 			}
 			return err
 		}
@@ -98,7 +125,7 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	resp := connect.NewResponse(&accountv1.SignUpResponse{
 		User: userToProto(user), SessionToken: token, SessionExpireTime: timestamppb.New(sess.ExpiresAt),
@@ -112,49 +139,44 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.SignInRequest]) (*connect.Response[accountv1.SignInResponse], error) {
 	email := strings.ToLower(strings.TrimSpace(req.Msg.GetEmail()))
 	if email == "" {
-		return nil, invalid("email", "is required")
+		return nil, apierr.Invalid("email", "is required")
 	}
 	if req.Msg.GetPassword() == "" {
-		return nil, invalid("password", "is required")
+		return nil, apierr.Invalid("password", "is required")
 	}
-	now := s.now.Now()
-	addr := clientAddr(req.Peer().Addr)
-	if err := s.throttle(ctx, email, addr, now); err != nil {
+	addr := clientaddr.From(ctx)
+	attempt, err := s.reserveSignIn(ctx, email, addr)
+	if err != nil {
 		return nil, err
 	}
-	user, err := s.q.UserGetByEmail(ctx, email)
-	ok := false
-	switch {
-	case err == nil:
-		if len(req.Msg.GetPassword()) <= maxPasswordLen {
-			ok, err = password.Check(req.Msg.GetPassword(), user.PasswordHash)
-			if err != nil {
-				return nil, s.toConnect(ctx, err)
-			}
-		}
-	case errors.Is(db.Classify(err), db.ErrNotFound):
-		password.CheckDummy(req.Msg.GetPassword())
-	default:
-		return nil, s.toConnect(ctx, err)
+	user, ok, err := s.checkPassword(ctx, email, req.Msg.GetPassword())
+	if err != nil {
+		// argon2 did not run (the request ended while waiting for its turn,
+		// or the database failed), so the attempt told nobody anything.
+		s.forget(ctx, attempt)
+		return nil, err
 	}
 	if !ok {
-		if err := s.q.SignInFailureRecord(ctx, dbq.SignInFailureRecordParams{Email: email, ClientAddr: addr, Now: now}); err != nil {
-			return nil, s.toConnect(ctx, err)
-		}
-		// Failures older than the window no longer count; without this the
-		// table would only grow.
-		if err := s.q.SignInFailurePrune(ctx, now.Add(-throttleWindow)); err != nil {
+		// The attempt stays, as the failure. Failures older than the window
+		// no longer count; without this the table would only grow.
+		if err := s.q.SignInFailurePrune(ctx, dbq.SignInFailurePruneParams{Now: s.now.DB(), WindowSeconds: throttleWindow.Seconds()}); err != nil {
 			s.log.WarnContext(ctx, "prune old sign-in failures", "err", err)
 		}
 		s.log.InfoContext(ctx, "sign-in failed", "client_addr", addr)
 		// The same error for an unknown email and a wrong password: no account enumeration.
-		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("wrong email or password"))
+		return nil, errWrongCredentials
 	}
+	now := s.now.Now()
 	var (
 		token string
 		sess  dbq.Session
 	)
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		// A success is no failure, and forgives the email's earlier ones:
+		// this deletes its own attempt with them.
+		if err := q.SignInLockEmail(ctx, email); err != nil {
+			return err
+		}
 		if err := q.SignInFailureClearEmail(ctx, email); err != nil {
 			return err
 		}
@@ -162,7 +184,7 @@ func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.Sig
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	resp := connect.NewResponse(&accountv1.SignInResponse{
 		User: userToProto(user), SessionToken: token, SessionExpireTime: timestamppb.New(sess.ExpiresAt),
@@ -176,11 +198,10 @@ func (s *Service) SignIn(ctx context.Context, req *connect.Request[accountv1.Sig
 func (s *Service) SignOut(ctx context.Context, _ *connect.Request[accountv1.SignOutRequest]) (*connect.Response[accountv1.SignOutResponse], error) {
 	p, _ := auth.FromContext(ctx)
 	if p.SessionID == "" {
-		return nil, connect.NewError(connect.CodeFailedPrecondition,
-			errors.New("this call used an API token, not a session; revoke API tokens with RevokeApiToken"))
+		return nil, errNotASession
 	}
 	if err := s.q.SessionRevoke(ctx, dbq.SessionRevokeParams{ID: p.SessionID, Now: s.now.Now()}); err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	resp := connect.NewResponse(&accountv1.SignOutResponse{})
 	resp.Header().Add("Set-Cookie", s.cookies.Clear().String())
@@ -191,7 +212,7 @@ func (s *Service) SignOut(ctx context.Context, _ *connect.Request[accountv1.Sign
 func (s *Service) GetMe(ctx context.Context, _ *connect.Request[accountv1.GetMeRequest]) (*connect.Response[accountv1.GetMeResponse], error) {
 	user, err := s.q.UserGet(ctx, auth.UserID(ctx))
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	return connect.NewResponse(&accountv1.GetMeResponse{User: userToProto(user)}), nil
 }
@@ -200,17 +221,17 @@ func (s *Service) GetMe(ctx context.Context, _ *connect.Request[accountv1.GetMeR
 func (s *Service) CreateApiToken(ctx context.Context, req *connect.Request[accountv1.CreateApiTokenRequest]) (*connect.Response[accountv1.CreateApiTokenResponse], error) {
 	name := strings.TrimSpace(req.Msg.GetName())
 	if name == "" {
-		return nil, invalid("name", "is required (say what the token is for)")
+		return nil, apierr.Invalid("name", "is required (say what the token is for)")
 	}
 	now := s.now.Now()
 	var expires *time.Time
 	if req.Msg.ExpireTime != nil {
 		if err := req.Msg.GetExpireTime().CheckValid(); err != nil {
-			return nil, invalid("expire_time", "is not a valid timestamp")
+			return nil, apierr.Invalid("expire_time", "is not a valid timestamp")
 		}
 		t := req.Msg.GetExpireTime().AsTime()
 		if !t.After(now) {
-			return nil, invalid("expire_time", "must be in the future")
+			return nil, apierr.Invalid("expire_time", "must be in the future")
 		}
 		expires = &t
 	}
@@ -220,7 +241,7 @@ func (s *Service) CreateApiToken(ctx context.Context, req *connect.Request[accou
 		Prefix: auth.DisplayPrefix(token), TokenHash: auth.Hash(token), Now: now, ExpiresAt: expires,
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "api token created", "user_id", row.UserID, "api_token_id", row.ID)
 	return connect.NewResponse(&accountv1.CreateApiTokenResponse{ApiToken: apiTokenToProto(row), Token: token}), nil
@@ -230,7 +251,7 @@ func (s *Service) CreateApiToken(ctx context.Context, req *connect.Request[accou
 func (s *Service) ListApiTokens(ctx context.Context, _ *connect.Request[accountv1.ListApiTokensRequest]) (*connect.Response[accountv1.ListApiTokensResponse], error) {
 	rows, err := s.q.ApiTokenListLive(ctx, dbq.ApiTokenListLiveParams{UserID: auth.UserID(ctx), Now: s.now.Now()})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	out := make([]*accountv1.ApiToken, 0, len(rows))
 	for _, r := range rows {
@@ -242,15 +263,15 @@ func (s *Service) ListApiTokens(ctx context.Context, _ *connect.Request[accountv
 // RevokeApiToken implements AccountService.RevokeApiToken.
 func (s *Service) RevokeApiToken(ctx context.Context, req *connect.Request[accountv1.RevokeApiTokenRequest]) (*connect.Response[accountv1.RevokeApiTokenResponse], error) {
 	if req.Msg.GetId() == "" {
-		return nil, invalid("id", "is required")
+		return nil, apierr.Invalid("id", "is required")
 	}
 	n, err := s.q.ApiTokenRevoke(ctx, dbq.ApiTokenRevokeParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx), Now: s.now.Now()})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	if n == 0 {
 		// The id is a ULID (the proto rule), so quoting it is safe.
-		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("no live API token %q", req.Msg.GetId()))
+		return nil, apierr.Newf(connect.CodeNotFound, "no live API token %q", req.Msg.GetId())
 	}
 	return connect.NewResponse(&accountv1.RevokeApiTokenResponse{}), nil
 }
@@ -261,33 +282,79 @@ func (s *Service) startSession(ctx context.Context, q *dbq.Queries, req connect.
 	sess, err := q.SessionCreate(ctx, dbq.SessionCreateParams{
 		ID: ulid.Make().String(), UserID: userID, TokenHash: auth.Hash(token), Now: now,
 		ExpiresAt: now.Add(auth.SessionTTL), UserAgent: truncate(req.Header().Get("User-Agent"), 200),
-		ClientAddr: clientAddr(req.Peer().Addr),
+		ClientAddr: clientaddr.From(ctx),
 	})
 	return token, sess, err
 }
 
-// throttle refuses a sign-in when this email or this client address failed
-// too often in the last window, and says when to try again.
-func (s *Service) throttle(ctx context.Context, email, addr string, now time.Time) error {
-	st, err := s.q.SignInFailureStats(ctx, dbq.SignInFailureStatsParams{Email: email, ClientAddr: addr, Since: now.Add(-throttleWindow)})
-	if err != nil {
-		return s.toConnect(ctx, err)
-	}
-	var oldest time.Time
+// reserveSignIn records a sign-in attempt before its password is checked,
+// unless the email or the client address already has its limit of attempts
+// in the window, and returns the attempt's id. The count and the insert are
+// one decision: the transaction holds advisory locks on the email and then
+// the address (that order everywhere, so two attempts cannot deadlock), so
+// concurrent attempts cannot all see a count under the limit. The window is
+// the database's clock, the same for every replica.
+func (s *Service) reserveSignIn(ctx context.Context, email, addr string) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
+		if err := q.SignInLockEmail(ctx, email); err != nil {
+			return err
+		}
+		if err := q.SignInLockAddr(ctx, addr); err != nil {
+			return err
+		}
+		st, err := q.SignInAttemptStats(ctx, dbq.SignInAttemptStatsParams{
+			Email: email, ClientAddr: addr, Now: s.now.DB(), WindowSeconds: throttleWindow.Seconds(),
+		})
+		if err != nil {
+			return err
+		}
+		// Wait until every exhausted count has lost its oldest attempt.
+		var wait time.Duration
+		throttled := false
+		if st.EmailAttempts >= maxEmailAttempts {
+			throttled, wait = true, st.EmailOldest.Add(throttleWindow).Sub(st.Now)
+		}
+		if st.AddrAttempts >= maxAddrAttempts {
+			throttled, wait = true, max(wait, st.AddrOldest.Add(throttleWindow).Sub(st.Now))
+		}
+		if throttled {
+			wait = max((wait + time.Second - 1).Truncate(time.Second), time.Second) // whole seconds, rounded up
+			s.log.WarnContext(ctx, "sign-in throttled", "client_addr", addr, "retry_after", wait)
+			return apierr.Throttled(fmt.Sprintf("too many failed sign-in attempts; try again in %s", wait), wait)
+		}
+		id, err = q.SignInAttemptRecord(ctx, dbq.SignInAttemptRecordParams{Email: email, ClientAddr: addr, Now: s.now.DB()})
+		return err
+	})
+	return id, err
+}
+
+// checkPassword looks the email up and checks the password, spending the
+// same argon2 run on an unknown email. An error means argon2 did not run.
+func (s *Service) checkPassword(ctx context.Context, email, pw string) (dbq.User, bool, error) {
+	user, err := s.q.UserGetByEmail(ctx, email)
 	switch {
-	case st.EmailFailures >= maxEmailFailures:
-		oldest = st.EmailOldest
-	case st.AddrFailures >= maxAddrFailures:
-		oldest = st.AddrOldest
+	case err == nil:
+		if len(pw) > maxPasswordLen {
+			return user, false, nil
+		}
+		ok, err := s.passwords.Check(ctx, pw, user.PasswordHash)
+		return user, ok, err
+	case errors.Is(db.Classify(err), db.ErrNotFound):
+		return user, false, s.passwords.CheckDummy(ctx, pw)
 	default:
-		return nil
+		return user, false, err
 	}
-	wait := max(oldest.Add(throttleWindow).Sub(now), time.Second).Round(time.Second)
-	s.log.WarnContext(ctx, "sign-in throttled", "client_addr", addr, "retry_after", wait)
-	cerr := connect.NewError(connect.CodeResourceExhausted,
-		fmt.Errorf("too many failed sign-in attempts; try again in %s", wait))
-	cerr.Meta().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
-	return cerr
+}
+
+// forget takes back an attempt whose password was never checked, even when
+// the request itself is already over.
+func (s *Service) forget(ctx context.Context, attempt int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), forgetTimeout)
+	defer cancel()
+	if err := s.q.SignInAttemptDelete(ctx, attempt); err != nil {
+		s.log.WarnContext(ctx, "take back an unchecked sign-in attempt; it counts as a failure until the window ends", "err", err)
+	}
 }
 
 // normalizeEmail trims and lower-cases an address and checks its syntax.
@@ -296,21 +363,13 @@ func (s *Service) throttle(ctx context.Context, email, addr string, now time.Tim
 func normalizeEmail(raw string) (string, error) {
 	email := strings.ToLower(strings.TrimSpace(raw))
 	if email == "" {
-		return "", invalid("email", "is required")
+		return "", apierr.Invalid("email", "is required")
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") || len(email) > 254 {
-		return "", invalid("email", "is not an email address like name@example.com")
+		return "", apierr.Invalid("email", "is not an email address like name@example.com")
 	}
 	return email, nil
-}
-
-// clientAddr strips the port from a peer address.
-func clientAddr(peer string) string {
-	if host, _, err := net.SplitHostPort(peer); err == nil {
-		return host
-	}
-	return peer
 }
 
 // truncateRunes cuts s to at most n characters.

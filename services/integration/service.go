@@ -19,9 +19,11 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/credential"
+	"github.com/betterplan/betterplan/internal/ratelimit"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
 )
@@ -51,6 +53,8 @@ type Deps struct {
 	SecureCookies bool
 	// SessionUser resolves a session cookie to its user (the auth interceptor's logic).
 	SessionUser func(ctx context.Context, h http.Header) (auth.Principal, error)
+	// Starts limits StartXAuthorization per user: each one calls X.
+	Starts *ratelimit.Limit
 }
 
 // Service implements IntegrationService. The proto rules bound the
@@ -72,7 +76,10 @@ var _ integrationv1connect.IntegrationServiceHandler = (*Service)(nil)
 // StartXAuthorization implements IntegrationService.StartXAuthorization.
 func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[integrationv1.StartXAuthorizationRequest]) (*connect.Response[integrationv1.StartXAuthorizationResponse], error) {
 	if s.X == nil {
-		return nil, s.toConnect(ctx, errNotConfigured)
+		return nil, errNotConfigured
+	}
+	if err := s.Starts.Enforce(ctx, auth.UserID(ctx)); err != nil {
+		return nil, err
 	}
 	callback := s.AppURL + CallbackPath
 	if req.Msg.GetPinFlow() {
@@ -80,7 +87,7 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 	}
 	token, secret, err := s.X.RequestToken(ctx, callback)
 	if err != nil {
-		return nil, s.toConnect(ctx, xError("get a request token", err))
+		return nil, xError("get a request token", err)
 	}
 	now := s.Now.Now()
 	expires := now.Add(pendingTTL)
@@ -89,7 +96,7 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 		OauthToken: token, UserID: auth.UserID(ctx), TokenSecret: sealed, TokenSecretKeyID: keyID,
 		PinFlow: req.Msg.GetPinFlow(), Now: now, ExpiresAt: expires,
 	}); err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	// Pending authorizations are tiny; dropping day-old ones here keeps the table small.
 	if err := s.q.XAuthorizationPrune(ctx, now.Add(-24*time.Hour)); err != nil {
@@ -107,21 +114,21 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 // CompleteXAuthorization implements IntegrationService.CompleteXAuthorization.
 func (s *Service) CompleteXAuthorization(ctx context.Context, req *connect.Request[integrationv1.CompleteXAuthorizationRequest]) (*connect.Response[integrationv1.CompleteXAuthorizationResponse], error) {
 	if req.Msg.GetOauthToken() == "" {
-		return nil, invalid("oauth_token", "is required (StartXAuthorization returned it)")
+		return nil, apierr.Invalid("oauth_token", "is required (StartXAuthorization returned it)")
 	}
 	if req.Msg.GetOauthVerifier() == "" {
-		return nil, invalid("oauth_verifier", "is required (the PIN X showed after you approved)")
+		return nil, apierr.Invalid("oauth_verifier", "is required (the PIN X showed after you approved)")
 	}
 	if s.X == nil {
-		return nil, s.toConnect(ctx, errNotConfigured)
+		return nil, errNotConfigured
 	}
 	pending, err := s.claim(ctx, req.Msg.GetOauthToken(), auth.UserID(ctx))
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	row, err := s.connect(ctx, pending, req.Msg.GetOauthVerifier())
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	return connect.NewResponse(&integrationv1.CompleteXAuthorizationResponse{Integration: toProto(row)}), nil
 }
@@ -130,7 +137,7 @@ func (s *Service) CompleteXAuthorization(ctx context.Context, req *connect.Reque
 func (s *Service) ListIntegrations(ctx context.Context, _ *connect.Request[integrationv1.ListIntegrationsRequest]) (*connect.Response[integrationv1.ListIntegrationsResponse], error) {
 	rows, err := s.q.IntegrationList(ctx, auth.UserID(ctx))
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	out := make([]*integrationv1.Integration, 0, len(rows))
 	for _, r := range rows {
@@ -142,11 +149,14 @@ func (s *Service) ListIntegrations(ctx context.Context, _ *connect.Request[integ
 // GetIntegration implements IntegrationService.GetIntegration.
 func (s *Service) GetIntegration(ctx context.Context, req *connect.Request[integrationv1.GetIntegrationRequest]) (*connect.Response[integrationv1.GetIntegrationResponse], error) {
 	if req.Msg.GetId() == "" {
-		return nil, invalid("id", "is required")
+		return nil, apierr.Invalid("id", "is required")
 	}
 	row, err := s.q.IntegrationGet(ctx, dbq.IntegrationGetParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx)})
+	if errors.Is(db.Classify(err), db.ErrNotFound) {
+		return nil, errNoIntegration
+	}
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	return connect.NewResponse(&integrationv1.GetIntegrationResponse{Integration: toProto(row)}), nil
 }
@@ -154,7 +164,7 @@ func (s *Service) GetIntegration(ctx context.Context, req *connect.Request[integ
 // DeleteIntegration implements IntegrationService.DeleteIntegration.
 func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[integrationv1.DeleteIntegrationRequest]) (*connect.Response[integrationv1.DeleteIntegrationResponse], error) {
 	if req.Msg.GetId() == "" {
-		return nil, invalid("id", "is required")
+		return nil, apierr.Invalid("id", "is required")
 	}
 	id, userID := req.Msg.GetId(), auth.UserID(ctx)
 	var row dbq.Integration
@@ -163,6 +173,9 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 		// (which holds it with IntegrationHoldForPost) is written before we
 		// go on, and is failed below like the others.
 		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: id, UserID: userID}); err != nil {
+			if errors.Is(db.Classify(err), db.ErrNotFound) {
+				return errNoIntegration
+			}
 			return err
 		}
 		// Its scheduled posts can no longer go out: fail them, saying why,
@@ -176,7 +189,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 		return err
 	})
 	if err != nil {
-		return nil, s.toConnect(ctx, err)
+		return nil, err
 	}
 	s.Log.InfoContext(ctx, "integration disconnected", "integration_id", row.ID, "username", row.Username)
 	s.invalidateAtX(ctx, row)

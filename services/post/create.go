@@ -62,6 +62,10 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, errNoWhen()
 	}
 
+	// After the cheap checks, so a mistyped request costs no count.
+	if err := s.creates.Enforce(ctx, auth.UserID(ctx)); err != nil {
+		return nil, err
+	}
 	params := dbq.PostCreateParams{
 		ID: ulid.Make().String(), UserID: auth.UserID(ctx), IntegrationID: &msg.IntegrationId,
 		Status: status, Parts: c.parts, IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,

@@ -20,20 +20,22 @@ import (
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/ratelimit"
 	"github.com/betterplan/betterplan/internal/xtext"
 )
 
 // Service implements PostService.
 type Service struct {
-	pool *pgxpool.Pool
-	q    *dbq.Queries
-	now  clock.Clock
-	log  *slog.Logger
+	pool    *pgxpool.Pool
+	q       *dbq.Queries
+	now     clock.Clock
+	log     *slog.Logger
+	creates *ratelimit.Limit // CreatePost calls per user
 }
 
-// New returns the PostService handler.
-func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger) *Service {
-	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log}
+// New returns the PostService handler; creates limits CreatePost per user.
+func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit) *Service {
+	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates}
 }
 
 var _ postv1connect.PostServiceHandler = (*Service)(nil)
