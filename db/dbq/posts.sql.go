@@ -665,7 +665,7 @@ UPDATE posts
 SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()),
     lease_owner = NULL, lease_expires_at = NULL,
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
-WHERE status = 'publishing' AND lease_expires_at < coalesce($1::timestamptz, now())
+WHERE status = 'publishing' AND lease_expires_at <= coalesce($1::timestamptz, now())
 RETURNING id, in_flight_part
 `
 

@@ -185,7 +185,7 @@ UPDATE posts
 SET status = 'scheduled', due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
     lease_owner = NULL, lease_expires_at = NULL,
     version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
-WHERE status = 'publishing' AND lease_expires_at < coalesce(sqlc.narg(now)::timestamptz, now())
+WHERE status = 'publishing' AND lease_expires_at <= coalesce(sqlc.narg(now)::timestamptz, now())
 RETURNING id, in_flight_part;
 
 -- name: PostSchedulerState :one

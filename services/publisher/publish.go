@@ -130,6 +130,13 @@ func (p *Publisher) publish(a *attempt, res *resolution) {
 		if k > 0 {
 			replyTo = a.ids[k-1]
 		}
+		if left := time.Until(a.leaseEnd); left < p.sendWindow() {
+			// A send now could outlive the lease, and whoever took the post
+			// over might send it too: hand it back with a fresh lease instead.
+			a.log.Warn("lease nearly over before a send; putting the post back on the schedule", "part", k+1, "lease_left", left)
+			p.finish(a, outcome{status: dbq.PostStatusScheduled, uncount: true})
+			return
+		}
 		id, err := p.cfg.X.CreatePost(p.hard, a.creds, row.Parts[k], replyTo)
 		if err != nil {
 			p.finish(a, p.classify(a, k, err))
@@ -146,6 +153,12 @@ func (p *Publisher) publish(a *attempt, res *resolution) {
 			return
 		}
 	}
+}
+
+// sendWindow is the lease a send needs left: X's request timeout and a
+// margin, or half the lease when leases are short.
+func (p *Publisher) sendWindow() time.Duration {
+	return min(xclient.DefaultTimeout+time.Second, p.cfg.Lease/2)
 }
 
 // saved records that the next part is on X as id. For the last part that

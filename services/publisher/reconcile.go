@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"context"
 	"errors"
 	"html"
 	"strings"
@@ -61,7 +62,17 @@ func (p *Publisher) lookUp(group []*attempt) map[*attempt]*resolution {
 		}
 	}
 	since = since.Add(-readSlack)
-	posts, err := p.cfg.X.UserPosts(p.hard, creds, *first.PlatformAccountID, since, maxReadPages)
+	// The read must leave time to send what it does not find, within the
+	// lease: a slow read fails (and is retried) instead.
+	deadline := group[0].leaseEnd
+	for _, a := range group {
+		if a.leaseEnd.Before(deadline) {
+			deadline = a.leaseEnd
+		}
+	}
+	ctx, cancel := context.WithDeadline(p.hard, deadline.Add(-p.sendWindow()))
+	defer cancel()
+	posts, err := p.cfg.X.UserPosts(ctx, creds, *first.PlatformAccountID, since, maxReadPages)
 	out := make(map[*attempt]*resolution, len(group))
 	if err != nil {
 		p.metrics.reconcileReads.WithLabelValues("failed").Inc()
