@@ -15,7 +15,7 @@ TEST_PGPORT  ?= 55439
 BENCH_PGPORT ?= 55440
 DEV_PGPORT   ?= 55432
 FAST_PG   := PG_INITDB_FLAGS=--no-sync PG_SERVER_FLAGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-GEN_DIRS  := gen web/src/gen db/dbq web/app/app.js internal/xtext/emoji_tables.go internal/xtext/tlds.txt
+GEN_DIRS  := gen web/src/gen db/dbq web/app internal/xtext/emoji_tables.go internal/xtext/tlds.txt
 
 .PHONY: help
 help: ## list the targets
@@ -26,11 +26,30 @@ run: web/node_modules ## start PostgreSQL (unless DATABASE_URL is set), the X sa
 	scripts/run.sh
 
 .PHONY: test
-test: ## run every test against a throwaway PostgreSQL (always stopped afterwards)
+test: web/e2e/node_modules ## run every test against a throwaway PostgreSQL (always stopped afterwards); the browser tests install Chromium when missing
+	scripts/chromium.sh >/dev/null
 	rm -rf .pgtest
 	trap 'scripts/pg.sh .pgtest $(TEST_PGPORT) stop; rm -rf .pgtest' EXIT; \
 	$(FAST_PG) scripts/pg.sh .pgtest $(TEST_PGPORT) start; \
 	PGPORT=$(TEST_PGPORT) $(GO) test -race -count=1 ./...
+
+# The browser tests (web/e2e) drive Debian's Chromium (scripts/chromium.sh
+# installs it as root when missing) and inject axe-core, pinned in
+# web/e2e/package-lock.json.
+web/e2e/node_modules: web/e2e/package.json web/e2e/package-lock.json
+	cd web/e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+# README's screenshots (calendar, composer with preview, posts list), taken by
+# the browser flow test on a throwaway PostgreSQL.
+SHOTS_PGPORT ?= 55441
+.PHONY: screenshots
+screenshots: web/e2e/node_modules ## write the README's screenshots into docs/screenshots/ (the browser flow test takes them)
+	scripts/chromium.sh >/dev/null
+	rm -rf .pgshots
+	trap 'scripts/pg.sh .pgshots $(SHOTS_PGPORT) stop; rm -rf .pgshots' EXIT; \
+	$(FAST_PG) scripts/pg.sh .pgshots $(SHOTS_PGPORT) start; \
+	PGPORT=$(SHOTS_PGPORT) BETTERPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestFlow$$' ./web/e2e/
 
 # proto/ imports buf/validate/validate.proto (protovalidate's rules). It is not
 # committed: it is copied from the Go module github.com/bufbuild/protovalidate,
@@ -62,10 +81,13 @@ $(PROTOVALIDATE_PROTO): tools/go.mod tools/go.sum
 # verify's `buf lint` compiles proto/, so it needs the file as well.
 verify: $(PROTOVALIDATE_PROTO)
 
-# The web app's bundle (web/app/app.js) is committed and embedded in the api
-# binary (web/embed.go), so `go build` needs no Node; verify checks it is fresh.
+# The web app's build (web/app/: index.html, app.js, app.css and the chunks
+# loaded on demand, under fixed names) is committed and embedded in the api
+# binary (web/embed.go), so `go build` needs no Node; verify checks it is
+# fresh, which needs the same output for the same sources (Vite is
+# deterministic here; no content hashes in the names).
 .PHONY: web-build
-web-build: web/node_modules ## bundle the web app (web/src) into web/app/app.js with esbuild
+web-build: web/node_modules ## build the web app (web/index.html, web/src) into web/app/ with Vite
 	cd web && npm run --silent build
 
 .PHONY: verify

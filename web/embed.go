@@ -1,6 +1,7 @@
-// Package web is BetterPlan's web app: the TypeScript in src/, bundled by
-// esbuild (`make web-build`) into app/app.js, which is committed and embedded
-// here with index.html and app.css so the api binary serves the app itself.
+// Package web is BetterPlan's web app: React and TypeScript in src/ (with
+// index.html), built by Vite (`make web-build`) into app/, which is
+// committed and embedded here so the api binary serves the app itself and
+// building it needs no Node.
 package web
 
 import "embed"

@@ -236,6 +236,7 @@ type User struct {
 	DisplayName  string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	TimeZone     string
 }
 
 type XAuthorization struct {

@@ -13,7 +13,7 @@ import (
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (id, email, password_hash, display_name, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5)
-RETURNING id, email, password_hash, display_name, created_at, updated_at
+RETURNING id, email, password_hash, display_name, created_at, updated_at, time_zone
 `
 
 type UserCreateParams struct {
@@ -40,12 +40,13 @@ func (q *Queries) UserCreate(ctx context.Context, arg UserCreateParams) (User, e
 		&i.DisplayName,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TimeZone,
 	)
 	return i, err
 }
 
 const userGet = `-- name: UserGet :one
-SELECT id, email, password_hash, display_name, created_at, updated_at FROM users WHERE id = $1
+SELECT id, email, password_hash, display_name, created_at, updated_at, time_zone FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGet(ctx context.Context, id string) (User, error) {
@@ -58,12 +59,13 @@ func (q *Queries) UserGet(ctx context.Context, id string) (User, error) {
 		&i.DisplayName,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TimeZone,
 	)
 	return i, err
 }
 
 const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, email, password_hash, display_name, created_at, updated_at FROM users WHERE email = $1
+SELECT id, email, password_hash, display_name, created_at, updated_at, time_zone FROM users WHERE email = $1
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, email string) (User, error) {
@@ -76,6 +78,44 @@ func (q *Queries) UserGetByEmail(ctx context.Context, email string) (User, error
 		&i.DisplayName,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TimeZone,
+	)
+	return i, err
+}
+
+const userUpdate = `-- name: UserUpdate :one
+UPDATE users
+SET display_name = coalesce($1, display_name),
+    time_zone    = coalesce($2, time_zone),
+    updated_at   = $3
+WHERE id = $4
+RETURNING id, email, password_hash, display_name, created_at, updated_at, time_zone
+`
+
+type UserUpdateParams struct {
+	DisplayName *string
+	TimeZone    *string
+	Now         time.Time
+	ID          string
+}
+
+// Sets the fields given (NULL keeps the value).
+func (q *Queries) UserUpdate(ctx context.Context, arg UserUpdateParams) (User, error) {
+	row := q.db.QueryRow(ctx, userUpdate,
+		arg.DisplayName,
+		arg.TimeZone,
+		arg.Now,
+		arg.ID,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.DisplayName,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TimeZone,
 	)
 	return i, err
 }

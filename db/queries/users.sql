@@ -8,3 +8,12 @@ SELECT * FROM users WHERE id = @id;
 
 -- name: UserGetByEmail :one
 SELECT * FROM users WHERE email = @email;
+
+-- name: UserUpdate :one
+-- Sets the fields given (NULL keeps the value).
+UPDATE users
+SET display_name = coalesce(sqlc.narg(display_name), display_name),
+    time_zone    = coalesce(sqlc.narg(time_zone), time_zone),
+    updated_at   = @now
+WHERE id = @id
+RETURNING *;

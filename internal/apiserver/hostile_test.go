@@ -49,6 +49,22 @@ func unary[C, Req, Res any](pick func(clients) C, method func(C, context.Context
 	}
 }
 
+// serverStream calls a server-streaming RPC and returns its error, or nil
+// once the first message arrives.
+func serverStream[Req, Res any](method func(postv1connect.PostServiceClient, context.Context, *connect.Request[Req]) (*connect.ServerStreamForClient[Res], error)) caller {
+	return func(ctx context.Context, cs clients, msg proto.Message) error {
+		stream, err := method(cs.post, ctx, connect.NewRequest(any(msg).(*Req)))
+		if err != nil {
+			return err
+		}
+		defer stream.Close()
+		if stream.Receive() {
+			return nil
+		}
+		return stream.Err()
+	}
+}
+
 func acct[Req, Res any](m func(accountv1connect.AccountServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
 	return unary(func(c clients) accountv1connect.AccountServiceClient { return c.account }, m)
 }
@@ -83,6 +99,9 @@ var rpcCases = map[string]rpcCase{
 		&accountv1.SignOutRequest{}, acct(accountv1connect.AccountServiceClient.SignOut)},
 	accountv1connect.AccountServiceGetMeProcedure: {
 		&accountv1.GetMeRequest{}, acct(accountv1connect.AccountServiceClient.GetMe)},
+	accountv1connect.AccountServiceUpdateMeProcedure: {
+		&accountv1.UpdateMeRequest{DisplayName: proto.String("Hostile"), TimeZone: proto.String("UTC")},
+		acct(accountv1connect.AccountServiceClient.UpdateMe)},
 	accountv1connect.AccountServiceCreateApiTokenProcedure: {
 		&accountv1.CreateApiTokenRequest{Name: "bot"}, acct(accountv1connect.AccountServiceClient.CreateApiToken)},
 	accountv1connect.AccountServiceListApiTokensProcedure: {
@@ -122,6 +141,8 @@ var rpcCases = map[string]rpcCase{
 		&postv1.RetryPostRequest{Id: someID}, posts(postv1connect.PostServiceClient.RetryPost)},
 	postv1connect.PostServiceValidatePostProcedure: {
 		&postv1.ValidatePostRequest{Text: "hi"}, posts(postv1connect.PostServiceClient.ValidatePost)},
+	postv1connect.PostServiceWatchPostsProcedure: {
+		&postv1.WatchPostsRequest{}, serverStream(postv1connect.PostServiceClient.WatchPosts)},
 }
 
 // procedures lists every RPC of every BetterPlan service the binary links
@@ -356,15 +377,23 @@ func jsonAt(path fieldPath, value string) []byte {
 	return b.Bytes()
 }
 
-// postJSON makes a raw Connect unary call with a JSON body, as a browser or
-// curl would, and returns its error (nil on 200).
+// postJSON makes a raw Connect call with a JSON body, as a browser or curl
+// would, and returns its error (nil on 200 for a unary call). A
+// server-streaming call's body is one enveloped message and its error comes
+// in the end-of-stream message.
 func postJSON(t *testing.T, env *apitest.Env, token, procedure string, body []byte) error {
 	t.Helper()
+	streaming := procedures()[procedure].IsStreamingServer()
+	contentType := "application/json"
+	if streaming {
+		contentType = "application/connect+json"
+		body = envelope(0, body)
+	}
 	req, err := http.NewRequest(http.MethodPost, env.URL+procedure, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -373,6 +402,9 @@ func postJSON(t *testing.T, env *apitest.Env, token, procedure string, body []by
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	if streaming {
+		return endOfStream(t, res)
+	}
 	raw, _ := io.ReadAll(res.Body)
 	if res.StatusCode == http.StatusOK {
 		return nil
@@ -436,4 +468,44 @@ func TestJSONCharsetCodec(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("a known status: %d", res.StatusCode)
 	}
+}
+
+// envelope frames one Connect streaming message.
+func envelope(flags byte, msg []byte) []byte {
+	return append([]byte{flags, byte(len(msg) >> 24), byte(len(msg) >> 16), byte(len(msg) >> 8), byte(len(msg))}, msg...)
+}
+
+// endOfStream reads a Connect server stream until its end-of-stream message
+// and returns the error in it (nil for none, or when a message comes first).
+func endOfStream(t *testing.T, res *http.Response) error {
+	t.Helper()
+	if res.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(res.Body)
+		t.Fatalf("stream: status %d, body %.200q", res.StatusCode, raw)
+	}
+	var head [5]byte
+	if _, err := io.ReadFull(res.Body, head[:]); err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	msg := make([]byte, int(head[1])<<24|int(head[2])<<16|int(head[3])<<8|int(head[4]))
+	if _, err := io.ReadFull(res.Body, msg); err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	if head[0]&0x02 == 0 {
+		return nil // a message: the call was accepted
+	}
+	var end struct {
+		Error *struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(msg, &end); err != nil {
+		t.Fatalf("end of stream %.200q: %v", msg, err)
+	}
+	if end.Error == nil {
+		return nil
+	}
+	var code connect.Code
+	if err := code.UnmarshalText([]byte(end.Error.Code)); err != nil {
+		t.Fatalf("code %q: %v", end.Error.Code, err)
+	}
+	return connect.NewError(code, fmt.Errorf("%s", end.Error.Message))
 }

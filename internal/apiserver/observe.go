@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/betterplan/betterplan/internal/clientaddr"
+	"github.com/betterplan/betterplan/internal/httpstream"
 )
 
 // observer logs every RPC once and records its count and latency.
@@ -43,9 +44,12 @@ func (o *observer) record(ctx context.Context, procedure, protocol string, start
 	if err != nil {
 		c := connect.CodeOf(err)
 		code = c.String()
-		if c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeUnavailable {
+		switch {
+		case httpstream.ShuttingDown(ctx):
+			level = slog.LevelInfo // a stream ended by a graceful shutdown
+		case c == connect.CodeInternal || c == connect.CodeUnknown || c == connect.CodeUnavailable:
 			level = slog.LevelError
-		} else {
+		default:
 			level = slog.LevelWarn
 		}
 		var cerr *connect.Error

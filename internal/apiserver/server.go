@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -29,6 +30,7 @@ import (
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
+	"github.com/betterplan/betterplan/internal/httpstream"
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/password"
 	"github.com/betterplan/betterplan/internal/ratelimit"
@@ -62,6 +64,8 @@ type Deps struct {
 	PasswordHashConcurrency int
 	// Limits are the per-caller rate limits; a zero rule is the default.
 	Limits config.RateLimits
+	// Watch tunes PostService.WatchPosts (zero: the defaults).
+	Watch post.WatchOptions
 }
 
 // Handlers are the api's two HTTP faces.
@@ -121,8 +125,10 @@ func New(d Deps) Handlers {
 	})
 	mux.Handle(integrationv1connect.NewIntegrationServiceHandler(integrations, opts...))
 	mux.Handle("GET "+integration.CallbackPath, integrations.Callback())
+	// WatchPosts' streams share one LISTEN connection per process.
+	hub := post.NewHub(d.Pool.Config().ConnConfig, d.Log, d.Watch)
 	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log,
-		limiter.For("create_post", limits.CreatePost, "posts created")), opts...))
+		limiter.For("create_post", limits.CreatePost, "posts created"), hub), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
@@ -164,15 +170,23 @@ func withDefaults(l config.RateLimits) config.RateLimits {
 	return l
 }
 
+// StreamProcedures are the server-streaming RPCs: they outlive the
+// server's read and write timeouts (see internal/httpstream).
+var StreamProcedures = []string{postv1connect.PostServiceWatchPostsProcedure}
+
 // NewHTTPServer serves h on addr with HTTP/1.1 and h2c (gRPC needs HTTP/2),
-// with timeouts so a slow client cannot hold a connection forever.
+// with timeouts so a slow client cannot hold a connection forever. The
+// StreamProcedures are exempt from the timeouts (each message has its own
+// write deadline instead) and end when Shutdown begins, so a graceful
+// shutdown does not wait for them.
 func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
-	return &http.Server{
+	shutdown := make(chan struct{})
+	srv := &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           httpstream.Middleware(h, StreamProcedures, shutdown),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -181,4 +195,7 @@ func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	var once sync.Once
+	srv.RegisterOnShutdown(func() { once.Do(func() { close(shutdown) }) })
+	return srv
 }

@@ -187,26 +187,40 @@ func (e *Env) SignUp(t testing.TB, email string) string {
 	return res.Msg.GetSessionToken()
 }
 
-// WithBearer sends "Authorization: Bearer token" on every call (nothing when token is "").
+// WithBearer sends "Authorization: Bearer token" on every call, unary or
+// streaming (nothing when token is "").
 func WithBearer(token string) connect.ClientOption {
-	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if token != "" {
-				req.Header().Set("Authorization", "Bearer "+token)
-			}
-			return next(ctx, req)
-		}
-	}))
+	if token == "" {
+		return connect.WithInterceptors()
+	}
+	return WithHeader("Authorization", "Bearer "+token)
 }
 
-// WithHeader sends header key: value on every call, e.g. X-Forwarded-For.
+// WithHeader sends header key: value on every call, unary or streaming,
+// e.g. X-Forwarded-For.
 func WithHeader(key, value string) connect.ClientOption {
-	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			req.Header().Set(key, value)
-			return next(ctx, req)
-		}
-	}))
+	return connect.WithInterceptors(headerInterceptor{key, value})
+}
+
+type headerInterceptor struct{ key, value string }
+
+func (h headerInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		req.Header().Set(h.key, h.value)
+		return next(ctx, req)
+	}
+}
+
+func (h headerInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		conn.RequestHeader().Set(h.key, h.value)
+		return conn
+	}
+}
+
+func (h headerInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
 
 // Metric reads the value of an unlabelled metric (a counter or gauge) from

@@ -10,6 +10,7 @@ import (
 func userToProto(u dbq.User) *accountv1.User {
 	return &accountv1.User{
 		Id: u.ID, Email: u.Email, DisplayName: u.DisplayName, CreateTime: timestamppb.New(u.CreatedAt),
+		TimeZone: u.TimeZone,
 	}
 }
 

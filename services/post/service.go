@@ -31,11 +31,13 @@ type Service struct {
 	now     clock.Clock
 	log     *slog.Logger
 	creates *ratelimit.Limit // CreatePost calls per user
+	hub     *Hub             // WatchPosts' changes
 }
 
-// New returns the PostService handler; creates limits CreatePost per user.
-func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit) *Service {
-	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates}
+// New returns the PostService handler; creates limits CreatePost per user,
+// hub feeds WatchPosts (see NewHub).
+func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit, hub *Hub) *Service {
+	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates, hub: hub}
 }
 
 var _ postv1connect.PostServiceHandler = (*Service)(nil)

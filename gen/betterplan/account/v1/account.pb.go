@@ -30,9 +30,13 @@ type User struct {
 	// ULID.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Trimmed and lower-cased.
-	Email         string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Email       string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The IANA time zone the user plans in, e.g. "Europe/Berlin". Empty until
+	// the user (or the web app, from the browser's zone) chooses one with
+	// UpdateMe.
+	TimeZone      string `protobuf:"bytes,5,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -93,6 +97,13 @@ func (x *User) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *User) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
 }
 
 // SignUpRequest is the request of SignUp.
@@ -496,6 +507,108 @@ func (x *GetMeResponse) GetUser() *User {
 	return nil
 }
 
+// UpdateMeRequest is the request of UpdateMe. Unset fields keep their value.
+type UpdateMeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 100 characters; surrounding spaces are trimmed.
+	DisplayName *string `protobuf:"bytes,1,opt,name=display_name,json=displayName,proto3,oneof" json:"display_name,omitempty"`
+	// An IANA time zone name such as "Europe/Berlin", "America/New_York" or
+	// "UTC" ("Local" is not one). Empty clears the choice.
+	TimeZone      *string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3,oneof" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeRequest) Reset() {
+	*x = UpdateMeRequest{}
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeRequest) ProtoMessage() {}
+
+func (x *UpdateMeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMeRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdateMeRequest) GetDisplayName() string {
+	if x != nil && x.DisplayName != nil {
+		return *x.DisplayName
+	}
+	return ""
+}
+
+func (x *UpdateMeRequest) GetTimeZone() string {
+	if x != nil && x.TimeZone != nil {
+		return *x.TimeZone
+	}
+	return ""
+}
+
+// UpdateMeResponse is the response of UpdateMe.
+type UpdateMeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user as it is now.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeResponse) Reset() {
+	*x = UpdateMeResponse{}
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeResponse) ProtoMessage() {}
+
+func (x *UpdateMeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMeResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdateMeResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 // ApiToken describes an API token. The token itself is shown only once, by
 // CreateApiToken.
 type ApiToken struct {
@@ -515,7 +628,7 @@ type ApiToken struct {
 
 func (x *ApiToken) Reset() {
 	*x = ApiToken{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[9]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +640,7 @@ func (x *ApiToken) String() string {
 func (*ApiToken) ProtoMessage() {}
 
 func (x *ApiToken) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[9]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +653,7 @@ func (x *ApiToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiToken.ProtoReflect.Descriptor instead.
 func (*ApiToken) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{9}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ApiToken) GetId() string {
@@ -599,7 +712,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[10]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +724,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[10]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +737,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{10}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateApiTokenRequest) GetName() string {
@@ -653,7 +766,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[11]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +778,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[11]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +791,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{11}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateApiTokenResponse) GetApiToken() *ApiToken {
@@ -704,7 +817,7 @@ type ListApiTokensRequest struct {
 
 func (x *ListApiTokensRequest) Reset() {
 	*x = ListApiTokensRequest{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[12]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +829,7 @@ func (x *ListApiTokensRequest) String() string {
 func (*ListApiTokensRequest) ProtoMessage() {}
 
 func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[12]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +842,7 @@ func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{12}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{14}
 }
 
 // ListApiTokensResponse is the response of ListApiTokens.
@@ -743,7 +856,7 @@ type ListApiTokensResponse struct {
 
 func (x *ListApiTokensResponse) Reset() {
 	*x = ListApiTokensResponse{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[13]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -755,7 +868,7 @@ func (x *ListApiTokensResponse) String() string {
 func (*ListApiTokensResponse) ProtoMessage() {}
 
 func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[13]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -768,7 +881,7 @@ func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{13}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListApiTokensResponse) GetApiTokens() []*ApiToken {
@@ -789,7 +902,7 @@ type RevokeApiTokenRequest struct {
 
 func (x *RevokeApiTokenRequest) Reset() {
 	*x = RevokeApiTokenRequest{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[14]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +914,7 @@ func (x *RevokeApiTokenRequest) String() string {
 func (*RevokeApiTokenRequest) ProtoMessage() {}
 
 func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[14]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +927,7 @@ func (x *RevokeApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{14}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RevokeApiTokenRequest) GetId() string {
@@ -833,7 +946,7 @@ type RevokeApiTokenResponse struct {
 
 func (x *RevokeApiTokenResponse) Reset() {
 	*x = RevokeApiTokenResponse{}
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[15]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +958,7 @@ func (x *RevokeApiTokenResponse) String() string {
 func (*RevokeApiTokenResponse) ProtoMessage() {}
 
 func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_account_v1_account_proto_msgTypes[15]
+	mi := &file_betterplan_account_v1_account_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,20 +971,21 @@ func (x *RevokeApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{15}
+	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{17}
 }
 
 var File_betterplan_account_v1_account_proto protoreflect.FileDescriptor
 
 const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n" +
+	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x8f\x01\n" +
+	"createTime\x12\x1b\n" +
+	"\ttime_zone\x18\x05 \x01(\tR\btimeZone\"\x8f\x01\n" +
 	"\rSignUpRequest\x12\"\n" +
 	"\x05email\x18\x01 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\xfe\x01R\x05email\x12*\n" +
 	"\bpassword\x18\x02 \x01(\tB\x0e\xbaH\vr\t\x88\xb5\x18\x01\x10\b(\x80\bR\bpassword\x12.\n" +
@@ -891,6 +1005,14 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\x0fSignOutResponse\"\x0e\n" +
 	"\fGetMeRequest\"@\n" +
 	"\rGetMeResponse\x12/\n" +
+	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\"\x94\x01\n" +
+	"\x0fUpdateMeRequest\x123\n" +
+	"\fdisplay_name\x18\x01 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dH\x00R\vdisplayName\x88\x01\x01\x12-\n" +
+	"\ttime_zone\x18\x02 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18@H\x01R\btimeZone\x88\x01\x01B\x0f\n" +
+	"\r_display_nameB\f\n" +
+	"\n" +
+	"_time_zone\"C\n" +
+	"\x10UpdateMeResponse\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\"\x80\x02\n" +
 	"\bApiToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -914,12 +1036,13 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"api_tokens\x18\x01 \x03(\v2\x1f.betterplan.account.v1.ApiTokenR\tapiTokens\"4\n" +
 	"\x15RevokeApiTokenRequest\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"\x18\n" +
-	"\x16RevokeApiTokenResponse2\xc4\x05\n" +
+	"\x16RevokeApiTokenResponse2\xa3\x06\n" +
 	"\x0eAccountService\x12W\n" +
 	"\x06SignUp\x12$.betterplan.account.v1.SignUpRequest\x1a%.betterplan.account.v1.SignUpResponse\"\x00\x12W\n" +
 	"\x06SignIn\x12$.betterplan.account.v1.SignInRequest\x1a%.betterplan.account.v1.SignInResponse\"\x00\x12Z\n" +
 	"\aSignOut\x12%.betterplan.account.v1.SignOutRequest\x1a&.betterplan.account.v1.SignOutResponse\"\x00\x12T\n" +
-	"\x05GetMe\x12#.betterplan.account.v1.GetMeRequest\x1a$.betterplan.account.v1.GetMeResponse\"\x00\x12o\n" +
+	"\x05GetMe\x12#.betterplan.account.v1.GetMeRequest\x1a$.betterplan.account.v1.GetMeResponse\"\x00\x12]\n" +
+	"\bUpdateMe\x12&.betterplan.account.v1.UpdateMeRequest\x1a'.betterplan.account.v1.UpdateMeResponse\"\x00\x12o\n" +
 	"\x0eCreateApiToken\x12,.betterplan.account.v1.CreateApiTokenRequest\x1a-.betterplan.account.v1.CreateApiTokenResponse\"\x00\x12l\n" +
 	"\rListApiTokens\x12+.betterplan.account.v1.ListApiTokensRequest\x1a,.betterplan.account.v1.ListApiTokensResponse\"\x00\x12o\n" +
 	"\x0eRevokeApiToken\x12,.betterplan.account.v1.RevokeApiTokenRequest\x1a-.betterplan.account.v1.RevokeApiTokenResponse\"\x00BFZDgithub.com/betterplan/betterplan/gen/betterplan/account/v1;accountv1b\x06proto3"
@@ -936,7 +1059,7 @@ func file_betterplan_account_v1_account_proto_rawDescGZIP() []byte {
 	return file_betterplan_account_v1_account_proto_rawDescData
 }
 
-var file_betterplan_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_betterplan_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_betterplan_account_v1_account_proto_goTypes = []any{
 	(*User)(nil),                   // 0: betterplan.account.v1.User
 	(*SignUpRequest)(nil),          // 1: betterplan.account.v1.SignUpRequest
@@ -947,47 +1070,52 @@ var file_betterplan_account_v1_account_proto_goTypes = []any{
 	(*SignOutResponse)(nil),        // 6: betterplan.account.v1.SignOutResponse
 	(*GetMeRequest)(nil),           // 7: betterplan.account.v1.GetMeRequest
 	(*GetMeResponse)(nil),          // 8: betterplan.account.v1.GetMeResponse
-	(*ApiToken)(nil),               // 9: betterplan.account.v1.ApiToken
-	(*CreateApiTokenRequest)(nil),  // 10: betterplan.account.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil), // 11: betterplan.account.v1.CreateApiTokenResponse
-	(*ListApiTokensRequest)(nil),   // 12: betterplan.account.v1.ListApiTokensRequest
-	(*ListApiTokensResponse)(nil),  // 13: betterplan.account.v1.ListApiTokensResponse
-	(*RevokeApiTokenRequest)(nil),  // 14: betterplan.account.v1.RevokeApiTokenRequest
-	(*RevokeApiTokenResponse)(nil), // 15: betterplan.account.v1.RevokeApiTokenResponse
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(*UpdateMeRequest)(nil),        // 9: betterplan.account.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),       // 10: betterplan.account.v1.UpdateMeResponse
+	(*ApiToken)(nil),               // 11: betterplan.account.v1.ApiToken
+	(*CreateApiTokenRequest)(nil),  // 12: betterplan.account.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil), // 13: betterplan.account.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),   // 14: betterplan.account.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),  // 15: betterplan.account.v1.ListApiTokensResponse
+	(*RevokeApiTokenRequest)(nil),  // 16: betterplan.account.v1.RevokeApiTokenRequest
+	(*RevokeApiTokenResponse)(nil), // 17: betterplan.account.v1.RevokeApiTokenResponse
+	(*timestamppb.Timestamp)(nil),  // 18: google.protobuf.Timestamp
 }
 var file_betterplan_account_v1_account_proto_depIdxs = []int32{
-	16, // 0: betterplan.account.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	18, // 0: betterplan.account.v1.User.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: betterplan.account.v1.SignUpResponse.user:type_name -> betterplan.account.v1.User
-	16, // 2: betterplan.account.v1.SignUpResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	18, // 2: betterplan.account.v1.SignUpResponse.session_expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: betterplan.account.v1.SignInResponse.user:type_name -> betterplan.account.v1.User
-	16, // 4: betterplan.account.v1.SignInResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	18, // 4: betterplan.account.v1.SignInResponse.session_expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: betterplan.account.v1.GetMeResponse.user:type_name -> betterplan.account.v1.User
-	16, // 6: betterplan.account.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
-	16, // 7: betterplan.account.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
-	16, // 8: betterplan.account.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
-	16, // 9: betterplan.account.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
-	9,  // 10: betterplan.account.v1.CreateApiTokenResponse.api_token:type_name -> betterplan.account.v1.ApiToken
-	9,  // 11: betterplan.account.v1.ListApiTokensResponse.api_tokens:type_name -> betterplan.account.v1.ApiToken
-	1,  // 12: betterplan.account.v1.AccountService.SignUp:input_type -> betterplan.account.v1.SignUpRequest
-	3,  // 13: betterplan.account.v1.AccountService.SignIn:input_type -> betterplan.account.v1.SignInRequest
-	5,  // 14: betterplan.account.v1.AccountService.SignOut:input_type -> betterplan.account.v1.SignOutRequest
-	7,  // 15: betterplan.account.v1.AccountService.GetMe:input_type -> betterplan.account.v1.GetMeRequest
-	10, // 16: betterplan.account.v1.AccountService.CreateApiToken:input_type -> betterplan.account.v1.CreateApiTokenRequest
-	12, // 17: betterplan.account.v1.AccountService.ListApiTokens:input_type -> betterplan.account.v1.ListApiTokensRequest
-	14, // 18: betterplan.account.v1.AccountService.RevokeApiToken:input_type -> betterplan.account.v1.RevokeApiTokenRequest
-	2,  // 19: betterplan.account.v1.AccountService.SignUp:output_type -> betterplan.account.v1.SignUpResponse
-	4,  // 20: betterplan.account.v1.AccountService.SignIn:output_type -> betterplan.account.v1.SignInResponse
-	6,  // 21: betterplan.account.v1.AccountService.SignOut:output_type -> betterplan.account.v1.SignOutResponse
-	8,  // 22: betterplan.account.v1.AccountService.GetMe:output_type -> betterplan.account.v1.GetMeResponse
-	11, // 23: betterplan.account.v1.AccountService.CreateApiToken:output_type -> betterplan.account.v1.CreateApiTokenResponse
-	13, // 24: betterplan.account.v1.AccountService.ListApiTokens:output_type -> betterplan.account.v1.ListApiTokensResponse
-	15, // 25: betterplan.account.v1.AccountService.RevokeApiToken:output_type -> betterplan.account.v1.RevokeApiTokenResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	0,  // 6: betterplan.account.v1.UpdateMeResponse.user:type_name -> betterplan.account.v1.User
+	18, // 7: betterplan.account.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	18, // 8: betterplan.account.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	18, // 9: betterplan.account.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
+	18, // 10: betterplan.account.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
+	11, // 11: betterplan.account.v1.CreateApiTokenResponse.api_token:type_name -> betterplan.account.v1.ApiToken
+	11, // 12: betterplan.account.v1.ListApiTokensResponse.api_tokens:type_name -> betterplan.account.v1.ApiToken
+	1,  // 13: betterplan.account.v1.AccountService.SignUp:input_type -> betterplan.account.v1.SignUpRequest
+	3,  // 14: betterplan.account.v1.AccountService.SignIn:input_type -> betterplan.account.v1.SignInRequest
+	5,  // 15: betterplan.account.v1.AccountService.SignOut:input_type -> betterplan.account.v1.SignOutRequest
+	7,  // 16: betterplan.account.v1.AccountService.GetMe:input_type -> betterplan.account.v1.GetMeRequest
+	9,  // 17: betterplan.account.v1.AccountService.UpdateMe:input_type -> betterplan.account.v1.UpdateMeRequest
+	12, // 18: betterplan.account.v1.AccountService.CreateApiToken:input_type -> betterplan.account.v1.CreateApiTokenRequest
+	14, // 19: betterplan.account.v1.AccountService.ListApiTokens:input_type -> betterplan.account.v1.ListApiTokensRequest
+	16, // 20: betterplan.account.v1.AccountService.RevokeApiToken:input_type -> betterplan.account.v1.RevokeApiTokenRequest
+	2,  // 21: betterplan.account.v1.AccountService.SignUp:output_type -> betterplan.account.v1.SignUpResponse
+	4,  // 22: betterplan.account.v1.AccountService.SignIn:output_type -> betterplan.account.v1.SignInResponse
+	6,  // 23: betterplan.account.v1.AccountService.SignOut:output_type -> betterplan.account.v1.SignOutResponse
+	8,  // 24: betterplan.account.v1.AccountService.GetMe:output_type -> betterplan.account.v1.GetMeResponse
+	10, // 25: betterplan.account.v1.AccountService.UpdateMe:output_type -> betterplan.account.v1.UpdateMeResponse
+	13, // 26: betterplan.account.v1.AccountService.CreateApiToken:output_type -> betterplan.account.v1.CreateApiTokenResponse
+	15, // 27: betterplan.account.v1.AccountService.ListApiTokens:output_type -> betterplan.account.v1.ListApiTokensResponse
+	17, // 28: betterplan.account.v1.AccountService.RevokeApiToken:output_type -> betterplan.account.v1.RevokeApiTokenResponse
+	21, // [21:29] is the sub-list for method output_type
+	13, // [13:21] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_account_v1_account_proto_init() }
@@ -995,13 +1123,14 @@ func file_betterplan_account_v1_account_proto_init() {
 	if File_betterplan_account_v1_account_proto != nil {
 		return
 	}
+	file_betterplan_account_v1_account_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_betterplan_account_v1_account_proto_rawDesc), len(file_betterplan_account_v1_account_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1613,6 +1613,165 @@ func (x *ValidatePostResponse) GetProblems() []*Problem {
 	return nil
 }
 
+// WatchPostsRequest is the request of WatchPosts.
+type WatchPostsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPostsRequest) Reset() {
+	*x = WatchPostsRequest{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPostsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPostsRequest) ProtoMessage() {}
+
+func (x *WatchPostsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPostsRequest.ProtoReflect.Descriptor instead.
+func (*WatchPostsRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{21}
+}
+
+// WatchPostsResponse is one message of WatchPosts' stream; exactly one of
+// its fields is set.
+type WatchPostsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchPostsResponse_Ready
+	//	*WatchPostsResponse_Post
+	//	*WatchPostsResponse_DeletedPostId
+	//	*WatchPostsResponse_Heartbeat
+	Event         isWatchPostsResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPostsResponse) Reset() {
+	*x = WatchPostsResponse{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPostsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPostsResponse) ProtoMessage() {}
+
+func (x *WatchPostsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPostsResponse.ProtoReflect.Descriptor instead.
+func (*WatchPostsResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WatchPostsResponse) GetEvent() isWatchPostsResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchPostsResponse) GetReady() bool {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPostsResponse_Ready); ok {
+			return x.Ready
+		}
+	}
+	return false
+}
+
+func (x *WatchPostsResponse) GetPost() *Post {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPostsResponse_Post); ok {
+			return x.Post
+		}
+	}
+	return nil
+}
+
+func (x *WatchPostsResponse) GetDeletedPostId() string {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPostsResponse_DeletedPostId); ok {
+			return x.DeletedPostId
+		}
+	}
+	return ""
+}
+
+func (x *WatchPostsResponse) GetHeartbeat() bool {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPostsResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return false
+}
+
+type isWatchPostsResponse_Event interface {
+	isWatchPostsResponse_Event()
+}
+
+type WatchPostsResponse_Ready struct {
+	// The stream is live (first message, and again after the server missed
+	// events): reload the posts shown, then apply the events that follow.
+	Ready bool `protobuf:"varint,1,opt,name=ready,proto3,oneof"`
+}
+
+type WatchPostsResponse_Post struct {
+	// A post was created or changed; it is the post as GetPost returns it
+	// now. Replace the copy with the same id (or add it).
+	Post *Post `protobuf:"bytes,2,opt,name=post,proto3,oneof"`
+}
+
+type WatchPostsResponse_DeletedPostId struct {
+	// The post with this id was deleted.
+	DeletedPostId string `protobuf:"bytes,3,opt,name=deleted_post_id,json=deletedPostId,proto3,oneof"`
+}
+
+type WatchPostsResponse_Heartbeat struct {
+	// Nothing happened in the last 20 seconds; the stream is alive.
+	Heartbeat bool `protobuf:"varint,4,opt,name=heartbeat,proto3,oneof"`
+}
+
+func (*WatchPostsResponse_Ready) isWatchPostsResponse_Event() {}
+
+func (*WatchPostsResponse_Post) isWatchPostsResponse_Event() {}
+
+func (*WatchPostsResponse_DeletedPostId) isWatchPostsResponse_Event() {}
+
+func (*WatchPostsResponse_Heartbeat) isWatchPostsResponse_Event() {}
+
 var File_betterplan_post_v1_post_proto protoreflect.FileDescriptor
 
 const file_betterplan_post_v1_post_proto_rawDesc = "" +
@@ -1715,7 +1874,14 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x0fweighted_length\x18\x01 \x01(\x05R\x0eweightedLength\x12.\n" +
 	"\x13max_weighted_length\x18\x02 \x01(\x05R\x11maxWeightedLength\x12\x14\n" +
 	"\x05valid\x18\x03 \x01(\bR\x05valid\x127\n" +
-	"\bproblems\x18\x04 \x03(\v2\x1b.betterplan.post.v1.ProblemR\bproblems*\xa0\x01\n" +
+	"\bproblems\x18\x04 \x03(\v2\x1b.betterplan.post.v1.ProblemR\bproblems\"\x13\n" +
+	"\x11WatchPostsRequest\"\xaf\x01\n" +
+	"\x12WatchPostsResponse\x12\x16\n" +
+	"\x05ready\x18\x01 \x01(\bH\x00R\x05ready\x12.\n" +
+	"\x04post\x18\x02 \x01(\v2\x18.betterplan.post.v1.PostH\x00R\x04post\x12(\n" +
+	"\x0fdeleted_post_id\x18\x03 \x01(\tH\x00R\rdeletedPostId\x12\x1e\n" +
+	"\theartbeat\x18\x04 \x01(\bH\x00R\theartbeatB\a\n" +
+	"\x05event*\xa0\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fSTATUS_DRAFT\x10\x01\x12\x14\n" +
@@ -1736,7 +1902,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x11ERROR_KIND_MISSED\x10\b\x12'\n" +
 	"#ERROR_KIND_INTEGRATION_DISCONNECTED\x10\t\x12\x17\n" +
 	"\x13ERROR_KIND_INTERNAL\x10\n" +
-	"2\xff\x05\n" +
+	"2\xe0\x06\n" +
 	"\vPostService\x12]\n" +
 	"\n" +
 	"CreatePost\x12%.betterplan.post.v1.CreatePostRequest\x1a&.betterplan.post.v1.CreatePostResponse\"\x00\x12T\n" +
@@ -1748,7 +1914,9 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"DeletePost\x12%.betterplan.post.v1.DeletePostRequest\x1a&.betterplan.post.v1.DeletePostResponse\"\x00\x12`\n" +
 	"\vPublishPost\x12&.betterplan.post.v1.PublishPostRequest\x1a'.betterplan.post.v1.PublishPostResponse\"\x00\x12Z\n" +
 	"\tRetryPost\x12$.betterplan.post.v1.RetryPostRequest\x1a%.betterplan.post.v1.RetryPostResponse\"\x00\x12c\n" +
-	"\fValidatePost\x12'.betterplan.post.v1.ValidatePostRequest\x1a(.betterplan.post.v1.ValidatePostResponse\"\x00B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
+	"\fValidatePost\x12'.betterplan.post.v1.ValidatePostRequest\x1a(.betterplan.post.v1.ValidatePostResponse\"\x00\x12_\n" +
+	"\n" +
+	"WatchPosts\x12%.betterplan.post.v1.WatchPostsRequest\x1a&.betterplan.post.v1.WatchPostsResponse\"\x000\x01B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
 
 var (
 	file_betterplan_post_v1_post_proto_rawDescOnce sync.Once
@@ -1763,7 +1931,7 @@ func file_betterplan_post_v1_post_proto_rawDescGZIP() []byte {
 }
 
 var file_betterplan_post_v1_post_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_betterplan_post_v1_post_proto_goTypes = []any{
 	(Status)(0),                   // 0: betterplan.post.v1.Status
 	(ErrorKind)(0),                // 1: betterplan.post.v1.ErrorKind
@@ -1788,54 +1956,59 @@ var file_betterplan_post_v1_post_proto_goTypes = []any{
 	(*ValidatePostRequest)(nil),   // 20: betterplan.post.v1.ValidatePostRequest
 	(*Problem)(nil),               // 21: betterplan.post.v1.Problem
 	(*ValidatePostResponse)(nil),  // 22: betterplan.post.v1.ValidatePostResponse
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*WatchPostsRequest)(nil),     // 23: betterplan.post.v1.WatchPostsRequest
+	(*WatchPostsResponse)(nil),    // 24: betterplan.post.v1.WatchPostsResponse
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
 }
 var file_betterplan_post_v1_post_proto_depIdxs = []int32{
 	1,  // 0: betterplan.post.v1.PostError.kind:type_name -> betterplan.post.v1.ErrorKind
-	23, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
+	25, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
 	0,  // 2: betterplan.post.v1.Post.status:type_name -> betterplan.post.v1.Status
 	4,  // 3: betterplan.post.v1.Post.parts:type_name -> betterplan.post.v1.Part
-	23, // 4: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
-	23, // 5: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
+	25, // 4: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
+	25, // 5: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
 	2,  // 6: betterplan.post.v1.Post.last_error:type_name -> betterplan.post.v1.PostError
-	23, // 7: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
-	23, // 8: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
-	23, // 9: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
+	25, // 7: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
+	25, // 8: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
+	25, // 9: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 10: betterplan.post.v1.CreatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	23, // 11: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	25, // 11: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
 	5,  // 12: betterplan.post.v1.CreatePostResponse.post:type_name -> betterplan.post.v1.Post
 	5,  // 13: betterplan.post.v1.GetPostResponse.post:type_name -> betterplan.post.v1.Post
 	0,  // 14: betterplan.post.v1.ListPostsRequest.statuses:type_name -> betterplan.post.v1.Status
-	23, // 15: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
-	23, // 16: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
+	25, // 15: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
+	25, // 16: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
 	5,  // 17: betterplan.post.v1.ListPostsResponse.posts:type_name -> betterplan.post.v1.Post
 	3,  // 18: betterplan.post.v1.UpdatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	23, // 19: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	25, // 19: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
 	5,  // 20: betterplan.post.v1.UpdatePostResponse.post:type_name -> betterplan.post.v1.Post
 	5,  // 21: betterplan.post.v1.PublishPostResponse.post:type_name -> betterplan.post.v1.Post
 	5,  // 22: betterplan.post.v1.RetryPostResponse.post:type_name -> betterplan.post.v1.Post
 	21, // 23: betterplan.post.v1.ValidatePostResponse.problems:type_name -> betterplan.post.v1.Problem
-	6,  // 24: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
-	8,  // 25: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
-	10, // 26: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
-	12, // 27: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
-	14, // 28: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
-	16, // 29: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
-	18, // 30: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
-	20, // 31: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
-	7,  // 32: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
-	9,  // 33: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
-	11, // 34: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
-	13, // 35: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
-	15, // 36: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
-	17, // 37: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
-	19, // 38: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
-	22, // 39: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
-	32, // [32:40] is the sub-list for method output_type
-	24, // [24:32] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	5,  // 24: betterplan.post.v1.WatchPostsResponse.post:type_name -> betterplan.post.v1.Post
+	6,  // 25: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
+	8,  // 26: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
+	10, // 27: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
+	12, // 28: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
+	14, // 29: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
+	16, // 30: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
+	18, // 31: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
+	20, // 32: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
+	23, // 33: betterplan.post.v1.PostService.WatchPosts:input_type -> betterplan.post.v1.WatchPostsRequest
+	7,  // 34: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
+	9,  // 35: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
+	11, // 36: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
+	13, // 37: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
+	15, // 38: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
+	17, // 39: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
+	19, // 40: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
+	22, // 41: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
+	24, // 42: betterplan.post.v1.PostService.WatchPosts:output_type -> betterplan.post.v1.WatchPostsResponse
+	34, // [34:43] is the sub-list for method output_type
+	25, // [25:34] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_post_v1_post_proto_init() }
@@ -1856,13 +2029,19 @@ func file_betterplan_post_v1_post_proto_init() {
 		(*UpdatePostRequest_ScheduledTime)(nil),
 		(*UpdatePostRequest_Draft)(nil),
 	}
+	file_betterplan_post_v1_post_proto_msgTypes[22].OneofWrappers = []any{
+		(*WatchPostsResponse_Ready)(nil),
+		(*WatchPostsResponse_Post)(nil),
+		(*WatchPostsResponse_DeletedPostId)(nil),
+		(*WatchPostsResponse_Heartbeat)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_betterplan_post_v1_post_proto_rawDesc), len(file_betterplan_post_v1_post_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -41,6 +41,8 @@ const (
 	AccountServiceSignOutProcedure = "/betterplan.account.v1.AccountService/SignOut"
 	// AccountServiceGetMeProcedure is the fully-qualified name of the AccountService's GetMe RPC.
 	AccountServiceGetMeProcedure = "/betterplan.account.v1.AccountService/GetMe"
+	// AccountServiceUpdateMeProcedure is the fully-qualified name of the AccountService's UpdateMe RPC.
+	AccountServiceUpdateMeProcedure = "/betterplan.account.v1.AccountService/UpdateMe"
 	// AccountServiceCreateApiTokenProcedure is the fully-qualified name of the AccountService's
 	// CreateApiToken RPC.
 	AccountServiceCreateApiTokenProcedure = "/betterplan.account.v1.AccountService/CreateApiToken"
@@ -62,6 +64,9 @@ type AccountServiceClient interface {
 	SignOut(context.Context, *connect.Request[v1.SignOutRequest]) (*connect.Response[v1.SignOutResponse], error)
 	// GetMe returns the signed-in user.
 	GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error)
+	// UpdateMe changes the signed-in user's settings: display name and time
+	// zone. Fields left unset keep their value.
+	UpdateMe(context.Context, *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error)
 	// CreateApiToken makes a token for scripts and other services. The token is
 	// returned once, in this response; BetterPlan keeps only its hash.
 	CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error)
@@ -106,6 +111,12 @@ func NewAccountServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(accountServiceMethods.ByName("GetMe")),
 			connect.WithClientOptions(opts...),
 		),
+		updateMe: connect.NewClient[v1.UpdateMeRequest, v1.UpdateMeResponse](
+			httpClient,
+			baseURL+AccountServiceUpdateMeProcedure,
+			connect.WithSchema(accountServiceMethods.ByName("UpdateMe")),
+			connect.WithClientOptions(opts...),
+		),
 		createApiToken: connect.NewClient[v1.CreateApiTokenRequest, v1.CreateApiTokenResponse](
 			httpClient,
 			baseURL+AccountServiceCreateApiTokenProcedure,
@@ -133,6 +144,7 @@ type accountServiceClient struct {
 	signIn         *connect.Client[v1.SignInRequest, v1.SignInResponse]
 	signOut        *connect.Client[v1.SignOutRequest, v1.SignOutResponse]
 	getMe          *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
+	updateMe       *connect.Client[v1.UpdateMeRequest, v1.UpdateMeResponse]
 	createApiToken *connect.Client[v1.CreateApiTokenRequest, v1.CreateApiTokenResponse]
 	listApiTokens  *connect.Client[v1.ListApiTokensRequest, v1.ListApiTokensResponse]
 	revokeApiToken *connect.Client[v1.RevokeApiTokenRequest, v1.RevokeApiTokenResponse]
@@ -156,6 +168,11 @@ func (c *accountServiceClient) SignOut(ctx context.Context, req *connect.Request
 // GetMe calls betterplan.account.v1.AccountService.GetMe.
 func (c *accountServiceClient) GetMe(ctx context.Context, req *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error) {
 	return c.getMe.CallUnary(ctx, req)
+}
+
+// UpdateMe calls betterplan.account.v1.AccountService.UpdateMe.
+func (c *accountServiceClient) UpdateMe(ctx context.Context, req *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error) {
+	return c.updateMe.CallUnary(ctx, req)
 }
 
 // CreateApiToken calls betterplan.account.v1.AccountService.CreateApiToken.
@@ -183,6 +200,9 @@ type AccountServiceHandler interface {
 	SignOut(context.Context, *connect.Request[v1.SignOutRequest]) (*connect.Response[v1.SignOutResponse], error)
 	// GetMe returns the signed-in user.
 	GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error)
+	// UpdateMe changes the signed-in user's settings: display name and time
+	// zone. Fields left unset keep their value.
+	UpdateMe(context.Context, *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error)
 	// CreateApiToken makes a token for scripts and other services. The token is
 	// returned once, in this response; BetterPlan keeps only its hash.
 	CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error)
@@ -223,6 +243,12 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 		connect.WithSchema(accountServiceMethods.ByName("GetMe")),
 		connect.WithHandlerOptions(opts...),
 	)
+	accountServiceUpdateMeHandler := connect.NewUnaryHandler(
+		AccountServiceUpdateMeProcedure,
+		svc.UpdateMe,
+		connect.WithSchema(accountServiceMethods.ByName("UpdateMe")),
+		connect.WithHandlerOptions(opts...),
+	)
 	accountServiceCreateApiTokenHandler := connect.NewUnaryHandler(
 		AccountServiceCreateApiTokenProcedure,
 		svc.CreateApiToken,
@@ -251,6 +277,8 @@ func NewAccountServiceHandler(svc AccountServiceHandler, opts ...connect.Handler
 			accountServiceSignOutHandler.ServeHTTP(w, r)
 		case AccountServiceGetMeProcedure:
 			accountServiceGetMeHandler.ServeHTTP(w, r)
+		case AccountServiceUpdateMeProcedure:
+			accountServiceUpdateMeHandler.ServeHTTP(w, r)
 		case AccountServiceCreateApiTokenProcedure:
 			accountServiceCreateApiTokenHandler.ServeHTTP(w, r)
 		case AccountServiceListApiTokensProcedure:
@@ -280,6 +308,10 @@ func (UnimplementedAccountServiceHandler) SignOut(context.Context, *connect.Requ
 
 func (UnimplementedAccountServiceHandler) GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.account.v1.AccountService.GetMe is not implemented"))
+}
+
+func (UnimplementedAccountServiceHandler) UpdateMe(context.Context, *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.account.v1.AccountService.UpdateMe is not implemented"))
 }
 
 func (UnimplementedAccountServiceHandler) CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error) {

@@ -50,6 +50,8 @@ const (
 	// PostServiceValidatePostProcedure is the fully-qualified name of the PostService's ValidatePost
 	// RPC.
 	PostServiceValidatePostProcedure = "/betterplan.post.v1.PostService/ValidatePost"
+	// PostServiceWatchPostsProcedure is the fully-qualified name of the PostService's WatchPosts RPC.
+	PostServiceWatchPostsProcedure = "/betterplan.post.v1.PostService/WatchPosts"
 )
 
 // PostServiceClient is a client for the betterplan.post.v1.PostService service.
@@ -75,6 +77,22 @@ type PostServiceClient interface {
 	RetryPost(context.Context, *connect.Request[v1.RetryPostRequest]) (*connect.Response[v1.RetryPostResponse], error)
 	// ValidatePost counts text as X does and says whether X would take it.
 	ValidatePost(context.Context, *connect.Request[v1.ValidatePostRequest]) (*connect.Response[v1.ValidatePostResponse], error)
+	// WatchPosts streams changes to the caller's posts, so a client can keep
+	// its view fresh without polling. The first message has `ready` set: the
+	// stream is live, and a client should (re)load what it shows once and then
+	// apply the events that follow. After that, one message per change: `post`
+	// (created or changed, including status changes made by the publisher) or
+	// `deleted_post_id`. A `heartbeat` arrives every 20 seconds when nothing
+	// else does, so proxies keep the stream open and a client can tell a dead
+	// stream (nothing for ~45 s) from a quiet one.
+	//
+	// `ready` can come again later: the server lost its connection to the
+	// database for a moment and events may have been missed, so reload as for
+	// the first `ready`. A client that reads too slowly is dropped
+	// (resource_exhausted); one user may have at most 20 streams open at once
+	// (more are refused with resource_exhausted). Streams end when the server
+	// shuts down (unavailable): reconnect with backoff and expect `ready`.
+	WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest]) (*connect.ServerStreamForClient[v1.WatchPostsResponse], error)
 }
 
 // NewPostServiceClient constructs a client for the betterplan.post.v1.PostService service. By
@@ -136,6 +154,12 @@ func NewPostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(postServiceMethods.ByName("ValidatePost")),
 			connect.WithClientOptions(opts...),
 		),
+		watchPosts: connect.NewClient[v1.WatchPostsRequest, v1.WatchPostsResponse](
+			httpClient,
+			baseURL+PostServiceWatchPostsProcedure,
+			connect.WithSchema(postServiceMethods.ByName("WatchPosts")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -149,6 +173,7 @@ type postServiceClient struct {
 	publishPost  *connect.Client[v1.PublishPostRequest, v1.PublishPostResponse]
 	retryPost    *connect.Client[v1.RetryPostRequest, v1.RetryPostResponse]
 	validatePost *connect.Client[v1.ValidatePostRequest, v1.ValidatePostResponse]
+	watchPosts   *connect.Client[v1.WatchPostsRequest, v1.WatchPostsResponse]
 }
 
 // CreatePost calls betterplan.post.v1.PostService.CreatePost.
@@ -191,6 +216,11 @@ func (c *postServiceClient) ValidatePost(ctx context.Context, req *connect.Reque
 	return c.validatePost.CallUnary(ctx, req)
 }
 
+// WatchPosts calls betterplan.post.v1.PostService.WatchPosts.
+func (c *postServiceClient) WatchPosts(ctx context.Context, req *connect.Request[v1.WatchPostsRequest]) (*connect.ServerStreamForClient[v1.WatchPostsResponse], error) {
+	return c.watchPosts.CallServerStream(ctx, req)
+}
+
 // PostServiceHandler is an implementation of the betterplan.post.v1.PostService service.
 type PostServiceHandler interface {
 	// CreatePost creates a draft, a scheduled post, or one to publish now.
@@ -214,6 +244,22 @@ type PostServiceHandler interface {
 	RetryPost(context.Context, *connect.Request[v1.RetryPostRequest]) (*connect.Response[v1.RetryPostResponse], error)
 	// ValidatePost counts text as X does and says whether X would take it.
 	ValidatePost(context.Context, *connect.Request[v1.ValidatePostRequest]) (*connect.Response[v1.ValidatePostResponse], error)
+	// WatchPosts streams changes to the caller's posts, so a client can keep
+	// its view fresh without polling. The first message has `ready` set: the
+	// stream is live, and a client should (re)load what it shows once and then
+	// apply the events that follow. After that, one message per change: `post`
+	// (created or changed, including status changes made by the publisher) or
+	// `deleted_post_id`. A `heartbeat` arrives every 20 seconds when nothing
+	// else does, so proxies keep the stream open and a client can tell a dead
+	// stream (nothing for ~45 s) from a quiet one.
+	//
+	// `ready` can come again later: the server lost its connection to the
+	// database for a moment and events may have been missed, so reload as for
+	// the first `ready`. A client that reads too slowly is dropped
+	// (resource_exhausted); one user may have at most 20 streams open at once
+	// (more are refused with resource_exhausted). Streams end when the server
+	// shuts down (unavailable): reconnect with backoff and expect `ready`.
+	WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest], *connect.ServerStream[v1.WatchPostsResponse]) error
 }
 
 // NewPostServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -271,6 +317,12 @@ func NewPostServiceHandler(svc PostServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(postServiceMethods.ByName("ValidatePost")),
 		connect.WithHandlerOptions(opts...),
 	)
+	postServiceWatchPostsHandler := connect.NewServerStreamHandler(
+		PostServiceWatchPostsProcedure,
+		svc.WatchPosts,
+		connect.WithSchema(postServiceMethods.ByName("WatchPosts")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/betterplan.post.v1.PostService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case PostServiceCreatePostProcedure:
@@ -289,6 +341,8 @@ func NewPostServiceHandler(svc PostServiceHandler, opts ...connect.HandlerOption
 			postServiceRetryPostHandler.ServeHTTP(w, r)
 		case PostServiceValidatePostProcedure:
 			postServiceValidatePostHandler.ServeHTTP(w, r)
+		case PostServiceWatchPostsProcedure:
+			postServiceWatchPostsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -328,4 +382,8 @@ func (UnimplementedPostServiceHandler) RetryPost(context.Context, *connect.Reque
 
 func (UnimplementedPostServiceHandler) ValidatePost(context.Context, *connect.Request[v1.ValidatePostRequest]) (*connect.Response[v1.ValidatePostResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.ValidatePost is not implemented"))
+}
+
+func (UnimplementedPostServiceHandler) WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest], *connect.ServerStream[v1.WatchPostsResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.WatchPosts is not implemented"))
 }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file betterplan/account/v1/account.proto.
  */
 export const file_betterplan_account_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("CiNiZXR0ZXJwbGFuL2FjY291bnQvdjEvYWNjb3VudC5wcm90bxIVYmV0dGVycGxhbi5hY2NvdW50LnYxImgKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJxCg1TaWduVXBSZXF1ZXN0EhsKBWVtYWlsGAEgASgJQgy6SAlyB4i1GAEY/gESIAoIcGFzc3dvcmQYAiABKAlCDrpIC3IJiLUYARAIKIAIEiEKDGRpc3BsYXlfbmFtZRgDIAEoCUILukgIcgaItRgBGGQiiwEKDlNpZ25VcFJlc3BvbnNlEikKBHVzZXIYASABKAsyGy5iZXR0ZXJwbGFuLmFjY291bnQudjEuVXNlchIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEjcKE3Nlc3Npb25fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKDVNpZ25JblJlcXVlc3QSGwoFZW1haWwYASABKAlCDLpICXIHiLUYARj+ARIeCghwYXNzd29yZBgCIAEoCUIMukgJcgeItRgBKIAIIosBCg5TaWduSW5SZXNwb25zZRIpCgR1c2VyGAEgASgLMhsuYmV0dGVycGxhbi5hY2NvdW50LnYxLlVzZXISFQoNc2Vzc2lvbl90b2tlbhgCIAEoCRI3ChNzZXNzaW9uX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIQCg5TaWduT3V0UmVxdWVzdCIRCg9TaWduT3V0UmVzcG9uc2UiDgoMR2V0TWVSZXF1ZXN0IjoKDUdldE1lUmVzcG9uc2USKQoEdXNlchgBIAEoCzIbLmJldHRlcnBsYW4uYWNjb3VudC52MS5Vc2VyIskBCghBcGlUb2tlbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnByZWZpeBgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfdXNlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImMKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIZCgRuYW1lGAEgASgJQgu6SAhyBoi1GAEYZBIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWwoWQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRIyCglhcGlfdG9rZW4YASABKAsyHy5iZXR0ZXJwbGFuLmFjY291bnQudjEuQXBpVG9rZW4SDQoFdG9rZW4YAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiTAoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEjMKCmFwaV90b2tlbnMYASADKAsyHy5iZXR0ZXJwbGFuLmFjY291bnQudjEuQXBpVG9rZW4iMAoVUmV2b2tlQXBpVG9rZW5SZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCASIYChZSZXZva2VBcGlUb2tlblJlc3BvbnNlMsQFCg5BY2NvdW50U2VydmljZRJXCgZTaWduVXASJC5iZXR0ZXJwbGFuLmFjY291bnQudjEuU2lnblVwUmVxdWVzdBolLmJldHRlcnBsYW4uYWNjb3VudC52MS5TaWduVXBSZXNwb25zZSIAElcKBlNpZ25JbhIkLmJldHRlcnBsYW4uYWNjb3VudC52MS5TaWduSW5SZXF1ZXN0GiUuYmV0dGVycGxhbi5hY2NvdW50LnYxLlNpZ25JblJlc3BvbnNlIgASWgoHU2lnbk91dBIlLmJldHRlcnBsYW4uYWNjb3VudC52MS5TaWduT3V0UmVxdWVzdBomLmJldHRlcnBsYW4uYWNjb3VudC52MS5TaWduT3V0UmVzcG9uc2UiABJUCgVHZXRNZRIjLmJldHRlcnBsYW4uYWNjb3VudC52MS5HZXRNZVJlcXVlc3QaJC5iZXR0ZXJwbGFuLmFjY291bnQudjEuR2V0TWVSZXNwb25zZSIAEm8KDkNyZWF0ZUFwaVRva2VuEiwuYmV0dGVycGxhbi5hY2NvdW50LnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBotLmJldHRlcnBsYW4uYWNjb3VudC52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlIgASbAoNTGlzdEFwaVRva2VucxIrLmJldHRlcnBsYW4uYWNjb3VudC52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBosLmJldHRlcnBsYW4uYWNjb3VudC52MS5MaXN0QXBpVG9rZW5zUmVzcG9uc2UiABJvCg5SZXZva2VBcGlUb2tlbhIsLmJldHRlcnBsYW4uYWNjb3VudC52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaLS5iZXR0ZXJwbGFuLmFjY291bnQudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZSIAQkZaRGdpdGh1Yi5jb20vYmV0dGVycGxhbi9iZXR0ZXJwbGFuL2dlbi9iZXR0ZXJwbGFuL2FjY291bnQvdjE7YWNjb3VudHYxYgZwcm90bzM", [file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiNiZXR0ZXJwbGFuL2FjY291bnQvdjEvYWNjb3VudC5wcm90bxIVYmV0dGVycGxhbi5hY2NvdW50LnYxInsKBFVzZXISCgoCaWQYASABKAkSDQoFZW1haWwYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYBSABKAkicQoNU2lnblVwUmVxdWVzdBIbCgVlbWFpbBgBIAEoCUIMukgJcgeItRgBGP4BEiAKCHBhc3N3b3JkGAIgASgJQg66SAtyCYi1GAEQCCiACBIhCgxkaXNwbGF5X25hbWUYAyABKAlCC7pICHIGiLUYARhkIosBCg5TaWduVXBSZXNwb25zZRIpCgR1c2VyGAEgASgLMhsuYmV0dGVycGxhbi5hY2NvdW50LnYxLlVzZXISFQoNc2Vzc2lvbl90b2tlbhgCIAEoCRI3ChNzZXNzaW9uX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJMCg1TaWduSW5SZXF1ZXN0EhsKBWVtYWlsGAEgASgJQgy6SAlyB4i1GAEY/gESHgoIcGFzc3dvcmQYAiABKAlCDLpICXIHiLUYASiACCKLAQoOU2lnbkluUmVzcG9uc2USKQoEdXNlchgBIAEoCzIbLmJldHRlcnBsYW4uYWNjb3VudC52MS5Vc2VyEhUKDXNlc3Npb25fdG9rZW4YAiABKAkSNwoTc2Vzc2lvbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIg4KDEdldE1lUmVxdWVzdCI6Cg1HZXRNZVJlc3BvbnNlEikKBHVzZXIYASABKAsyGy5iZXR0ZXJwbGFuLmFjY291bnQudjEuVXNlciJ9Cg9VcGRhdGVNZVJlcXVlc3QSJgoMZGlzcGxheV9uYW1lGAEgASgJQgu6SAhyBoi1GAEYZEgAiAEBEiMKCXRpbWVfem9uZRgCIAEoCUILukgIcgaItRgBGEBIAYgBAUIPCg1fZGlzcGxheV9uYW1lQgwKCl90aW1lX3pvbmUiPQoQVXBkYXRlTWVSZXNwb25zZRIpCgR1c2VyGAEgASgLMhsuYmV0dGVycGxhbi5hY2NvdW50LnYxLlVzZXIiyQEKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcHJlZml4GAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF91c2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYwoVQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0EhkKBG5hbWUYASABKAlCC7pICHIGiLUYARhkEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJbChZDcmVhdGVBcGlUb2tlblJlc3BvbnNlEjIKCWFwaV90b2tlbhgBIAEoCzIfLmJldHRlcnBsYW4uYWNjb3VudC52MS5BcGlUb2tlbhINCgV0b2tlbhgCIAEoCSIWChRMaXN0QXBpVG9rZW5zUmVxdWVzdCJMChVMaXN0QXBpVG9rZW5zUmVzcG9uc2USMwoKYXBpX3Rva2VucxgBIAMoCzIfLmJldHRlcnBsYW4uYWNjb3VudC52MS5BcGlUb2tlbiIwChVSZXZva2VBcGlUb2tlblJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIhgKFlJldm9rZUFwaVRva2VuUmVzcG9uc2UyowYKDkFjY291bnRTZXJ2aWNlElcKBlNpZ25VcBIkLmJldHRlcnBsYW4uYWNjb3VudC52MS5TaWduVXBSZXF1ZXN0GiUuYmV0dGVycGxhbi5hY2NvdW50LnYxLlNpZ25VcFJlc3BvbnNlIgASVwoGU2lnbkluEiQuYmV0dGVycGxhbi5hY2NvdW50LnYxLlNpZ25JblJlcXVlc3QaJS5iZXR0ZXJwbGFuLmFjY291bnQudjEuU2lnbkluUmVzcG9uc2UiABJaCgdTaWduT3V0EiUuYmV0dGVycGxhbi5hY2NvdW50LnYxLlNpZ25PdXRSZXF1ZXN0GiYuYmV0dGVycGxhbi5hY2NvdW50LnYxLlNpZ25PdXRSZXNwb25zZSIAElQKBUdldE1lEiMuYmV0dGVycGxhbi5hY2NvdW50LnYxLkdldE1lUmVxdWVzdBokLmJldHRlcnBsYW4uYWNjb3VudC52MS5HZXRNZVJlc3BvbnNlIgASXQoIVXBkYXRlTWUSJi5iZXR0ZXJwbGFuLmFjY291bnQudjEuVXBkYXRlTWVSZXF1ZXN0GicuYmV0dGVycGxhbi5hY2NvdW50LnYxLlVwZGF0ZU1lUmVzcG9uc2UiABJvCg5DcmVhdGVBcGlUb2tlbhIsLmJldHRlcnBsYW4uYWNjb3VudC52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaLS5iZXR0ZXJwbGFuLmFjY291bnQudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZSIAEmwKDUxpc3RBcGlUb2tlbnMSKy5iZXR0ZXJwbGFuLmFjY291bnQudjEuTGlzdEFwaVRva2Vuc1JlcXVlc3QaLC5iZXR0ZXJwbGFuLmFjY291bnQudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlIgASbwoOUmV2b2tlQXBpVG9rZW4SLC5iZXR0ZXJwbGFuLmFjY291bnQudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0Gi0uYmV0dGVycGxhbi5hY2NvdW50LnYxLlJldm9rZUFwaVRva2VuUmVzcG9uc2UiAEJGWkRnaXRodWIuY29tL2JldHRlcnBsYW4vYmV0dGVycGxhbi9nZW4vYmV0dGVycGxhbi9hY2NvdW50L3YxO2FjY291bnR2MWIGcHJvdG8z", [file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * User is a person with a BetterPlan account.
@@ -45,6 +45,15 @@ export type User = Message<"betterplan.account.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * The IANA time zone the user plans in, e.g. "Europe/Berlin". Empty until
+   * the user (or the web app, from the browser's zone) chooses one with
+   * UpdateMe.
+   *
+   * @generated from field: string time_zone = 5;
+   */
+  timeZone: string;
 };
 
 /**
@@ -245,6 +254,56 @@ export const GetMeResponseSchema: GenMessage<GetMeResponse> = /*@__PURE__*/
   messageDesc(file_betterplan_account_v1_account, 8);
 
 /**
+ * UpdateMeRequest is the request of UpdateMe. Unset fields keep their value.
+ *
+ * @generated from message betterplan.account.v1.UpdateMeRequest
+ */
+export type UpdateMeRequest = Message<"betterplan.account.v1.UpdateMeRequest"> & {
+  /**
+   * 1 to 100 characters; surrounding spaces are trimmed.
+   *
+   * @generated from field: optional string display_name = 1;
+   */
+  displayName?: string | undefined;
+
+  /**
+   * An IANA time zone name such as "Europe/Berlin", "America/New_York" or
+   * "UTC" ("Local" is not one). Empty clears the choice.
+   *
+   * @generated from field: optional string time_zone = 2;
+   */
+  timeZone?: string | undefined;
+};
+
+/**
+ * Describes the message betterplan.account.v1.UpdateMeRequest.
+ * Use `create(UpdateMeRequestSchema)` to create a new message.
+ */
+export const UpdateMeRequestSchema: GenMessage<UpdateMeRequest> = /*@__PURE__*/
+  messageDesc(file_betterplan_account_v1_account, 9);
+
+/**
+ * UpdateMeResponse is the response of UpdateMe.
+ *
+ * @generated from message betterplan.account.v1.UpdateMeResponse
+ */
+export type UpdateMeResponse = Message<"betterplan.account.v1.UpdateMeResponse"> & {
+  /**
+   * The user as it is now.
+   *
+   * @generated from field: betterplan.account.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message betterplan.account.v1.UpdateMeResponse.
+ * Use `create(UpdateMeResponseSchema)` to create a new message.
+ */
+export const UpdateMeResponseSchema: GenMessage<UpdateMeResponse> = /*@__PURE__*/
+  messageDesc(file_betterplan_account_v1_account, 10);
+
+/**
  * ApiToken describes an API token. The token itself is shown only once, by
  * CreateApiToken.
  *
@@ -293,7 +352,7 @@ export type ApiToken = Message<"betterplan.account.v1.ApiToken"> & {
  * Use `create(ApiTokenSchema)` to create a new message.
  */
 export const ApiTokenSchema: GenMessage<ApiToken> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 9);
+  messageDesc(file_betterplan_account_v1_account, 11);
 
 /**
  * CreateApiTokenRequest is the request of CreateApiToken.
@@ -322,7 +381,7 @@ export type CreateApiTokenRequest = Message<"betterplan.account.v1.CreateApiToke
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 10);
+  messageDesc(file_betterplan_account_v1_account, 12);
 
 /**
  * CreateApiTokenResponse is the response of CreateApiToken.
@@ -348,7 +407,7 @@ export type CreateApiTokenResponse = Message<"betterplan.account.v1.CreateApiTok
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 11);
+  messageDesc(file_betterplan_account_v1_account, 13);
 
 /**
  * ListApiTokensRequest is the request of ListApiTokens.
@@ -363,7 +422,7 @@ export type ListApiTokensRequest = Message<"betterplan.account.v1.ListApiTokensR
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 12);
+  messageDesc(file_betterplan_account_v1_account, 14);
 
 /**
  * ListApiTokensResponse is the response of ListApiTokens.
@@ -384,7 +443,7 @@ export type ListApiTokensResponse = Message<"betterplan.account.v1.ListApiTokens
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 13);
+  messageDesc(file_betterplan_account_v1_account, 15);
 
 /**
  * RevokeApiTokenRequest is the request of RevokeApiToken.
@@ -405,7 +464,7 @@ export type RevokeApiTokenRequest = Message<"betterplan.account.v1.RevokeApiToke
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 14);
+  messageDesc(file_betterplan_account_v1_account, 16);
 
 /**
  * RevokeApiTokenResponse is the response of RevokeApiToken.
@@ -420,7 +479,7 @@ export type RevokeApiTokenResponse = Message<"betterplan.account.v1.RevokeApiTok
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_account_v1_account, 15);
+  messageDesc(file_betterplan_account_v1_account, 17);
 
 /**
  * AccountService signs people up and in, and manages the credentials they use
@@ -477,6 +536,17 @@ export const AccountService: GenService<{
     methodKind: "unary";
     input: typeof GetMeRequestSchema;
     output: typeof GetMeResponseSchema;
+  },
+  /**
+   * UpdateMe changes the signed-in user's settings: display name and time
+   * zone. Fields left unset keep their value.
+   *
+   * @generated from rpc betterplan.account.v1.AccountService.UpdateMe
+   */
+  updateMe: {
+    methodKind: "unary";
+    input: typeof UpdateMeRequestSchema;
+    output: typeof UpdateMeResponseSchema;
   },
   /**
    * CreateApiToken makes a token for scripts and other services. The token is

@@ -1,0 +1,310 @@
+package post
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/betterplan/betterplan/internal/apierr"
+)
+
+// ChangesChannel is the PostgreSQL channel a trigger on posts notifies with
+// "user_id:post_id" on every insert, visible update and delete (migration
+// 00009).
+const ChangesChannel = "posts_changed"
+
+// WatchOptions tune WatchPosts and its Hub; zero values take the defaults.
+type WatchOptions struct {
+	// MaxPerUser bounds one user's open streams (default 20).
+	MaxPerUser int
+	// MaxPending bounds the changed posts a stream may have waiting to be
+	// sent (default 256); a stream further behind is dropped.
+	MaxPending int
+	// PingEvery is how long the listener waits for a notification before it
+	// checks its connection with a query (default 30s).
+	PingEvery time.Duration
+	// Heartbeat is the longest a stream stays silent (default 20s).
+	Heartbeat time.Duration
+}
+
+// Hub holds the api process's one LISTEN connection and fans the changes
+// it hears out to the subscribers of the post's user. It listens only while
+// someone is subscribed; when PostgreSQL drops the connection it reconnects
+// with backoff and, once listening again, tells every subscriber to reload
+// (Batch.Ready), since changes made meanwhile were not heard.
+type Hub struct {
+	conf *pgx.ConnConfig
+	log  *slog.Logger
+	opts WatchOptions
+
+	mu   sync.Mutex
+	subs map[string]map[*Sub]struct{} // by user id
+	n    int                          // subscribers in subs
+	live bool                         // LISTENing now
+	stop context.CancelFunc           // stops the listener; nil when none runs
+	done chan struct{}                // closed when that listener has stopped
+}
+
+// NewHub returns a hub that connects with conf (copied).
+func NewHub(conf *pgx.ConnConfig, log *slog.Logger, opts WatchOptions) *Hub {
+	if opts.MaxPerUser <= 0 {
+		opts.MaxPerUser = 20
+	}
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = 256
+	}
+	if opts.PingEvery <= 0 {
+		opts.PingEvery = 30 * time.Second
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 20 * time.Second
+	}
+	return &Hub{conf: conf.Copy(), log: log, opts: opts, subs: map[string]map[*Sub]struct{}{}}
+}
+
+// Sub is one stream's subscription: what changed for its user since it last
+// looked.
+type Sub struct {
+	hub    *Hub
+	userID string
+	wake   chan struct{} // a token when there is something to Take
+
+	mu      sync.Mutex
+	ready   bool
+	pending []string
+	seen    map[string]bool
+	dropped bool
+	closed  bool
+}
+
+// Batch is what a subscriber has to do, in this order.
+type Batch struct {
+	// Dropped: the subscriber fell more than MaxPending changes behind and
+	// gets nothing more.
+	Dropped bool
+	// Ready: the hub is (again) listening; changes before it were not all
+	// heard, so reload. Changes queued before it are left out.
+	Ready bool
+	// PostIDs changed (or were deleted), each once, in the order first heard.
+	PostIDs []string
+}
+
+// Subscribe adds a subscriber for userID; its first Batch is Ready once the
+// hub is listening. Too many for one user is resource_exhausted.
+func (h *Hub) Subscribe(userID string) (*Sub, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs[userID]) >= h.opts.MaxPerUser {
+		return nil, apierr.New(connect.CodeResourceExhausted, fmt.Sprintf(
+			"at most %d WatchPosts streams may be open per user; close one (another tab or device) first", h.opts.MaxPerUser))
+	}
+	s := &Sub{hub: h, userID: userID, wake: make(chan struct{}, 1), seen: map[string]bool{}}
+	if h.subs[userID] == nil {
+		h.subs[userID] = map[*Sub]struct{}{}
+	}
+	h.subs[userID][s] = struct{}{}
+	h.n++
+	if h.live {
+		s.markReady()
+	}
+	if h.stop == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		h.stop, h.done = cancel, make(chan struct{})
+		go h.run(ctx, h.done)
+	}
+	return s, nil
+}
+
+// Wake has a token whenever Take has something.
+func (s *Sub) Wake() <-chan struct{} { return s.wake }
+
+// Take returns and clears what is waiting.
+func (s *Sub) Take() Batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := Batch{Dropped: s.dropped, Ready: s.ready, PostIDs: s.pending}
+	s.ready, s.pending = false, nil
+	clear(s.seen)
+	return b
+}
+
+// Close unsubscribes; the last subscriber to leave stops the listener (and
+// waits until its connection is closed).
+func (s *Sub) Close() {
+	h := s.hub
+	h.mu.Lock()
+	s.mu.Lock()
+	already := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	var done chan struct{}
+	if !already {
+		delete(h.subs[s.userID], s)
+		if len(h.subs[s.userID]) == 0 {
+			delete(h.subs, s.userID)
+		}
+		h.n--
+		if h.n == 0 && h.stop != nil {
+			h.stop()
+			done = h.done
+			h.stop, h.done, h.live = nil, nil, false
+		}
+	}
+	h.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+func (s *Sub) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sub) markReady() {
+	s.mu.Lock()
+	s.ready, s.pending = true, nil
+	clear(s.seen)
+	s.mu.Unlock()
+	s.signal()
+}
+
+// add queues postID, or drops the subscriber when limit posts are waiting.
+func (s *Sub) add(postID string, limit int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.dropped, s.seen[postID]:
+		return
+	case len(s.pending) >= limit:
+		s.dropped, s.pending = true, nil
+		clear(s.seen)
+	default:
+		s.seen[postID] = true
+		s.pending = append(s.pending, postID)
+	}
+	s.signal()
+}
+
+// dispatch hands a notification payload to its user's subscribers.
+func (h *Hub) dispatch(payload string) {
+	userID, postID, ok := strings.Cut(payload, ":")
+	if !ok || userID == "" || postID == "" {
+		h.log.Warn("ignoring a malformed "+ChangesChannel+" notification", "payload", truncate(payload, 80))
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs[userID] {
+		s.add(postID, h.opts.MaxPending) // a dropped one ends its stream and unsubscribes itself
+	}
+}
+
+// setLive records whether the hub is listening; going live tells every
+// subscriber to reload.
+func (h *Hub) setLive(ctx context.Context, live bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ctx.Err() != nil {
+		return // stopped: a newer listener may own h.live
+	}
+	h.live = live
+	if live {
+		for _, subs := range h.subs {
+			for s := range subs {
+				s.markReady()
+			}
+		}
+	}
+}
+
+// run listens until ctx ends, reconnecting with backoff.
+func (h *Hub) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	const first, most = 100 * time.Millisecond, 10 * time.Second
+	backoff := first
+	for {
+		listened, err := h.listen(ctx)
+		h.setLive(ctx, false)
+		if ctx.Err() != nil {
+			return
+		}
+		if listened {
+			backoff = first
+		}
+		h.log.Warn("WatchPosts: LISTEN connection lost; reconnecting (streams reload when it is back)", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, most)
+	}
+}
+
+// listen connects, LISTENs and dispatches notifications until the
+// connection fails or ctx ends; listened says whether it got as far as
+// listening.
+func (h *Hub) listen(ctx context.Context) (listened bool, err error) {
+	conf := h.conf.Copy()
+	// On a timeout, give up the wait by a socket deadline, not by asking the
+	// server to cancel (pgx's default), which opens a connection each time.
+	conf.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := pgx.ConnectConfig(connectCtx, conf)
+	cancel()
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
+		return false, err
+	}
+	h.setLive(ctx, true)
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, h.opts.PingEvery)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case err == nil:
+			h.dispatch(n.Payload)
+		case ctx.Err() != nil:
+			return true, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			// Quiet for a while: make sure the connection is still there
+			// (a dead peer behind a firewall can look quiet forever).
+			pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := conn.Exec(pingCtx, "SELECT 1")
+			cancel()
+			if err != nil {
+				return true, fmt.Errorf("ping: %w", err)
+			}
+		default:
+			return true, err
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

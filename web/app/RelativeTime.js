@@ -1,0 +1,1 @@
+import{G as e,Q as t,St as n,X as r,et as i,u as a}from"./app.js";var o=n();function s({ms:n,relative:s=!0}){let c=e(),l=a();return(0,o.jsxs)(`time`,{dateTime:i(n,c),children:[r(n,c),s&&(0,o.jsxs)(`span`,{className:`text-slate-700`,children:[` (`,t(n,l),`)`]})]})}export{s as t};

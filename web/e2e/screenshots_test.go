@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/chromedp/chromedp"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+)
+
+// seedForScreenshots gives the README's screenshots a week that looks used:
+// a few more scheduled posts and threads in the coming days, and a draft,
+// made through the api as the signed-up person (only when screenshots are
+// asked for; the flow itself does not need them).
+func seedForScreenshots(b *browser, email, password string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	signIn, err := accountv1connect.NewAccountServiceClient(hc, b.s.AppURL).SignIn(ctx,
+		connect.NewRequest(&accountv1.SignInRequest{Email: email, Password: password}))
+	if err != nil {
+		b.fatalf("screenshots: sign in through the api: %v", err)
+	}
+	auth := connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			req.Header().Set("Authorization", "Bearer "+signIn.Msg.GetSessionToken())
+			return next(ctx, req)
+		}
+	}))
+	list, err := integrationv1connect.NewIntegrationServiceClient(hc, b.s.AppURL, auth).ListIntegrations(ctx,
+		connect.NewRequest(&integrationv1.ListIntegrationsRequest{}))
+	if err != nil || len(list.Msg.GetIntegrations()) == 0 {
+		b.fatalf("screenshots: list X accounts: %v", err)
+	}
+	account := list.Msg.GetIntegrations()[0].GetId()
+	posts := postv1connect.NewPostServiceClient(hc, b.s.AppURL, auth)
+	day := func(d, h, m int) *timestamppb.Timestamp {
+		y, mo, dd := time.Now().AddDate(0, 0, d).Date()
+		return timestamppb.New(time.Date(y, mo, dd, h, m, 0, 0, time.Local))
+	}
+	seed := []struct {
+		parts []string
+		when  *timestamppb.Timestamp // nil: a draft
+	}{
+		{[]string{"Shipping today: the calendar now moves posts by drag and drop. Drag a post to another day and its time of day stays."}, day(1, 9, 30)},
+		{[]string{"A thread on scheduling well, 1/3: write when you have something to say, publish when people are there to read it.",
+			"2/3: a calendar makes the gaps visible. An empty Thursday is a decision, not an accident.",
+			"3/3: and when X says no, you should see exactly why, in words, not a code."}, day(2, 14, 0)},
+		{[]string{"Reading list for the weekend: the Analytical Engine notes, annotated."}, day(3, 11, 15)},
+		{[]string{"Office hours on Friday at 4 PM: bring your questions about threads."}, day(1, 16, 0)},
+		{[]string{"Draft: what I learned from a year of scheduled posts."}, nil},
+	}
+	for _, p := range seed {
+		req := &postv1.CreatePostRequest{IntegrationId: account}
+		if len(p.parts) == 1 {
+			req.Content = &postv1.CreatePostRequest_Text{Text: p.parts[0]}
+		} else {
+			req.Content = &postv1.CreatePostRequest_Thread{Thread: &postv1.Thread{Parts: p.parts}}
+		}
+		if p.when != nil {
+			req.When = &postv1.CreatePostRequest_ScheduledTime{ScheduledTime: p.when}
+		} else {
+			req.When = &postv1.CreatePostRequest_Draft{Draft: true}
+		}
+		if _, err := posts.CreatePost(ctx, connect.NewRequest(req)); err != nil {
+			b.fatalf("screenshots: create a post: %v", err)
+		}
+	}
+}
+
+// dismissToasts closes the notifications still showing, so screenshots
+// show the page.
+func (b *browser) dismissToasts() {
+	b.t.Helper()
+	dismiss := role("button", "Dismiss").with(chromedp.NodeVisible)
+	for range 10 {
+		if b.count(role("button", "Dismiss")) == 0 {
+			break
+		}
+		b.click(dismiss)
+		time.Sleep(300 * time.Millisecond) // the toast slides out
+	}
+}
+
+// scrollTo scrolls a node to the middle of its scrolling box.
+func (b *browser) scrollTo(n *chromedp.Node) {
+	b.t.Helper()
+	callOn[chromedp.Void](b, n, `function() { this.scrollIntoView({ block: "center" }) }`)
+	time.Sleep(200 * time.Millisecond)
+}

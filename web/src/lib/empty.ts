@@ -1,0 +1,2 @@
+// Stands in for modules the bundle does not need (see vite.config.ts).
+export {};
