@@ -49,6 +49,13 @@ export default defineConfig({
       { find: /^core-js\/modules\/.*$/, replacement: here("./src/lib/empty.ts") },
     ],
   },
+  // `npm run dev` serves the app with hot reload at http://localhost:5173/app/
+  // and passes the API's calls to the api (BETTERPLAN_API, default :3000).
+  server: {
+    proxy: {
+      "^/(betterplan\\.|api/)": { target: process.env.BETTERPLAN_API ?? "http://localhost:3000", changeOrigin: false },
+    },
+  },
   build: {
     outDir: "app",
     emptyOutDir: true,
