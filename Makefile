@@ -15,7 +15,7 @@ TEST_PGPORT  ?= 55439
 BENCH_PGPORT ?= 55440
 DEV_PGPORT   ?= 55432
 FAST_PG   := PG_INITDB_FLAGS=--no-sync PG_SERVER_FLAGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-GEN_DIRS  := gen web/src/gen db/dbq web/app internal/xtext/emoji_tables.go internal/xtext/tlds.txt
+GEN_DIRS  := gen web/src/gen db/dbq web/app internal/xtext/emoji_tables.go internal/xtext/tlds.txt docs/api.md
 
 .PHONY: help
 help: ## list the targets
@@ -58,8 +58,9 @@ screenshots: web/e2e/node_modules ## write the README's screenshots into docs/sc
 PROTOVALIDATE_PROTO := .build/protovalidate/buf/validate/validate.proto
 
 .PHONY: generate
-generate: web/node_modules $(PROTOVALIDATE_PROTO) ## regenerate Go and TypeScript from proto/, Go from db/queries/, X's text tables, and the web app's bundle
+generate: web/node_modules $(PROTOVALIDATE_PROTO) ## regenerate Go and TypeScript from proto/, docs/api.md, Go from db/queries/, X's text tables, and the web app's bundle
 	$(BUF) generate
+	cp .build/apidoc/api.md docs/api.md
 	$(TOOL) sqlc generate
 	$(MAKE) --no-print-directory xtext-tables
 	$(MAKE) --no-print-directory web-build
@@ -105,7 +106,7 @@ verify: web/node_modules ## lint and format-check protos, check generated code i
 	cd web && npx tsc --noEmit -p .
 
 .PHONY: tools
-tools: web/node_modules ## build the pinned Go tools (sqlc, grpcurl, staticcheck) into the build cache
+tools: web/node_modules ## build the pinned Go tools (sqlc, grpcurl, staticcheck, protoc-gen-doc) into the build cache
 	$(GO) build -modfile=tools/go.mod -o /dev/null tool
 	$(GO) build -o /dev/null tool
 

@@ -171,12 +171,12 @@ func withDefaults(l config.RateLimits) config.RateLimits {
 }
 
 // StreamProcedures are the server-streaming RPCs: they outlive the
-// server's read and write timeouts (see internal/httpstream).
+// server's WriteTimeout (see internal/httpstream).
 var StreamProcedures = []string{postv1connect.PostServiceWatchPostsProcedure}
 
 // NewHTTPServer serves h on addr with HTTP/1.1 and h2c (gRPC needs HTTP/2),
 // with timeouts so a slow client cannot hold a connection forever. The
-// StreamProcedures are exempt from the timeouts (each message has its own
+// StreamProcedures are exempt from WriteTimeout (each message has its own
 // write deadline instead) and end when Shutdown begins, so a graceful
 // shutdown does not wait for them.
 func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {

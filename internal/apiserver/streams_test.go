@@ -80,10 +80,10 @@ func wantMsg(t *testing.T, msgs <-chan *postv1.WatchPostsResponse, what string, 
 }
 
 // TestWatchPostsOutlivesServerTimeouts: a WatchPosts stream lives on past
-// the server's ReadTimeout and WriteTimeout (60 s and 30 s in production;
+// the server's ReadTimeout and WriteTimeout (30 s and 60 s in production;
 // 300 ms here), over HTTP/1.1 with the Connect protocol as a browser
 // speaks it and over HTTP/2 with gRPC, with heartbeats while nothing
-// happens; other requests keep their timeouts.
+// happens.
 func TestWatchPostsOutlivesServerTimeouts(t *testing.T) {
 	t.Parallel()
 	env := apitest.Start(t, apitest.Options{})
@@ -116,10 +116,6 @@ func TestWatchPostsOutlivesServerTimeouts(t *testing.T) {
 				t.Fatalf("%d heartbeats in a second, want one every 200 ms", heartbeats)
 			}
 			// A change still arrives: the stream was not cut off.
-			_, err := env.Post(token).ValidatePost(context.Background(), connect.NewRequest(&postv1.ValidatePostRequest{Text: "x"}))
-			if err != nil {
-				t.Fatal(err)
-			}
 			if _, err := env.Pool.Exec(context.Background(),
 				"SELECT pg_notify('posts_changed', (SELECT id FROM users WHERE email = 'long@example.com') || ':01J000000000000000000000XX')"); err != nil {
 				t.Fatal(err)

@@ -1,9 +1,11 @@
 // Package httpstream lets long-lived responses (server streams such as
 // PostService.WatchPosts) live with an http.Server built for short requests:
-// its middleware lifts the server's read and write timeouts for the paths
-// it is given, lets the handler bound each write instead, and ends the
-// streams when the server shuts down (http.Server.Shutdown waits for
-// in-flight requests, which a stream never stops being on its own).
+// its middleware lifts the server's WriteTimeout for the paths it is given,
+// lets the handler bound each write instead, and ends the streams when the
+// server shuts down (http.Server.Shutdown waits for in-flight requests,
+// which a stream never stops being on its own). ReadTimeout needs nothing:
+// it bounds reading the request, and net/http drops the read deadline once
+// the body is read.
 package httpstream
 
 import (
@@ -23,8 +25,8 @@ type control struct{ rc *http.ResponseController }
 // Middleware serves h; for requests to one of paths it first clears the
 // connection's write deadline (the server's WriteTimeout would cut the
 // stream off) and cancels the request's context with ErrShutdown once
-// shutdown is closed. The handler should call Started once it has read its
-// request and BoundWrite before each message.
+// shutdown is closed. The handler should call BoundWrite before each
+// message.
 func Middleware(h http.Handler, paths []string, shutdown <-chan struct{}) http.Handler {
 	long := make(map[string]bool, len(paths))
 	for _, p := range paths {
@@ -48,16 +50,6 @@ func Middleware(h http.Handler, paths []string, shutdown <-chan struct{}) http.H
 		}()
 		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, key{}, control{rc: rc})))
 	})
-}
-
-// Started tells the connection that the request has been read: the
-// server's ReadTimeout, which over HTTP/1.1 would otherwise cancel the
-// request's context when it runs out, no longer applies. A no-op outside
-// Middleware.
-func Started(ctx context.Context) {
-	if c, ok := ctx.Value(key{}).(control); ok {
-		_ = c.rc.SetReadDeadline(time.Time{})
-	}
 }
 
 // BoundWrite gives the next write d to complete: a client that stops

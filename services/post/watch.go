@@ -36,7 +36,6 @@ func (s *Service) WatchPosts(ctx context.Context, _ *connect.Request[postv1.Watc
 	if s.hub == nil {
 		return errNotListening
 	}
-	httpstream.Started(ctx)
 	sub, err := s.hub.Subscribe(auth.UserID(ctx))
 	if err != nil {
 		return err

@@ -1046,9 +1046,7 @@ export const PostService: GenService<{
    * (created or changed, including status changes made by the publisher) or
    * `deleted_post_id`. A `heartbeat` arrives every 20 seconds when nothing
    * else does, so proxies keep the stream open and a client can tell a dead
-   * stream (nothing for ~45 s) from a quiet one.
-   *
-   * `ready` can come again later: the server lost its connection to the
+   * stream (nothing for ~45 s) from a quiet one. `ready` can come again later: the server lost its connection to the
    * database for a moment and events may have been missed, so reload as for
    * the first `ready`. A client that reads too slowly is dropped
    * (resource_exhausted); one user may have at most 20 streams open at once
