@@ -50,6 +50,8 @@ if [ -z "${X_CLIENT_ID:-}" ]; then
   X_SANDBOX_ADDR=${X_SANDBOX_ADDR:-:3001}
   export X_SANDBOX_ADDR X_CLIENT_ID=sandbox-client-id X_CLIENT_SECRET=sandbox-client-secret
   export X_API_URL="http://localhost:${X_SANDBOX_ADDR##*:}"
+  # Links to posts and profiles open the sandbox's pages, not x.com.
+  export X_WEB_URL=$X_API_URL
   export X_SANDBOX_STATE=$DATA/xsandbox.json
   echo "run: no X_CLIENT_ID: starting the OFFLINE X SANDBOX at $X_API_URL (posts go nowhere; see $X_API_URL/)"
   "$DATA/bin/xsandbox" & pids+=($!)

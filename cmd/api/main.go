@@ -31,6 +31,7 @@ import (
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/password"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 // memoryHeadroom is what the api may use besides argon2 before its GC works
@@ -119,7 +120,7 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 	handlers := apiserver.New(apiserver.Deps{
 		Pool: pool, Log: log, Now: clock.Real,
 		AppURL: cfg.AppURL.String(), SecureCookies: cfg.SecureCookies(),
-		Keys: cfg.Keys.Ring, X: x,
+		Keys: cfg.Keys.Ring, X: x, XWeb: xweb.New(cfg.X.WebURL),
 		TrustedProxies: cfg.TrustedProxies, PasswordHashConcurrency: cfg.PasswordHashConcurrency, Limits: cfg.Limits,
 	})
 	// Both ports are bound before either serves, so a taken port stops the

@@ -21,6 +21,7 @@ import (
 	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 	"github.com/betterplan/betterplan/services/publisher"
 )
 
@@ -71,7 +72,7 @@ func run(ctx context.Context, getenv config.Getenv) error {
 		return err
 	}
 	pub, err := publisher.New(publisher.Config{
-		Pool: pool, LoopPool: loopPool, X: x, Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
+		Pool: pool, LoopPool: loopPool, X: x, XWeb: xweb.New(cfg.X.WebURL), Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
 	})
 	if err != nil {
 		return err

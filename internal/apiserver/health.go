@@ -3,9 +3,10 @@ package apiserver
 import (
 	"fmt"
 
-	"connectrpc.com/connect"
 	"context"
 	"time"
+
+	"connectrpc.com/connect"
 
 	"connectrpc.com/grpchealth"
 	"github.com/jackc/pgx/v5/pgxpool"

@@ -37,6 +37,7 @@ import (
 	"github.com/betterplan/betterplan/internal/rpcvalidate"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 	"github.com/betterplan/betterplan/services/account"
 	"github.com/betterplan/betterplan/services/integration"
 	"github.com/betterplan/betterplan/services/post"
@@ -58,6 +59,8 @@ type Deps struct {
 	Keys *secretbox.Keyring
 	// X talks to X (or the sandbox); nil when no X keys are configured.
 	X *xclient.Client
+	// XWeb is where links to X's pages point (x.com or the sandbox).
+	XWeb xweb.Site
 	// TrustedProxies may name the client in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// PasswordHashConcurrency bounds the argon2 runs at once (0: the default).
@@ -119,7 +122,7 @@ func New(d Deps) Handlers {
 		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
 	}), opts...))
 	integrations := integration.New(integration.Deps{
-		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X,
+		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X, XWeb: d.XWeb,
 		AppURL: d.AppURL, SecureCookies: d.SecureCookies, SessionUser: authn.Authenticate,
 		Starts: limiter.For("start_x_authorization", limits.StartXAuthorization, "X authorizations started"),
 	})
@@ -128,7 +131,7 @@ func New(d Deps) Handlers {
 	// WatchPosts' streams share one LISTEN connection per process.
 	hub := post.NewHub(d.Pool.Config().ConnConfig, d.Log, d.Watch)
 	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log,
-		limiter.For("create_post", limits.CreatePost, "posts created"), hub), opts...))
+		limiter.For("create_post", limits.CreatePost, "posts created"), hub, d.XWeb), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

@@ -8,11 +8,15 @@ import (
 	"strings"
 
 	"github.com/betterplan/betterplan/internal/secretbox"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 // X is how BetterPlan reaches X (or the offline sandbox that stands in for it).
 type X struct {
-	APIURL       string // X_API_URL
+	APIURL string // X_API_URL
+	// WebURL (X_WEB_URL) is where links to profiles and posts point:
+	// https://x.com, or the sandbox under make run.
+	WebURL       string
 	ClientID     string // X_CLIENT_ID: the app's consumer (API) key
 	ClientSecret string // X_CLIENT_SECRET
 }
@@ -28,6 +32,7 @@ func (x X) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("X_API_URL", x.APIURL),
+		slog.String("X_WEB_URL", x.WebURL),
 		slog.String("X_CLIENT_ID", x.ClientID),
 		slog.String("X_CLIENT_SECRET", secret),
 	)
@@ -36,6 +41,7 @@ func (x X) LogValue() slog.Value {
 func loadX(getenv Getenv, errs []error) (X, []error) {
 	x := X{
 		APIURL:       strings.TrimRight(strings.TrimSpace(getenv("X_API_URL")), "/"),
+		WebURL:       strings.TrimRight(strings.TrimSpace(getenv("X_WEB_URL")), "/"),
 		ClientID:     strings.TrimSpace(getenv("X_CLIENT_ID")),
 		ClientSecret: strings.TrimSpace(getenv("X_CLIENT_SECRET")),
 	}
@@ -44,6 +50,12 @@ func loadX(getenv Getenv, errs []error) (X, []error) {
 	}
 	if u, err := url.Parse(x.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("X_API_URL=%q must be an http(s) URL like https://api.x.com", x.APIURL))
+	}
+	if x.WebURL == "" {
+		x.WebURL = xweb.Default
+	}
+	if u, err := url.Parse(x.WebURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		errs = append(errs, fmt.Errorf("X_WEB_URL=%q must be an http(s) origin like https://x.com", x.WebURL))
 	}
 	if (x.ClientID == "") != (x.ClientSecret == "") {
 		errs = append(errs, errors.New("X_CLIENT_ID and X_CLIENT_SECRET must be set together (the API key and secret of your X app)"))

@@ -226,7 +226,37 @@ func TestHomePage(t *testing.T) {
 	if i < 0 || j < 0 || i > j {
 		t.Fatalf("want newest first: second@%d first@%d", i, j)
 	}
-	if !strings.Contains(r.body, `href="#post-`+first+`"`) {
+	if !strings.Contains(r.body, `href="/i/status/`+first+`"`) {
 		t.Fatal("reply does not link to its parent")
+	}
+}
+
+// TestPostPages: the pages links to X point at under make run (X_WEB_URL):
+// a post at /{username}/status/{id}, an account's posts at /{username}.
+func TestPostPages(t *testing.T) {
+	f := newFixture(t, fakex.Options{})
+	_, alice := f.connect("alice")
+	_, bob := f.connect("bob")
+	first := postID(t, f.post(alice, "alice's first"))
+	reply := postID(t, f.reply(alice, "alice's reply", first))
+	postID(t, f.post(bob, "bob's post"))
+
+	r := f.do(http.DefaultClient, "GET", "/alice/status/"+reply, "", "")
+	if r.status != 200 || !strings.Contains(r.body, "alice&#39;s reply") || strings.Contains(r.body, "alice&#39;s first") || !strings.Contains(r.body, "OFFLINE X SANDBOX") {
+		t.Fatalf("post page: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(r.body, `href="/i/status/`+first+`"`) {
+		t.Fatalf("the reply's page does not link to the post it replies to: %s", r.body)
+	}
+	r = f.do(http.DefaultClient, "GET", "/Alice", "", "")
+	if r.status != 200 || !strings.Contains(r.body, "alice&#39;s first") || !strings.Contains(r.body, "alice&#39;s reply") || strings.Contains(r.body, "bob&#39;s") {
+		t.Fatalf("profile page: %d %s", r.status, r.body)
+	}
+	if r := f.do(http.DefaultClient, "GET", "/alice/status/123", "", ""); r.status != 404 || !strings.Contains(r.body, "doesn&#39;t exist") {
+		t.Fatalf("a post that does not exist: %d %s", r.status, r.body)
+	}
+	// The API's own not-found stays X's JSON problem.
+	if r := f.do(http.DefaultClient, "GET", "/2/nothing/here", "", ""); r.status != 404 || !strings.Contains(r.body, `"Not Found Error"`) {
+		t.Fatalf("v2 not found: %d %s", r.status, r.body)
 	}
 }

@@ -160,7 +160,10 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /2/users/{id}/tweets", s.handleUserPosts)
 	m.HandleFunc("POST /2/tweets", s.handleCreatePost)
 	m.HandleFunc("DELETE /2/tweets/{id}", s.handleDeletePost)
-	m.HandleFunc("/2/", s.handleV2NotFound)
+	// The web pages that links to X point at (X_WEB_URL under make run).
+	m.HandleFunc("GET /{username}", s.handleProfile)
+	m.HandleFunc("GET /{username}/status/{id}", s.handleStatus)
+	m.HandleFunc("/", s.notFound)
 	m.HandleFunc("GET /profile_images/{file}", s.handleAvatar)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	m.HandleFunc("GET /{$}", s.handleHome)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
 	// Time zone names are checked against Go's embedded copy of the IANA
 	// database when the host has none (e.g. a scratch container), so
 	// UpdateMe does not refuse every zone there. (About 450 KB.)

@@ -7,7 +7,7 @@ import (
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
 )
 
-func toProto(r dbq.Integration) *integrationv1.Integration {
+func (s *Service) toProto(r dbq.Integration) *integrationv1.Integration {
 	status := integrationv1.Status_STATUS_ACTIVE
 	if r.Status == dbq.IntegrationStatusNeedsReconnect {
 		status = integrationv1.Status_STATUS_NEEDS_RECONNECT
@@ -19,7 +19,7 @@ func toProto(r dbq.Integration) *integrationv1.Integration {
 		Username:          r.Username,
 		DisplayName:       r.DisplayName,
 		AvatarUrl:         r.AvatarUrl,
-		ProfileUrl:        "https://x.com/" + r.Username,
+		ProfileUrl:        s.XWeb.Profile(r.Username),
 		Status:            status,
 		StatusReason:      r.StatusReason,
 		CreateTime:        timestamppb.New(r.CreatedAt),

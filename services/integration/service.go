@@ -26,6 +26,7 @@ import (
 	"github.com/betterplan/betterplan/internal/ratelimit"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 const (
@@ -55,6 +56,8 @@ type Deps struct {
 	SessionUser func(ctx context.Context, h http.Header) (auth.Principal, error)
 	// Starts limits StartXAuthorization per user: each one calls X.
 	Starts *ratelimit.Limit
+	// XWeb is where profile links point (x.com or the sandbox).
+	XWeb xweb.Site
 }
 
 // Service implements IntegrationService. The proto rules bound the
@@ -130,7 +133,7 @@ func (s *Service) CompleteXAuthorization(ctx context.Context, req *connect.Reque
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&integrationv1.CompleteXAuthorizationResponse{Integration: toProto(row)}), nil
+	return connect.NewResponse(&integrationv1.CompleteXAuthorizationResponse{Integration: s.toProto(row)}), nil
 }
 
 // ListIntegrations implements IntegrationService.ListIntegrations.
@@ -141,7 +144,7 @@ func (s *Service) ListIntegrations(ctx context.Context, _ *connect.Request[integ
 	}
 	out := make([]*integrationv1.Integration, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, toProto(r))
+		out = append(out, s.toProto(r))
 	}
 	return connect.NewResponse(&integrationv1.ListIntegrationsResponse{Integrations: out}), nil
 }
@@ -158,7 +161,7 @@ func (s *Service) GetIntegration(ctx context.Context, req *connect.Request[integ
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&integrationv1.GetIntegrationResponse{Integration: toProto(row)}), nil
+	return connect.NewResponse(&integrationv1.GetIntegrationResponse{Integration: s.toProto(row)}), nil
 }
 
 // DeleteIntegration implements IntegrationService.DeleteIntegration.

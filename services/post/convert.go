@@ -49,12 +49,7 @@ func errorKindToProto(kind dbq.PostErrorKind) postv1.ErrorKind {
 	return errorKinds[kind]
 }
 
-// postURL is where a part lives on X.
-func postURL(username, xPostID string) string {
-	return "https://x.com/" + username + "/status/" + xPostID
-}
-
-func postToProto(p dbq.Post) *postv1.Post {
+func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 	out := &postv1.Post{
 		Id:         p.ID,
 		Status:     statusToProto[p.Status],
@@ -72,7 +67,7 @@ func postToProto(p dbq.Post) *postv1.Post {
 		part := &postv1.Part{Text: text}
 		if i < len(p.XPostIds) {
 			part.XPostId = p.XPostIds[i]
-			part.Url = postURL(p.XUsername, p.XPostIds[i])
+			part.Url = s.web.Post(p.XUsername, p.XPostIds[i])
 		}
 		out.Parts[i] = part
 	}

@@ -94,7 +94,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "parts", len(row.Parts))
-	return connect.NewResponse(&postv1.CreatePostResponse{Post: postToProto(row)}), nil
+	return connect.NewResponse(&postv1.CreatePostResponse{Post: s.postToProto(row)}), nil
 }
 
 // errNoWhen is a new error each time: a *connect.Error carries mutable metadata.

@@ -70,7 +70,7 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", row.UserID)
-	return connect.NewResponse(&postv1.PublishPostResponse{Post: postToProto(row)}), nil
+	return connect.NewResponse(&postv1.PublishPostResponse{Post: s.postToProto(row)}), nil
 }
 
 // publishable says why PublishPost cannot publish a post, or nil.
@@ -116,7 +116,7 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", row.UserID, "was", cur.Status, "force", force)
-	return connect.NewResponse(&postv1.RetryPostResponse{Post: postToProto(row)}), nil
+	return connect.NewResponse(&postv1.RetryPostResponse{Post: s.postToProto(row)}), nil
 }
 
 // retryable says why RetryPost cannot retry a post, or nil. An unconfirmed

@@ -26,7 +26,7 @@ func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPo
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&postv1.GetPostResponse{Post: postToProto(row)}), nil
+	return connect.NewResponse(&postv1.GetPostResponse{Post: s.postToProto(row)}), nil
 }
 
 // ListPosts implements PostService.ListPosts.
@@ -100,7 +100,7 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 	}
 	out.Posts = make([]*postv1.Post, 0, len(rows))
 	for _, r := range rows {
-		out.Posts = append(out.Posts, postToProto(r))
+		out.Posts = append(out.Posts, s.postToProto(r))
 	}
 	return connect.NewResponse(out), nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/ratelimit"
 	"github.com/betterplan/betterplan/internal/xtext"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 // Service implements PostService.
@@ -32,12 +33,13 @@ type Service struct {
 	log     *slog.Logger
 	creates *ratelimit.Limit // CreatePost calls per user
 	hub     *Hub             // WatchPosts' changes
+	web     xweb.Site        // links to the parts on X
 }
 
 // New returns the PostService handler; creates limits CreatePost per user,
-// hub feeds WatchPosts (see NewHub).
-func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit, hub *Hub) *Service {
-	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates, hub: hub}
+// hub feeds WatchPosts (see NewHub), web makes the links to X.
+func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit, hub *Hub, web xweb.Site) *Service {
+	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates, hub: hub, web: web}
 }
 
 var _ postv1connect.PostServiceHandler = (*Service)(nil)

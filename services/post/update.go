@@ -80,7 +80,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		ScheduledAt: cur.ScheduledAt, DueAt: cur.DueAt, Attempts: cur.Attempts,
 	}
 	if c != nil {
-		if err := keepsSentParts(cur, *c); err != nil {
+		if err := s.keepsSentParts(cur, *c); err != nil {
 			return nil, err
 		}
 		p.Parts, p.IsThread = c.parts, c.thread
@@ -109,7 +109,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "version", row.Version)
-	return connect.NewResponse(&postv1.UpdatePostResponse{Post: postToProto(row)}), nil
+	return connect.NewResponse(&postv1.UpdatePostResponse{Post: s.postToProto(row)}), nil
 }
 
 // whyNotUpdated explains a PostUpdate that matched no row.
@@ -145,7 +145,7 @@ func editable(p dbq.Post) error {
 
 // keepsSentParts refuses new content that changes parts already on X (a
 // thread that failed part-way resumes after them).
-func keepsSentParts(cur dbq.Post, c content) error {
+func (s *Service) keepsSentParts(cur dbq.Post, c content) error {
 	sent := len(cur.XPostIds)
 	if sent == 0 {
 		return nil
@@ -154,7 +154,7 @@ func keepsSentParts(cur dbq.Post, c content) error {
 		return errState(fmt.Sprintf(
 			"the first %d part(s) of this thread are already on X (%s) and cannot be changed; "+
 				"send a thread that keeps them as they are and changes only the parts after them",
-			sent, postURL(cur.XUsername, cur.XPostIds[sent-1])))
+			sent, s.web.Post(cur.XUsername, cur.XPostIds[sent-1])))
 	}
 	return nil
 }

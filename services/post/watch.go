@@ -105,7 +105,7 @@ func (s *Service) change(ctx context.Context, id string) (*postv1.WatchPostsResp
 	if err != nil {
 		return nil, err
 	}
-	return &postv1.WatchPostsResponse{Event: &postv1.WatchPostsResponse_Post{Post: postToProto(row)}}, nil
+	return &postv1.WatchPostsResponse{Event: &postv1.WatchPostsResponse_Post{Post: s.postToProto(row)}}, nil
 }
 
 // sendFailed is the stream's end after a failed send: the client is gone

@@ -12,6 +12,7 @@ import (
 	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 // keyRelease is how long a post waits after a publisher that lacks its
@@ -22,6 +23,7 @@ const keyRelease = time.Minute
 type attempt struct {
 	row dbq.PostClaimDueRow
 	log *slog.Logger
+	web xweb.Site // links in messages
 	// leaseEnd is when the lease would end (process clock), unless renewed:
 	// bookkeeping is retried until then.
 	leaseEnd time.Time
@@ -40,6 +42,7 @@ func (p *Publisher) newAttempt(row dbq.PostClaimDueRow, leaseEnd time.Time) *att
 	return &attempt{
 		row:      row,
 		log:      p.cfg.Log.With("post_id", row.ID, "attempt", row.Attempts),
+		web:      p.cfg.XWeb,
 		leaseEnd: leaseEnd,
 		ids:      slices.Clone(row.XPostIds),
 		marked:   len(row.XPostIds), // the claim marks the next part
@@ -306,7 +309,7 @@ func (p *Publisher) classify(a *attempt, k int, err error) outcome {
 func (p *Publisher) readFailed(a *attempt, err error) outcome {
 	row := a.row
 	part := len(a.ids) + 1
-	check := fmt.Sprintf(" Check https://x.com/%s: if part %d is not there, retry with force; if it is, nothing is lost (retrying without force checks X again).", *row.Username, part) + a.sent()
+	check := fmt.Sprintf(" Check %s: if part %d is not there, retry with force; if it is, nothing is lost (retrying without force checks X again).", a.web.Profile(*row.Username), part) + a.sent()
 	var xe *xclient.Error
 	if !errors.As(err, &xe) {
 		return outcome{status: dbq.PostStatusUnconfirmed, kind: dbq.PostErrorKindUnconfirmed,
@@ -379,7 +382,7 @@ func (a *attempt) sent() string {
 	if n == 0 {
 		return ""
 	}
-	last := "https://x.com/" + *a.row.Username + "/status/" + a.ids[n-1]
+	last := a.web.Post(*a.row.Username, a.ids[n-1])
 	if n == 1 {
 		return fmt.Sprintf(" Part 1 is on X (%s); retrying continues with part 2.", last)
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/internal/xweb"
 )
 
 // Config configures a Publisher. Zero durations and counts take the defaults.
@@ -44,8 +45,10 @@ type Config struct {
 	// recovery) so claiming never waits behind the workers' writes.
 	LoopPool *pgxpool.Pool
 	X        *xclient.Client
-	Keys     *secretbox.Keyring
-	Log      *slog.Logger
+	// XWeb is where links in messages point (x.com or the sandbox).
+	XWeb xweb.Site
+	Keys *secretbox.Keyring
+	Log  *slog.Logger
 	// Now overrides the database's clock in every query (tests); nil means
 	// PostgreSQL's now().
 	Now clock.Clock

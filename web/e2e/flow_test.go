@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"os"
@@ -177,6 +178,11 @@ func TestFlow(t *testing.T) {
 		b.fatalf("the page was reloaded while the post was published (want the list to update by itself)")
 	}
 	t.Logf("published: %v", links)
+	for i, link := range links {
+		if page := httpGet(t, link); !strings.Contains(html.UnescapeString(page), parts[i][:40]) {
+			t.Errorf("the link to part %d (%s) opens a page without its text: %.300s", i+1, link, page)
+		}
+	}
 	onX := sandboxPosts(t, s)
 	for i, p := range parts {
 		if !strings.Contains(onX, p[:40]) {
@@ -482,7 +488,8 @@ func clickAndConfirm(b *browser, button el, confirm string) {
 // X (https://x.com/<username>/status/<id>) and returns the links.
 func waitPartLinks(b *browser, item el, username string, n int) []string {
 	b.t.Helper()
-	rx := regexp.MustCompile(`^https://x\.com/` + regexp.QuoteMeta(username) + `/status/\d+$`)
+	// The stack's X is the sandbox: links point at its pages, not x.com.
+	rx := regexp.MustCompile(`^` + regexp.QuoteMeta(b.s.SandboxURL) + `/` + regexp.QuoteMeta(username) + `/status/\d+$`)
 	var hrefs []string
 	waitFor(b, fmt.Sprintf("links to the %d parts on X", n), 30*time.Second, func() (bool, string) {
 		hrefs = hrefs[:0]
@@ -566,11 +573,20 @@ func scheduledAt(b *browser, s *stack, id string) time.Time {
 // sandboxPosts is the X sandbox's home page, which lists every post it got.
 func sandboxPosts(t *testing.T, s *stack) string {
 	t.Helper()
-	res, err := http.Get(s.SandboxURL + "/")
+	return httpGet(t, s.SandboxURL+"/")
+}
+
+// httpGet is the body of a page that must exist.
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %s", url, res.Status)
+	}
 	return string(body)
 }

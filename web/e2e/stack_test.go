@@ -105,6 +105,7 @@ func startStack(t *testing.T) *stack {
 		"DATABASE_URL=" + dbURL,
 		"TOKEN_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"X_API_URL=" + s.SandboxURL,
+		"X_WEB_URL=" + s.SandboxURL,
 	})
 	api := s.start(t, "api", filepath.Join(bin, "api"), slices.Concat(withDB, []string{
 		"APP_URL=" + s.AppURL,
