@@ -1,1 +1,1 @@
-import{G as e,Q as t,St as n,X as r,et as i,u as a}from"./app.js";var o=n();function s({ms:n,relative:s=!0}){let c=e(),l=a();return(0,o.jsxs)(`time`,{dateTime:i(n,c),children:[r(n,c),s&&(0,o.jsxs)(`span`,{className:`text-slate-700`,children:[` (`,t(n,l),`)`]})]})}export{s as t};
+import{$ as e,Ct as t,K as n,Z as r,tt as i,u as a}from"./app.js";var o=t();function s({ms:t,relative:s=!0,past:c=!1}){let l=n(),u=a();return(0,o.jsxs)(`time`,{dateTime:i(t,l),children:[r(t,l),s&&(0,o.jsxs)(`span`,{className:`text-slate-700`,children:[` (`,e(t,u,c),`)`]})]})}export{s as t};

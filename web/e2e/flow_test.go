@@ -149,6 +149,7 @@ func TestFlow(t *testing.T) {
 		b.fatalf("the post's chip is in the month's cell of %s, want the day of %s", from, when)
 	}
 	b.checkA11y("calendar (month)")
+	chipsInsideCells(b)
 	step("drag to tomorrow")
 	target := findSlot(b, when.AddDate(0, 0, 1))
 	dragTo(b, chipWithText(b, parts[0][:20]), target.node)
@@ -163,6 +164,15 @@ func TestFlow(t *testing.T) {
 		return moved.Equal(when.AddDate(0, 0, 1)), fmt.Sprintf("the post is scheduled for %s, want %s", moved.Local(), when.AddDate(0, 0, 1))
 	})
 	t.Logf("dragged: now scheduled for %s", moved.Local().Format(time.RFC3339))
+	// On a touch screen: press and hold, then drag, and the page does not
+	// scroll instead.
+	step("drag by touch to the day after")
+	target = findSlot(b, when.AddDate(0, 0, 2))
+	touchDragTo(b, chipWithText(b, parts[0][:20]), target.node)
+	waitFor(b, "the new time saved", 10*time.Second, func() (bool, string) {
+		moved = scheduledAt(b, s, postID)
+		return moved.Equal(when.AddDate(0, 0, 2)), fmt.Sprintf("the post is scheduled for %s, want %s", moved.Local(), when.AddDate(0, 0, 2))
+	})
 
 	// --- publish it now, and watch it become published without a reload ---
 	step("publish now")
@@ -395,11 +405,26 @@ func parseSlotTime(b *browser, v string) time.Time {
 	return time.Time{}
 }
 
+// chipsInsideCells fails when a calendar chip reaches out of its cell (a
+// long text that is not cut short covers the next day).
+func chipsInsideCells(b *browser) {
+	b.t.Helper()
+	out := run(b, "check the chips stay in their cells", chromedp.Evaluate[[]string](`
+		[...document.querySelectorAll('[data-testid="post-chip"]')].flatMap((chip) => {
+			const cell = chip.closest('[data-testid="calendar-slot"]').getBoundingClientRect();
+			const r = chip.getBoundingClientRect();
+			const inside = r.left >= cell.left - 0.5 && r.right <= cell.right + 0.5 && chip.scrollWidth <= chip.clientWidth + 1;
+			return inside ? [] : [chip.textContent.slice(0, 60) + ": chip " + Math.round(r.left) + "–" + Math.round(r.right) + " (content " + chip.scrollWidth + " px wide), cell " + Math.round(cell.left) + "–" + Math.round(cell.right)];
+		})`))
+	if len(out) > 0 {
+		b.fatalf("calendar chips reach out of their cells: %v", out)
+	}
+}
+
 // dragTo drags a chip onto a calendar cell with the mouse, as a person
 // does: press on the chip, move to the cell's centre in steps, and release
-// once the cell shows it is the drop target (the app marks it data-drop).
-// When the centre does not light the cell up (something covers it there),
-// the pointer moves lower in the cell first, and the test says so.
+// there. The cell must show it is the drop target (the app marks it
+// data-drop) before the release: nothing may cover a cell's centre.
 func dragTo(b *browser, chip, cell *chromedp.Node) {
 	b.t.Helper()
 	type point struct {
@@ -411,9 +436,9 @@ func dragTo(b *browser, chip, cell *chromedp.Node) {
 		const r = this.getBoundingClientRect();
 		return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
 	}`)
-	targets := callOn[[]point](b, cell, `function() {
+	to := callOn[point](b, cell, `function() {
 		const r = this.getBoundingClientRect();
-		return [[0.5, 0.5], [0.5, 0.8], [0.25, 0.9], [0.75, 0.9]].map(([fx, fy]) => ({ x: r.left + r.width * fx, y: r.top + r.height * fy }));
+		return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
 	}`)
 	mouse := func(typ input.DispatchMouseEventType, x, y float64) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -432,26 +457,64 @@ func dragTo(b *browser, chip, cell *chromedp.Node) {
 	}
 	const steps = 10
 	b.do("press on the chip", mouse(chromedp.MousePressed, from.X, from.Y))
-	at := from
-	for i, to := range targets {
-		for s := 1; s <= steps; s++ {
-			f := float64(s) / steps
-			b.do("move the chip", mouse(chromedp.MouseMoved, at.X+(to.X-at.X)*f, at.Y+(to.Y-at.Y)*f))
-		}
-		at = to
-		lit := callOn[string](b, cell, `function(x, y) {
-			if (this.dataset.drop === "true") return "";
-			const hit = document.elementFromPoint(x, y);
-			return hit ? hit.outerHTML.slice(0, 200) : "nothing";
-		}`, to.X, to.Y)
-		if lit == "" {
-			break
-		}
-		if i == 0 {
-			b.t.Logf("note: with the pointer on the centre of the next day's cell, the cell is not the drop target; the pointer is over: %s", lit)
-		}
+	for s := 1; s <= steps; s++ {
+		f := float64(s) / steps
+		b.do("move the chip", mouse(chromedp.MouseMoved, from.X+(to.X-from.X)*f, from.Y+(to.Y-from.Y)*f))
 	}
-	b.do("release the chip", mouse(chromedp.MouseReleased, at.X, at.Y))
+	if over := callOn[string](b, cell, `function(x, y) {
+		if (this.dataset.drop === "true") return "";
+		const hit = document.elementFromPoint(x, y);
+		return hit ? hit.outerHTML.slice(0, 300) : "nothing";
+	}`, to.X, to.Y); over != "" {
+		b.do("let go", mouse(chromedp.MouseReleased, to.X, to.Y))
+		b.fatalf("with the chip dragged over the centre of the target cell, the cell is not marked as the drop target; the pointer is over: %s", over)
+	}
+	b.do("release the chip", mouse(chromedp.MouseReleased, to.X, to.Y))
+}
+
+// touchDragTo drags a chip with a finger: touch it, hold still until it is
+// picked up, move to the cell's centre, lift. The page must not scroll
+// while the finger moves.
+func touchDragTo(b *browser, chip, cell *chromedp.Node) {
+	b.t.Helper()
+	type point struct {
+		X float64 `json:"x"`
+		Y float64 `json:"y"`
+	}
+	centre := `function() {
+		const r = this.getBoundingClientRect();
+		return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+	}`
+	callOn[chromedp.Void](b, cell, `function() { this.scrollIntoView({ block: "center", inline: "center" }) }`)
+	from, to := callOn[point](b, chip, centre), callOn[point](b, cell, centre)
+	touch := func(typ input.DispatchTouchEventType, p *point) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			params := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
+			if p != nil {
+				params.TouchPoints = []*input.TouchPoint{{X: p.X, Y: p.Y}}
+			}
+			_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, params)
+			return err
+		})
+	}
+	scroll := `[window.scrollX, window.scrollY, document.querySelector('[role="region"][aria-label="Month"], [role="region"][aria-label="Week"]').scrollLeft].join(",")`
+	before := run(b, "read the scroll position", chromedp.Evaluate[string](scroll))
+	b.do("touch the chip", touch(input.DispatchTouchEventTypeTouchStart, &from))
+	time.Sleep(700 * time.Millisecond) // hold until the chip is picked up
+	const steps = 10
+	for s := 1; s <= steps; s++ {
+		f := float64(s) / steps
+		b.do("move the finger", touch(input.DispatchTouchEventTypeTouchMove, &point{from.X + (to.X-from.X)*f, from.Y + (to.Y-from.Y)*f}))
+	}
+	lit := callOn[bool](b, cell, `function() { return this.dataset.drop === "true" }`)
+	after := run(b, "read the scroll position", chromedp.Evaluate[string](scroll))
+	b.do("lift the finger", touch(input.DispatchTouchEventTypeTouchEnd, nil))
+	if !lit {
+		b.fatalf("with a finger holding a chip over the centre of the target cell, the cell is not marked as the drop target")
+	}
+	if before != after {
+		b.fatalf("the page scrolled while a finger dragged a chip (window x, y, board x: %s → %s)", before, after)
+	}
 }
 
 // postItem is the posts list's entry (an article) for the

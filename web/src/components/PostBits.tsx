@@ -38,7 +38,7 @@ export function PostFacts({ post }: { post: Post }) {
       {published !== undefined && (
         <>
           <dt className="font-semibold text-slate-800">Published</dt>
-          <dd className="text-slate-900"><RelativeTime ms={published} /></dd>
+          <dd className="text-slate-900"><RelativeTime ms={published} past /></dd>
         </>
       )}
       {post.attempts > 0 && (

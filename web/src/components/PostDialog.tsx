@@ -17,7 +17,7 @@ import { PostActions, PostErrorView, PostFacts, PostParts } from "./PostBits";
 import { StatusBadge } from "./StatusBadge";
 import { Button } from "./ui/button";
 import { Alert } from "./ui/card";
-import { DialogBody, DialogHeader, DialogTitle } from "./ui/dialog";
+import { DialogBody, DialogHeader, DialogTitle, useFocusWhenReady } from "./ui/dialog";
 import { Hint, Input, Label } from "./ui/input";
 
 export function PostDialogBody({ id, edit, setEdit, onClose, requestClose }: {
@@ -31,6 +31,7 @@ export function PostDialogBody({ id, edit, setEdit, onClose, requestClose }: {
   const accounts = useQuery(IntegrationService.method.listIntegrations, {});
   const post = q.data?.post;
   const account = accounts.data?.integrations.find((a) => a.id === post?.integrationId);
+  useFocusWhenReady(post !== undefined && !edit);
 
   if (post && edit) {
     return <Composer mode="edit" post={post} onDone={() => setEdit(false)} onCancel={() => setEdit(false)} requestClose={requestClose} />;

@@ -3,9 +3,29 @@
 // instant in a zone, and zonedToInstant goes back.
 import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 
+// Browsers name some zones by ICU's old names (Chromium says
+// Asia/Calcutta for Asia/Kolkata); people, X and the server use the
+// current IANA ones. Both work everywhere: the current one is shown and saved.
+const currentZoneNames: Record<string, string> = {
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "America/Godthab": "America/Nuuk",
+  "Pacific/Truk": "Pacific/Chuuk",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Enderbury": "Pacific/Kanton",
+};
+
+export function currentZoneName(tz: string): string {
+  return currentZoneNames[tz] ?? tz;
+}
+
 export const browserTimeZone: string = (() => {
   try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    return currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   } catch {
     return "UTC";
   }
@@ -208,9 +228,11 @@ export function formatCivil(c: Civil, opts: Intl.DateTimeFormatOptions): string 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 // fromNow says "in 5 minutes", "2 hours ago".
-export function fromNow(ms: number | undefined, now: number): string {
+// A time known to be past (published, last used) never reads "in a few
+// seconds" when the server's clock runs a little ahead of this one.
+export function fromNow(ms: number | undefined, now: number, past = false): string {
   if (ms === undefined) return "";
-  const secs = (ms - now) / 1000;
+  const secs = past ? Math.min(0, (ms - now) / 1000) : (ms - now) / 1000;
   const abs = Math.abs(secs);
   if (abs < 45) return secs >= 0 ? "in a few seconds" : "just now";
   const [value, unit]: [number, Intl.RelativeTimeFormatUnit] =
@@ -223,6 +245,7 @@ export function fromNow(ms: number | undefined, now: number): string {
 
 // zoneLabel names a zone as people read it: "Europe/Berlin (GMT+1)".
 export function zoneLabel(tz: string, at: number = Date.now()): string {
+  if (!isValidTimeZone(tz)) return tz;
   const off = Math.round(offsetMs(at, tz) / 60000);
   const sign = off < 0 ? "−" : "+";
   const a = Math.abs(off);
@@ -233,7 +256,7 @@ export function zoneLabel(tz: string, at: number = Date.now()): string {
 export function allTimeZones(): string[] {
   const withSupport = Intl as typeof Intl & { supportedValuesOf?: (k: string) => string[] };
   try {
-    const list = withSupport.supportedValuesOf?.("timeZone") ?? [];
+    const list = [...new Set((withSupport.supportedValuesOf?.("timeZone") ?? []).map(currentZoneName))].sort();
     if (list.length) return list.includes("UTC") ? list : ["UTC", ...list];
   } catch {
     // fall through

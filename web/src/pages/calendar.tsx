@@ -388,7 +388,7 @@ function Chip({ item, tz, compact, account, dragging, onPointerDown, onOpen }: {
       }}
       title={canMove ? "Open, or drag to another time" : "Open"}
       className={cn(
-        "relative z-[1] flex w-full min-h-11 items-start gap-1.5 overflow-hidden rounded-md border-l-4 px-1.5 py-1 text-left text-xs leading-4 shadow-sm select-none",
+        "relative z-[1] flex w-full min-h-11 items-start gap-1.5 overflow-hidden rounded-md border-l-4 px-1.5 py-1 text-left text-xs leading-4 shadow-sm select-none [-webkit-touch-callout:none]",
         "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-sky-700",
         canMove ? "cursor-grab active:cursor-grabbing" : "cursor-pointer",
         info.chip,
@@ -415,9 +415,15 @@ interface DragState {
   dx: number;
   dy: number;
   active: boolean;
+  // touch: a finger drags after a press and hold (a plain swipe scrolls).
+  touch: boolean;
+  hold?: number;
   ghost?: HTMLElement;
   over?: HTMLElement;
 }
+
+// holdMs is how long a finger rests on a chip before it picks it up.
+const holdMs = 400;
 
 function useChipDrag(region: RefObject<HTMLDivElement | null>, onDrop: (post: Post, slot: HTMLElement) => void) {
   const [draggingId, setDraggingId] = useState<string | null>(null);
@@ -446,7 +452,10 @@ function useChipDrag(region: RefObject<HTMLDivElement | null>, onDrop: (post: Po
       window.removeEventListener("pointerup", onUp);
       window.removeEventListener("pointercancel", onCancel);
       window.removeEventListener("keydown", onKey, true);
+      window.removeEventListener("touchmove", onTouchMove);
+      window.removeEventListener("contextmenu", onContextMenu, true);
       if (!s) return;
+      window.clearTimeout(s.hold);
       setOver(s, undefined);
       s.ghost?.remove();
       setDraggingId(null);
@@ -458,26 +467,38 @@ function useChipDrag(region: RefObject<HTMLDivElement | null>, onDrop: (post: Po
       if (target && target !== from) onDropRef.current(s.post, target);
     };
 
+    // activate picks the chip up: a ghost follows the pointer.
+    const activate = (s: DragState, x: number, y: number) => {
+      s.active = true;
+      const rect = s.chip.getBoundingClientRect();
+      s.dx = s.startX - rect.left;
+      s.dy = s.startY - rect.top;
+      const ghost = s.chip.cloneNode(true) as HTMLElement;
+      ghost.removeAttribute("data-testid");
+      ghost.setAttribute("aria-hidden", "true");
+      ghost.tabIndex = -1;
+      Object.assign(ghost.style, {
+        position: "fixed", left: "0", top: "0", width: `${rect.width}px`, zIndex: "60", margin: "0",
+        pointerEvents: "none", opacity: "0.9", boxShadow: "0 8px 24px rgb(0 0 0 / 0.25)",
+        transform: `translate(${x - s.dx}px, ${y - s.dy}px)`,
+      });
+      document.body.appendChild(ghost);
+      s.ghost = ghost;
+      setDraggingId(s.post.id);
+    };
+
     function onMove(e: PointerEvent) {
       const s = state;
       if (!s) return;
       if (!s.active) {
-        if (Math.hypot(e.clientX - s.startX, e.clientY - s.startY) < 5) return;
-        s.active = true;
-        const rect = s.chip.getBoundingClientRect();
-        s.dx = s.startX - rect.left;
-        s.dy = s.startY - rect.top;
-        const ghost = s.chip.cloneNode(true) as HTMLElement;
-        ghost.removeAttribute("data-testid");
-        ghost.setAttribute("aria-hidden", "true");
-        ghost.tabIndex = -1;
-        Object.assign(ghost.style, {
-          position: "fixed", left: "0", top: "0", width: `${rect.width}px`, zIndex: "60", margin: "0",
-          pointerEvents: "none", opacity: "0.9", boxShadow: "0 8px 24px rgb(0 0 0 / 0.25)",
-        });
-        document.body.appendChild(ghost);
-        s.ghost = ghost;
-        setDraggingId(s.post.id);
+        const far = Math.hypot(e.clientX - s.startX, e.clientY - s.startY);
+        if (s.touch) {
+          // A finger that moves before the hold is up scrolls the page.
+          if (far >= 8) end(false);
+          return;
+        }
+        if (far < 5) return;
+        activate(s, e.clientX, e.clientY);
       }
       e.preventDefault();
       if (s.ghost) s.ghost.style.transform = `translate(${e.clientX - s.dx}px, ${e.clientY - s.dy}px)`;
@@ -496,6 +517,14 @@ function useChipDrag(region: RefObject<HTMLDivElement | null>, onDrop: (post: Po
     function onCancel() {
       end(false);
     }
+    // While a finger drags a chip, the page must not scroll under it.
+    function onTouchMove(e: TouchEvent) {
+      if (state?.active && e.cancelable) e.preventDefault();
+    }
+    // A long press would open the browser's menu instead.
+    function onContextMenu(e: Event) {
+      if (state) e.preventDefault();
+    }
     function onKey(e: KeyboardEvent) {
       if (e.key === "Escape" && state?.active) {
         e.preventDefault();
@@ -510,7 +539,15 @@ function useChipDrag(region: RefObject<HTMLDivElement | null>, onDrop: (post: Po
       justDropped: () => Date.now() - droppedAt < 400,
       onPointerDown(e: ReactPointerEvent<HTMLButtonElement>, post: Post) {
         if (e.button !== 0 || !movable(post) || state) return;
-        state = { post, chip: e.currentTarget, startX: e.clientX, startY: e.clientY, dx: 0, dy: 0, active: false };
+        const s: DragState = { post, chip: e.currentTarget, startX: e.clientX, startY: e.clientY, dx: 0, dy: 0, active: false, touch: e.pointerType === "touch" };
+        state = s;
+        if (s.touch) {
+          s.hold = window.setTimeout(() => {
+            if (state === s && !s.active) activate(s, s.startX, s.startY);
+          }, holdMs);
+          window.addEventListener("touchmove", onTouchMove, { passive: false });
+          window.addEventListener("contextmenu", onContextMenu, true);
+        }
         window.addEventListener("pointermove", onMove);
         window.addEventListener("pointerup", onUp);
         window.addEventListener("pointercancel", onCancel);
@@ -558,7 +595,7 @@ function Legend() {
           {statusInfo[s].label}
         </span>
       ))}
-      <span className="text-slate-700">Drag a scheduled post to move it, or open it and change its time.</span>
+      <span className="text-slate-700">Drag a scheduled post to move it (on a touch screen: press and hold, then drag), or open it and change its time.</span>
     </div>
   );
 }

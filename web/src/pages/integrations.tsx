@@ -143,7 +143,7 @@ export function IntegrationsPage() {
                     {it.displayName && <p className="text-slate-900">{it.displayName}</p>}
                     {since !== undefined && (
                       <p className="text-sm text-slate-700">
-                        Connected <RelativeTime ms={since} />
+                        Connected <RelativeTime ms={since} past />
                       </p>
                     )}
                     {reconnect && (

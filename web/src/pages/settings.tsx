@@ -203,7 +203,7 @@ function TokensCard() {
                   </p>
                   <p className="text-slate-700">
                     {createdAt !== undefined && <>Created <RelativeTime ms={createdAt} relative={false} />. </>}
-                    {used !== undefined ? <>Last used <RelativeTime ms={used} />. </> : "Never used. "}
+                    {used !== undefined ? <>Last used <RelativeTime ms={used} past />. </> : "Never used. "}
                     {expires !== undefined ? <>Expires <RelativeTime ms={expires} />.</> : "Does not expire."}
                   </p>
                 </div>

@@ -1,7 +1,7 @@
 // Radix's Dialog (focus trap, Escape, aria-modal, labelled by its title)
 // with the app's look.
 import * as D from "@radix-ui/react-dialog";
-import type { ComponentProps } from "react";
+import { useEffect, type ComponentProps } from "react";
 import { cn } from "../../lib/utils";
 
 export const Dialog = D.Root;
@@ -70,7 +70,7 @@ export function DialogDescription({ className, ...props }: ComponentProps<typeof
 }
 
 export function DialogBody({ className, ...props }: ComponentProps<"div">) {
-  return <div className={cn("min-h-0 flex-1 overflow-y-auto px-4 py-4 sm:px-6", className)} {...props} />;
+  return <div data-dialog-body className={cn("min-h-0 flex-1 overflow-y-auto px-4 py-4 sm:px-6", className)} {...props} />;
 }
 
 export function DialogFooter({ className, ...props }: ComponentProps<"div">) {
@@ -80,4 +80,19 @@ export function DialogFooter({ className, ...props }: ComponentProps<"div">) {
       {...props}
     />
   );
+}
+
+// useFocusWhenReady: a dialog whose content arrives after it opened (code
+// loaded on demand, a query) has the focus on itself, since there was
+// nothing to focus then. Once ready, the focus moves to the first control
+// of its body (else of the dialog), as if it had opened with its content.
+export function useFocusWhenReady(ready: boolean) {
+  useEffect(() => {
+    if (!ready) return;
+    const dialog = document.activeElement;
+    if (!(dialog instanceof HTMLElement) || dialog.getAttribute("role") !== "dialog") return;
+    const focusable = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+    const first = dialog.querySelector<HTMLElement>(`[data-dialog-body] :is(${focusable})`) ?? dialog.querySelector<HTMLElement>(focusable);
+    first?.focus();
+  }, [ready]);
 }
