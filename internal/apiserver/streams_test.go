@@ -3,6 +3,8 @@ package apiserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -127,6 +129,42 @@ func TestWatchPostsOutlivesServerTimeouts(t *testing.T) {
 			default:
 			}
 			cancel()
+		})
+	}
+}
+
+// TestSlowRequestsStillCutOff: lifting the write deadline for streams
+// leaves the server's timeouts in force for the request itself: a client
+// that sends half a body and stalls is disconnected after ReadTimeout, on
+// a unary path and on the stream's path alike.
+func TestSlowRequestsStillCutOff(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	token := env.SignUp(t, "slow@example.com")
+	url, _ := streamServer(t, env, 300*time.Millisecond, post.WatchOptions{})
+	for _, path := range []string{"/betterplan.post.v1.PostService/ListPosts", "/betterplan.post.v1.PostService/WatchPosts"} {
+		t.Run(path, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			// Never answered otherwise: the test cannot hang.
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			start := time.Now()
+			if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
+				"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"pageSize\":", path, token); err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.ReadAll(conn)
+			took := time.Since(start)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the server kept a stalled request open for %s (ReadTimeout is 300 ms)", took.Round(time.Millisecond))
+			}
+			if took > 3*time.Second {
+				t.Fatalf("the stalled request was cut off after %s, want about 300 ms", took)
+			}
 		})
 	}
 }
