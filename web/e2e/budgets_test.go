@@ -160,4 +160,3 @@ func longTasks(b *browser, f func()) string {
 		return l.length + " long tasks (> 50 ms), longest " + (l.length ? Math.max(...l).toFixed(0) : 0) + " ms";
 	})()`))
 }
-

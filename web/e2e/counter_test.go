@@ -3,17 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
 
-	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
-	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 )
 
@@ -26,12 +22,7 @@ func TestCounterMatchesValidatePost(t *testing.T) {
 	b := newBrowser(t, s)
 	const email, password = "ada@example.com", "correct horse battery"
 	signUp(b, s, email, password, "Ada Lovelace")
-	session, err := accountv1connect.NewAccountServiceClient(&http.Client{Timeout: 10 * time.Second}, s.AppURL).SignIn(context.Background(),
-		connect.NewRequest(&accountv1.SignInRequest{Email: email, Password: password}))
-	if err != nil {
-		t.Fatalf("sign in through the api: %v", err)
-	}
-	api := newAPI(s, session.Msg.GetSessionToken())
+	api := signInAPI(b, s, email, password)
 
 	b.click(role("button", "New post"))
 	b.waitVisible(role("dialog", "New post"))
