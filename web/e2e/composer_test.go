@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
@@ -157,4 +160,51 @@ func signInAPI(b *browser, s *stack, email, password string) *api {
 		b.fatalf("sign in through the api: %v", err)
 	}
 	return newAPI(s, res.Msg.GetSessionToken())
+}
+
+// TestAccounts: an account X stopped accepting says why and reconnects
+// through X's page; another is disconnected after a confirmation.
+func TestAccounts(t *testing.T) {
+	s := startStack(t)
+	b := newBrowser(t, s)
+	signUp(b, s, "ada@example.com", "correct horse battery", "Ada Lovelace")
+	connectX(b, "ada_one", true)
+	b.waitVisible(roleMatching("link", `@ada_one`))
+	connectX(b, "ada_two", true)
+	b.waitVisible(roleMatching("link", `@ada_two`))
+
+	// What the publisher records when X answers 401 for an account.
+	const reason = "X refused BetterPlan's access to @ada_two (401 Unauthorized)."
+	execSQL(b, s, `UPDATE integrations SET status = 'needs_reconnect', status_reason = $1 WHERE username = 'ada_two'`, reason)
+	b.navigate(s.AppURL + "/app/integrations")
+	b.waitVisible(roleWithText("paragraph", regexp.QuoteMeta(reason)))
+	b.checkA11y("X accounts (needs reconnecting)")
+	b.click(role("button", "Reconnect"))
+	b.waitURL(regexp.QuoteMeta(s.SandboxURL) + `/oauth/authorize`)
+	b.fill(labelMatching(sandboxUsername), "ada_two")
+	b.click(role("button", "Authorize app"))
+	b.waitURL(`/app/integrations`)
+	waitFor(b, "the account active again", stepTimeout, func() (bool, string) {
+		n := b.count(role("button", "Reconnect").with(chromedp.AtLeast(0)))
+		return n == 0, fmt.Sprintf("%d Reconnect buttons", n)
+	})
+
+	clickAndConfirm(b, role("button", "Disconnect @ada_one"), "Disconnect")
+	b.waitGone(roleMatching("link", `@ada_one`))
+	b.waitVisible(roleMatching("link", `@ada_two`))
+}
+
+// execSQL changes the database as another part of the system would.
+func execSQL(b *browser, s *stack, sql string, args ...any) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		b.fatalf("database: %v", err)
+	}
+	defer conn.Close(ctx)
+	if tag, err := conn.Exec(ctx, sql, args...); err != nil || tag.RowsAffected() == 0 {
+		b.fatalf("%s: %v (%d rows)", sql, err, tag.RowsAffected())
+	}
 }
