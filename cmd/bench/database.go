@@ -52,20 +52,28 @@ func (h *harness) dropDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
-// seedAccounts creates one user with n active X accounts whose credentials
+// seedAccounts creates one user, their personal workspace (its id is
+// returned: posts belong to it) and n active X accounts whose credentials
 // the fake X issued, sealed with keys like the api does.
-func seedAccounts(ctx context.Context, q *dbq.Queries, keys *secretbox.Keyring, x *xServer, n int) (userID string, integrationIDs []string, err error) {
+func seedAccounts(ctx context.Context, q *dbq.Queries, keys *secretbox.Keyring, x *xServer, n int) (workspaceID string, integrationIDs []string, err error) {
 	now := time.Now()
 	u, err := q.UserCreate(ctx, dbq.UserCreateParams{ID: ulid.Make().String(), Email: "bench@example.com", PasswordHash: "x", DisplayName: "Bench", Now: now})
 	if err != nil {
 		return "", nil, fmt.Errorf("create user: %w", err)
+	}
+	ws, err := q.WorkspaceCreate(ctx, dbq.WorkspaceCreateParams{ID: ulid.Make().String(), Name: "Bench", PersonalOf: &u.ID, Now: now})
+	if err != nil {
+		return "", nil, fmt.Errorf("create workspace: %w", err)
+	}
+	if err := q.MembershipCreate(ctx, dbq.MembershipCreateParams{WorkspaceID: ws.ID, UserID: u.ID, Role: dbq.WorkspaceRoleOwner, Now: now}); err != nil {
+		return "", nil, fmt.Errorf("create membership: %w", err)
 	}
 	for i := range n {
 		username := fmt.Sprintf("bench%d", i+1)
 		xid, token, secret := x.fake.IssueCredentials(username)
 		sealed, keyID := credential.Seal(keys, xid, xclient.Credentials{Token: token, Secret: secret})
 		row, err := q.IntegrationUpsert(ctx, dbq.IntegrationUpsertParams{
-			ID: ulid.Make().String(), UserID: u.ID, Platform: "x", PlatformAccountID: xid, Username: username,
+			ID: ulid.Make().String(), WorkspaceID: ws.ID, ConnectedBy: &u.ID, Platform: "x", PlatformAccountID: xid, Username: username,
 			DisplayName: username, Credential: sealed, CredentialKeyID: keyID, Now: now,
 		})
 		if err != nil {
@@ -73,7 +81,7 @@ func seedAccounts(ctx context.Context, q *dbq.Queries, keys *secretbox.Keyring, 
 		}
 		integrationIDs = append(integrationIDs, row.ID)
 	}
-	return u.ID, integrationIDs, nil
+	return ws.ID, integrationIDs, nil
 }
 
 // plannedPost is one post a scenario schedules; its text is unique, which is
@@ -83,7 +91,7 @@ type plannedPost struct {
 	due  time.Time
 }
 
-var postColumns = []string{"id", "user_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}
+var postColumns = []string{"id", "workspace_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}
 
 // copyPosts inserts posts in one COPY (the trigger still notifies per row),
 // spreading them round-robin over the accounts.
@@ -91,7 +99,7 @@ func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
 	now := time.Now()
 	rows := make([][]any, len(posts))
 	for i, p := range posts {
-		rows[i] = []any{ulid.Make().String(), w.userID, w.integrations[i%len(w.integrations)], "scheduled",
+		rows[i] = []any{ulid.Make().String(), w.workspaceID, w.integrations[i%len(w.integrations)], "scheduled",
 			[]string{p.text}, false, p.due, p.due, now, now}
 	}
 	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
@@ -102,9 +110,9 @@ func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
 
 // insertPost inserts one post as the api would: its own statement and commit.
 func (w *world) insertPost(ctx context.Context, i int, p plannedPost, created time.Time) error {
-	_, err := w.pool.Exec(ctx, benchTag+` INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
+	_, err := w.pool.Exec(ctx, benchTag+` INSERT INTO posts (id, workspace_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
 VALUES ($1, $2, $3, 'scheduled', $4, false, $5, $5, $6, $6)`,
-		ulid.Make().String(), w.userID, w.integrations[i%len(w.integrations)], []string{p.text}, p.due, created)
+		ulid.Make().String(), w.workspaceID, w.integrations[i%len(w.integrations)], []string{p.text}, p.due, created)
 	if err != nil {
 		return fmt.Errorf("insert post: %w", err)
 	}

@@ -100,7 +100,7 @@ type world struct {
 	pool         *pgxpool.Pool
 	x            *xServer
 	pub          *publisherProc
-	userID       string
+	workspaceID  string
 	integrations []string
 	lateAfter    time.Duration // with BENCH_TRACE, posts later than this are listed
 	coldLag      time.Duration // worst lag of the warm-up posts
@@ -143,7 +143,7 @@ func (w *world) setup(ctx context.Context) error {
 	if w.x, err = startX(w.h.xLatency); err != nil {
 		return err
 	}
-	if w.userID, w.integrations, err = seedAccounts(ctx, dbq.New(w.pool), w.h.keys, w.x, accounts); err != nil {
+	if w.workspaceID, w.integrations, err = seedAccounts(ctx, dbq.New(w.pool), w.h.keys, w.x, accounts); err != nil {
 		return err
 	}
 	env := []string{

@@ -11,21 +11,21 @@ import (
 )
 
 const integrationDelete = `-- name: IntegrationDelete :one
-DELETE FROM integrations WHERE id = $1 AND user_id = $2
-RETURNING id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at
+DELETE FROM integrations WHERE id = $1 AND workspace_id = $2
+RETURNING id, connected_by, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at, workspace_id
 `
 
 type IntegrationDeleteParams struct {
-	ID     string
-	UserID string
+	ID          string
+	WorkspaceID string
 }
 
 func (q *Queries) IntegrationDelete(ctx context.Context, arg IntegrationDeleteParams) (Integration, error) {
-	row := q.db.QueryRow(ctx, integrationDelete, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, integrationDelete, arg.ID, arg.WorkspaceID)
 	var i Integration
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.ConnectedBy,
 		&i.Platform,
 		&i.PlatformAccountID,
 		&i.Username,
@@ -37,51 +37,22 @@ func (q *Queries) IntegrationDelete(ctx context.Context, arg IntegrationDeletePa
 		&i.StatusReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const integrationGet = `-- name: IntegrationGet :one
-SELECT id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at FROM integrations WHERE id = $1 AND user_id = $2
-`
-
-type IntegrationGetParams struct {
-	ID     string
-	UserID string
-}
-
-func (q *Queries) IntegrationGet(ctx context.Context, arg IntegrationGetParams) (Integration, error) {
-	row := q.db.QueryRow(ctx, integrationGet, arg.ID, arg.UserID)
-	var i Integration
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Platform,
-		&i.PlatformAccountID,
-		&i.Username,
-		&i.DisplayName,
-		&i.AvatarUrl,
-		&i.Credential,
-		&i.CredentialKeyID,
-		&i.Status,
-		&i.StatusReason,
-		&i.CreatedAt,
-		&i.UpdatedAt,
+		&i.WorkspaceID,
 	)
 	return i, err
 }
 
 const integrationGetByID = `-- name: IntegrationGetByID :one
-SELECT id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at FROM integrations WHERE id = $1
+SELECT id, connected_by, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at, workspace_id FROM integrations WHERE id = $1
 `
 
-// For the publisher, which acts for every user.
+// For the publisher, which acts for every workspace.
 func (q *Queries) IntegrationGetByID(ctx context.Context, id string) (Integration, error) {
 	row := q.db.QueryRow(ctx, integrationGetByID, id)
 	var i Integration
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.ConnectedBy,
 		&i.Platform,
 		&i.PlatformAccountID,
 		&i.Username,
@@ -93,17 +64,59 @@ func (q *Queries) IntegrationGetByID(ctx context.Context, id string) (Integratio
 		&i.StatusReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WorkspaceID,
+	)
+	return i, err
+}
+
+const integrationGetForMember = `-- name: IntegrationGetForMember :one
+SELECT integrations.id, integrations.connected_by, integrations.platform, integrations.platform_account_id, integrations.username, integrations.display_name, integrations.avatar_url, integrations.credential, integrations.credential_key_id, integrations.status, integrations.status_reason, integrations.created_at, integrations.updated_at, integrations.workspace_id, m.role FROM integrations
+JOIN memberships m ON m.workspace_id = integrations.workspace_id AND m.user_id = $1
+WHERE integrations.id = $2
+`
+
+type IntegrationGetForMemberParams struct {
+	UserID string
+	ID     string
+}
+
+type IntegrationGetForMemberRow struct {
+	Integration Integration
+	Role        WorkspaceRole
+}
+
+// An X account and the caller's role in its workspace; no row when there is
+// no such account or the caller is not a member.
+func (q *Queries) IntegrationGetForMember(ctx context.Context, arg IntegrationGetForMemberParams) (IntegrationGetForMemberRow, error) {
+	row := q.db.QueryRow(ctx, integrationGetForMember, arg.UserID, arg.ID)
+	var i IntegrationGetForMemberRow
+	err := row.Scan(
+		&i.Integration.ID,
+		&i.Integration.ConnectedBy,
+		&i.Integration.Platform,
+		&i.Integration.PlatformAccountID,
+		&i.Integration.Username,
+		&i.Integration.DisplayName,
+		&i.Integration.AvatarUrl,
+		&i.Integration.Credential,
+		&i.Integration.CredentialKeyID,
+		&i.Integration.Status,
+		&i.Integration.StatusReason,
+		&i.Integration.CreatedAt,
+		&i.Integration.UpdatedAt,
+		&i.Integration.WorkspaceID,
+		&i.Role,
 	)
 	return i, err
 }
 
 const integrationHoldForPost = `-- name: IntegrationHoldForPost :one
-SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND user_id = $2 FOR KEY SHARE
+SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND workspace_id = $2 FOR KEY SHARE
 `
 
 type IntegrationHoldForPostParams struct {
-	ID     string
-	UserID string
+	ID          string
+	WorkspaceID string
 }
 
 type IntegrationHoldForPostRow struct {
@@ -119,7 +132,7 @@ type IntegrationHoldForPostRow struct {
 // concurrently is either written first (and failed by the disconnect) or sees
 // the account gone: no scheduled post is ever left without an account.
 func (q *Queries) IntegrationHoldForPost(ctx context.Context, arg IntegrationHoldForPostParams) (IntegrationHoldForPostRow, error) {
-	row := q.db.QueryRow(ctx, integrationHoldForPost, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, integrationHoldForPost, arg.ID, arg.WorkspaceID)
 	var i IntegrationHoldForPostRow
 	err := row.Scan(
 		&i.ID,
@@ -176,11 +189,11 @@ func (q *Queries) IntegrationKeyIDs(ctx context.Context) ([]IntegrationKeyIDsRow
 }
 
 const integrationList = `-- name: IntegrationList :many
-SELECT id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at FROM integrations WHERE user_id = $1 ORDER BY id
+SELECT id, connected_by, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at, workspace_id FROM integrations WHERE workspace_id = $1 ORDER BY id
 `
 
-func (q *Queries) IntegrationList(ctx context.Context, userID string) ([]Integration, error) {
-	rows, err := q.db.Query(ctx, integrationList, userID)
+func (q *Queries) IntegrationList(ctx context.Context, workspaceID string) ([]Integration, error) {
+	rows, err := q.db.Query(ctx, integrationList, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +203,7 @@ func (q *Queries) IntegrationList(ctx context.Context, userID string) ([]Integra
 		var i Integration
 		if err := rows.Scan(
 			&i.ID,
-			&i.UserID,
+			&i.ConnectedBy,
 			&i.Platform,
 			&i.PlatformAccountID,
 			&i.Username,
@@ -202,6 +215,7 @@ func (q *Queries) IntegrationList(ctx context.Context, userID string) ([]Integra
 			&i.StatusReason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.WorkspaceID,
 		); err != nil {
 			return nil, err
 		}
@@ -214,18 +228,18 @@ func (q *Queries) IntegrationList(ctx context.Context, userID string) ([]Integra
 }
 
 const integrationLockForDelete = `-- name: IntegrationLockForDelete :one
-SELECT id FROM integrations WHERE id = $1 AND user_id = $2 FOR UPDATE
+SELECT id FROM integrations WHERE id = $1 AND workspace_id = $2 FOR UPDATE
 `
 
 type IntegrationLockForDeleteParams struct {
-	ID     string
-	UserID string
+	ID          string
+	WorkspaceID string
 }
 
 // Taken by DeleteIntegration first, in the transaction that fails the
 // account's scheduled posts and deletes it (see IntegrationHoldForPost).
 func (q *Queries) IntegrationLockForDelete(ctx context.Context, arg IntegrationLockForDeleteParams) (string, error) {
-	row := q.db.QueryRow(ctx, integrationLockForDelete, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, integrationLockForDelete, arg.ID, arg.WorkspaceID)
 	var id string
 	err := row.Scan(&id)
 	return id, err
@@ -333,10 +347,10 @@ func (q *Queries) IntegrationSealedWithOtherKeys(ctx context.Context, arg Integr
 }
 
 const integrationUpsert = `-- name: IntegrationUpsert :one
-INSERT INTO integrations (id, user_id, platform, platform_account_id, username, display_name,
+INSERT INTO integrations (id, workspace_id, connected_by, platform, platform_account_id, username, display_name,
                           avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6,
-        $7, $8, $9, 'active', '', $10, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10, 'active', '', $11, $11)
 ON CONFLICT (platform, platform_account_id) DO UPDATE
 SET username = EXCLUDED.username,
     display_name = EXCLUDED.display_name,
@@ -346,13 +360,14 @@ SET username = EXCLUDED.username,
     status = 'active',
     status_reason = '',
     updated_at = EXCLUDED.updated_at
-WHERE integrations.user_id = EXCLUDED.user_id
-RETURNING id, user_id, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at
+WHERE integrations.workspace_id = EXCLUDED.workspace_id
+RETURNING id, connected_by, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at, workspace_id
 `
 
 type IntegrationUpsertParams struct {
 	ID                string
-	UserID            string
+	WorkspaceID       string
+	ConnectedBy       *string
 	Platform          string
 	PlatformAccountID string
 	Username          string
@@ -364,11 +379,13 @@ type IntegrationUpsertParams struct {
 }
 
 // Connects an X account, or reconnects it (fresh credentials, active again)
-// when this user already has it. Returns no row when another user has it.
+// when this workspace already has it. Returns no row when another workspace
+// has it.
 func (q *Queries) IntegrationUpsert(ctx context.Context, arg IntegrationUpsertParams) (Integration, error) {
 	row := q.db.QueryRow(ctx, integrationUpsert,
 		arg.ID,
-		arg.UserID,
+		arg.WorkspaceID,
+		arg.ConnectedBy,
 		arg.Platform,
 		arg.PlatformAccountID,
 		arg.Username,
@@ -381,7 +398,7 @@ func (q *Queries) IntegrationUpsert(ctx context.Context, arg IntegrationUpsertPa
 	var i Integration
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.ConnectedBy,
 		&i.Platform,
 		&i.PlatformAccountID,
 		&i.Username,
@@ -393,6 +410,7 @@ func (q *Queries) IntegrationUpsert(ctx context.Context, arg IntegrationUpsertPa
 		&i.StatusReason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WorkspaceID,
 	)
 	return i, err
 }

@@ -52,6 +52,58 @@ func (ns NullIntegrationStatus) Value() (driver.Value, error) {
 	return string(ns.IntegrationStatus), nil
 }
 
+type PostActivityKind string
+
+const (
+	PostActivityKindCreated          PostActivityKind = "created"
+	PostActivityKindEdited           PostActivityKind = "edited"
+	PostActivityKindSubmitted        PostActivityKind = "submitted"
+	PostActivityKindApproved         PostActivityKind = "approved"
+	PostActivityKindRejected         PostActivityKind = "rejected"
+	PostActivityKindScheduled        PostActivityKind = "scheduled"
+	PostActivityKindUnscheduled      PostActivityKind = "unscheduled"
+	PostActivityKindPublishRequested PostActivityKind = "publish_requested"
+	PostActivityKindRetried          PostActivityKind = "retried"
+	PostActivityKindPublished        PostActivityKind = "published"
+	PostActivityKindFailed           PostActivityKind = "failed"
+	PostActivityKindUnconfirmed      PostActivityKind = "unconfirmed"
+)
+
+func (e *PostActivityKind) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = PostActivityKind(s)
+	case string:
+		*e = PostActivityKind(s)
+	default:
+		return fmt.Errorf("unsupported scan type for PostActivityKind: %T", src)
+	}
+	return nil
+}
+
+type NullPostActivityKind struct {
+	PostActivityKind PostActivityKind
+	Valid            bool // Valid is true if PostActivityKind is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullPostActivityKind) Scan(value interface{}) error {
+	if value == nil {
+		ns.PostActivityKind, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.PostActivityKind.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullPostActivityKind) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.PostActivityKind), nil
+}
+
 type PostErrorKind string
 
 const (
@@ -105,12 +157,13 @@ func (ns NullPostErrorKind) Value() (driver.Value, error) {
 type PostStatus string
 
 const (
-	PostStatusDraft       PostStatus = "draft"
-	PostStatusScheduled   PostStatus = "scheduled"
-	PostStatusPublishing  PostStatus = "publishing"
-	PostStatusPublished   PostStatus = "published"
-	PostStatusFailed      PostStatus = "failed"
-	PostStatusUnconfirmed PostStatus = "unconfirmed"
+	PostStatusDraft           PostStatus = "draft"
+	PostStatusPendingApproval PostStatus = "pending_approval"
+	PostStatusScheduled       PostStatus = "scheduled"
+	PostStatusPublishing      PostStatus = "publishing"
+	PostStatusPublished       PostStatus = "published"
+	PostStatusFailed          PostStatus = "failed"
+	PostStatusUnconfirmed     PostStatus = "unconfirmed"
 )
 
 func (e *PostStatus) Scan(src interface{}) error {
@@ -148,6 +201,51 @@ func (ns NullPostStatus) Value() (driver.Value, error) {
 	return string(ns.PostStatus), nil
 }
 
+type WorkspaceRole string
+
+const (
+	WorkspaceRoleOwner  WorkspaceRole = "owner"
+	WorkspaceRoleAdmin  WorkspaceRole = "admin"
+	WorkspaceRoleEditor WorkspaceRole = "editor"
+	WorkspaceRoleWriter WorkspaceRole = "writer"
+	WorkspaceRoleViewer WorkspaceRole = "viewer"
+)
+
+func (e *WorkspaceRole) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = WorkspaceRole(s)
+	case string:
+		*e = WorkspaceRole(s)
+	default:
+		return fmt.Errorf("unsupported scan type for WorkspaceRole: %T", src)
+	}
+	return nil
+}
+
+type NullWorkspaceRole struct {
+	WorkspaceRole WorkspaceRole
+	Valid         bool // Valid is true if WorkspaceRole is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullWorkspaceRole) Scan(value interface{}) error {
+	if value == nil {
+		ns.WorkspaceRole, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.WorkspaceRole.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullWorkspaceRole) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.WorkspaceRole), nil
+}
+
 type ApiToken struct {
 	ID         string
 	UserID     string
@@ -162,7 +260,7 @@ type ApiToken struct {
 
 type Integration struct {
 	ID                string
-	UserID            string
+	ConnectedBy       *string
 	Platform          string
 	PlatformAccountID string
 	Username          string
@@ -174,11 +272,34 @@ type Integration struct {
 	StatusReason      string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	WorkspaceID       string
+}
+
+type Invitation struct {
+	ID          string
+	WorkspaceID string
+	Email       string
+	Role        WorkspaceRole
+	TokenHash   []byte
+	InvitedBy   *string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	AcceptedAt  *time.Time
+	AcceptedBy  *string
+	RevokedAt   *time.Time
+}
+
+type Membership struct {
+	WorkspaceID string
+	UserID      string
+	Role        WorkspaceRole
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type Post struct {
 	ID               string
-	UserID           string
+	AuthorID         *string
 	IntegrationID    *string
 	Status           PostStatus
 	Parts            []string
@@ -202,6 +323,19 @@ type Post struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	InFlightSince    *time.Time
+	WorkspaceID      string
+	RejectionReason  string
+	RejectedBy       *string
+	RejectedAt       *time.Time
+}
+
+type PostActivity struct {
+	ID      int64
+	PostID  string
+	ActorID *string
+	Kind    PostActivityKind
+	Note    string
+	At      time.Time
 }
 
 type RateLimit struct {
@@ -239,6 +373,14 @@ type User struct {
 	TimeZone     string
 }
 
+type Workspace struct {
+	ID         string
+	Name       string
+	PersonalOf *string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type XAuthorization struct {
 	OauthToken       string
 	UserID           string
@@ -248,4 +390,5 @@ type XAuthorization struct {
 	CreatedAt        time.Time
 	ExpiresAt        time.Time
 	UsedAt           *time.Time
+	WorkspaceID      string
 }

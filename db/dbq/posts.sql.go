@@ -10,6 +10,70 @@ import (
 	"time"
 )
 
+const postApprove = `-- name: PostApprove :one
+UPDATE posts
+SET status = 'scheduled', scheduled_at = coalesce($1, scheduled_at),
+    due_at = coalesce($1, scheduled_at),
+    rejection_reason = '', rejected_by = NULL, rejected_at = NULL,
+    version = version + 1, updated_at = $2
+WHERE id = $3 AND workspace_id = $4 AND version = $5 AND status = 'pending_approval'
+  AND integration_id IS NOT NULL
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+`
+
+type PostApproveParams struct {
+	ScheduledAt *time.Time
+	Now         time.Time
+	ID          string
+	WorkspaceID string
+	Version     int64
+}
+
+// An editor approves a post waiting for approval: it is scheduled at its
+// time (or at @scheduled_at when given).
+func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postApprove,
+		arg.ScheduledAt,
+		arg.Now,
+		arg.ID,
+		arg.WorkspaceID,
+		arg.Version,
+	)
+	var i Post
+	err := row.Scan(
+		&i.ID,
+		&i.AuthorID,
+		&i.IntegrationID,
+		&i.Status,
+		&i.Parts,
+		&i.IsThread,
+		&i.ScheduledAt,
+		&i.DueAt,
+		&i.Attempts,
+		&i.XPostIds,
+		&i.XUsername,
+		&i.InFlightPart,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.LastErrorKind,
+		&i.LastErrorMessage,
+		&i.LastErrorXTitle,
+		&i.LastErrorXDetail,
+		&i.LastErrorXStatus,
+		&i.LastErrorAt,
+		&i.PublishedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
+	)
+	return i, err
+}
+
 const postClaimDue = `-- name: PostClaimDue :many
 
 WITH clock AS (
@@ -28,10 +92,10 @@ WITH clock AS (
         in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
         version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
               p.x_username, p.in_flight_since, due.doubt_part
 )
-SELECT c.id, c.user_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id
@@ -47,7 +111,7 @@ type PostClaimDueParams struct {
 
 type PostClaimDueRow struct {
 	ID                string
-	UserID            string
+	WorkspaceID       string
 	IntegrationID     *string
 	Parts             []string
 	IsThread          bool
@@ -89,7 +153,7 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 		var i PostClaimDueRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.UserID,
+			&i.WorkspaceID,
 			&i.IntegrationID,
 			&i.Parts,
 			&i.IsThread,
@@ -118,17 +182,18 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 }
 
 const postCreate = `-- name: PostCreate :one
-INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6,
-        CASE WHEN $7::boolean THEN coalesce($8::timestamptz, now()) ELSE $9 END,
-        CASE WHEN $7::boolean THEN coalesce($8::timestamptz, now()) ELSE $10 END,
-        coalesce($8::timestamptz, now()), coalesce($8::timestamptz, now()))
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        CASE WHEN $8::boolean THEN coalesce($9::timestamptz, now()) ELSE $10 END,
+        CASE WHEN $8::boolean THEN coalesce($9::timestamptz, now()) ELSE $11 END,
+        coalesce($9::timestamptz, now()), coalesce($9::timestamptz, now()))
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
 `
 
 type PostCreateParams struct {
 	ID            string
-	UserID        string
+	WorkspaceID   string
+	AuthorID      *string
 	IntegrationID *string
 	Status        PostStatus
 	Parts         []string
@@ -144,7 +209,8 @@ type PostCreateParams struct {
 func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, error) {
 	row := q.db.QueryRow(ctx, postCreate,
 		arg.ID,
-		arg.UserID,
+		arg.WorkspaceID,
+		arg.AuthorID,
 		arg.IntegrationID,
 		arg.Status,
 		arg.Parts,
@@ -157,7 +223,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 	var i Post
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.AuthorID,
 		&i.IntegrationID,
 		&i.Status,
 		&i.Parts,
@@ -181,6 +247,10 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
 	)
 	return i, err
 }
@@ -206,17 +276,17 @@ func (q *Queries) PostDeferIntegration(ctx context.Context, arg PostDeferIntegra
 
 const postDelete = `-- name: PostDelete :one
 DELETE FROM posts
-WHERE id = $1 AND user_id = $2 AND status <> 'publishing'
+WHERE id = $1 AND workspace_id = $2 AND status <> 'publishing'
 RETURNING id
 `
 
 type PostDeleteParams struct {
-	ID     string
-	UserID string
+	ID          string
+	WorkspaceID string
 }
 
 func (q *Queries) PostDelete(ctx context.Context, arg PostDeleteParams) (string, error) {
-	row := q.db.QueryRow(ctx, postDelete, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, postDelete, arg.ID, arg.WorkspaceID)
 	var id string
 	err := row.Scan(&id)
 	return id, err
@@ -299,51 +369,65 @@ func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
-const postGet = `-- name: PostGet :one
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts WHERE id = $1 AND user_id = $2
+const postGetForMember = `-- name: PostGetForMember :one
+SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, m.role FROM posts
+JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = $1
+WHERE posts.id = $2
 `
 
-type PostGetParams struct {
-	ID     string
+type PostGetForMemberParams struct {
 	UserID string
+	ID     string
 }
 
-func (q *Queries) PostGet(ctx context.Context, arg PostGetParams) (Post, error) {
-	row := q.db.QueryRow(ctx, postGet, arg.ID, arg.UserID)
-	var i Post
+type PostGetForMemberRow struct {
+	Post Post
+	Role WorkspaceRole
+}
+
+// A post and the caller's role in its workspace. No row when there is no
+// such post or the caller is not a member: both are "not found" to them.
+func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberParams) (PostGetForMemberRow, error) {
+	row := q.db.QueryRow(ctx, postGetForMember, arg.UserID, arg.ID)
+	var i PostGetForMemberRow
 	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.IntegrationID,
-		&i.Status,
-		&i.Parts,
-		&i.IsThread,
-		&i.ScheduledAt,
-		&i.DueAt,
-		&i.Attempts,
-		&i.XPostIds,
-		&i.XUsername,
-		&i.InFlightPart,
-		&i.LeaseOwner,
-		&i.LeaseExpiresAt,
-		&i.LastErrorKind,
-		&i.LastErrorMessage,
-		&i.LastErrorXTitle,
-		&i.LastErrorXDetail,
-		&i.LastErrorXStatus,
-		&i.LastErrorAt,
-		&i.PublishedAt,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.InFlightSince,
+		&i.Post.ID,
+		&i.Post.AuthorID,
+		&i.Post.IntegrationID,
+		&i.Post.Status,
+		&i.Post.Parts,
+		&i.Post.IsThread,
+		&i.Post.ScheduledAt,
+		&i.Post.DueAt,
+		&i.Post.Attempts,
+		&i.Post.XPostIds,
+		&i.Post.XUsername,
+		&i.Post.InFlightPart,
+		&i.Post.LeaseOwner,
+		&i.Post.LeaseExpiresAt,
+		&i.Post.LastErrorKind,
+		&i.Post.LastErrorMessage,
+		&i.Post.LastErrorXTitle,
+		&i.Post.LastErrorXDetail,
+		&i.Post.LastErrorXStatus,
+		&i.Post.LastErrorAt,
+		&i.Post.PublishedAt,
+		&i.Post.Version,
+		&i.Post.CreatedAt,
+		&i.Post.UpdatedAt,
+		&i.Post.InFlightSince,
+		&i.Post.WorkspaceID,
+		&i.Post.RejectionReason,
+		&i.Post.RejectedBy,
+		&i.Post.RejectedAt,
+		&i.Role,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts
-WHERE user_id = $1
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at FROM posts
+WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
@@ -356,7 +440,7 @@ LIMIT $10
 `
 
 type PostListAscParams struct {
-	UserID        string
+	WorkspaceID   string
 	Statuses      []string
 	IntegrationID *string
 	After         *time.Time
@@ -371,7 +455,7 @@ type PostListAscParams struct {
 // Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
 func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Post, error) {
 	rows, err := q.db.Query(ctx, postListAsc,
-		arg.UserID,
+		arg.WorkspaceID,
 		arg.Statuses,
 		arg.IntegrationID,
 		arg.After,
@@ -391,7 +475,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 		var i Post
 		if err := rows.Scan(
 			&i.ID,
-			&i.UserID,
+			&i.AuthorID,
 			&i.IntegrationID,
 			&i.Status,
 			&i.Parts,
@@ -415,6 +499,10 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -427,8 +515,8 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since FROM posts
-WHERE user_id = $1
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at FROM posts
+WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
   AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
@@ -441,7 +529,7 @@ LIMIT $10
 `
 
 type PostListDescParams struct {
-	UserID        string
+	WorkspaceID   string
 	Statuses      []string
 	IntegrationID *string
 	After         *time.Time
@@ -456,7 +544,7 @@ type PostListDescParams struct {
 // Latest first, drafts still last. Keyset as PostListAsc, reversed.
 func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]Post, error) {
 	rows, err := q.db.Query(ctx, postListDesc,
-		arg.UserID,
+		arg.WorkspaceID,
 		arg.Statuses,
 		arg.IntegrationID,
 		arg.After,
@@ -476,7 +564,7 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 		var i Post
 		if err := rows.Scan(
 			&i.ID,
-			&i.UserID,
+			&i.AuthorID,
 			&i.IntegrationID,
 			&i.Status,
 			&i.Parts,
@@ -500,6 +588,10 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -564,23 +656,23 @@ const postPublishNow = `-- name: PostPublishNow :one
 UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
-WHERE id = $2 AND user_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
+WHERE id = $2 AND workspace_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
 `
 
 type PostPublishNowParams struct {
-	Now    *time.Time
-	ID     string
-	UserID string
+	Now         *time.Time
+	ID          string
+	WorkspaceID string
 }
 
 // Due now by the database's clock (@now only in tests).
 func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) (Post, error) {
-	row := q.db.QueryRow(ctx, postPublishNow, arg.Now, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, postPublishNow, arg.Now, arg.ID, arg.WorkspaceID)
 	var i Post
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.AuthorID,
 		&i.IntegrationID,
 		&i.Status,
 		&i.Parts,
@@ -604,6 +696,10 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
 	)
 	return i, err
 }
@@ -697,38 +793,38 @@ func (q *Queries) PostRecoverExpired(ctx context.Context, now *time.Time) ([]Pos
 	return items, nil
 }
 
-const postRetry = `-- name: PostRetry :one
+const postReject = `-- name: PostReject :one
 UPDATE posts
-SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 0,
-    in_flight_part = CASE WHEN $2::boolean THEN NULL ELSE in_flight_part END,
-    in_flight_since = CASE WHEN $2::boolean THEN NULL ELSE in_flight_since END,
-    version = version + 1, updated_at = coalesce($1::timestamptz, now())
-WHERE id = $3 AND user_id = $4 AND integration_id IS NOT NULL
-  AND status IN ('failed', 'unconfirmed')
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
+SET status = 'draft', due_at = NULL, scheduled_at = NULL,
+    rejection_reason = $1, rejected_by = $2, rejected_at = $3::timestamptz,
+    version = version + 1, updated_at = $3::timestamptz
+WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'pending_approval'
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
 `
 
-type PostRetryParams struct {
-	Now    *time.Time
-	Force  bool
-	ID     string
-	UserID string
+type PostRejectParams struct {
+	Reason      string
+	RejectedBy  *string
+	Now         time.Time
+	ID          string
+	WorkspaceID string
+	Version     int64
 }
 
-// A failed or unconfirmed post becomes due now; it resumes after the parts
-// already on X. A part that may be on X stays in doubt, so the publisher
-// reads X before resending it, unless @force says the person checked X.
-func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, error) {
-	row := q.db.QueryRow(ctx, postRetry,
+// An editor sends a post back to its writer as a draft, with the reason.
+func (q *Queries) PostReject(ctx context.Context, arg PostRejectParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postReject,
+		arg.Reason,
+		arg.RejectedBy,
 		arg.Now,
-		arg.Force,
 		arg.ID,
-		arg.UserID,
+		arg.WorkspaceID,
+		arg.Version,
 	)
 	var i Post
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.AuthorID,
 		&i.IntegrationID,
 		&i.Status,
 		&i.Parts,
@@ -752,6 +848,73 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
+	)
+	return i, err
+}
+
+const postRetry = `-- name: PostRetry :one
+UPDATE posts
+SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 0,
+    in_flight_part = CASE WHEN $2::boolean THEN NULL ELSE in_flight_part END,
+    in_flight_since = CASE WHEN $2::boolean THEN NULL ELSE in_flight_since END,
+    version = version + 1, updated_at = coalesce($1::timestamptz, now())
+WHERE id = $3 AND workspace_id = $4 AND integration_id IS NOT NULL
+  AND status IN ('failed', 'unconfirmed')
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+`
+
+type PostRetryParams struct {
+	Now         *time.Time
+	Force       bool
+	ID          string
+	WorkspaceID string
+}
+
+// A failed or unconfirmed post becomes due now; it resumes after the parts
+// already on X. A part that may be on X stays in doubt, so the publisher
+// reads X before resending it, unless @force says the person checked X.
+func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postRetry,
+		arg.Now,
+		arg.Force,
+		arg.ID,
+		arg.WorkspaceID,
+	)
+	var i Post
+	err := row.Scan(
+		&i.ID,
+		&i.AuthorID,
+		&i.IntegrationID,
+		&i.Status,
+		&i.Parts,
+		&i.IsThread,
+		&i.ScheduledAt,
+		&i.DueAt,
+		&i.Attempts,
+		&i.XPostIds,
+		&i.XUsername,
+		&i.InFlightPart,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.LastErrorKind,
+		&i.LastErrorMessage,
+		&i.LastErrorXTitle,
+		&i.LastErrorXDetail,
+		&i.LastErrorXStatus,
+		&i.LastErrorAt,
+		&i.PublishedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
 	)
 	return i, err
 }
@@ -835,10 +998,14 @@ UPDATE posts
 SET parts = $1, is_thread = $2, status = $3,
     scheduled_at = $4, due_at = $5,
     attempts = $6,
+    -- A rejected post that is submitted (or scheduled) again is no longer rejected.
+    rejection_reason = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
+    rejected_by = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
+    rejected_at = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
     version = version + 1, updated_at = $7
-WHERE id = $8 AND user_id = $9 AND version = $10
-  AND status IN ('draft', 'scheduled', 'failed')
-RETURNING id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since
+WHERE id = $8 AND workspace_id = $9 AND version = $10
+  AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
 `
 
 type PostUpdateParams struct {
@@ -850,7 +1017,7 @@ type PostUpdateParams struct {
 	Attempts    int32
 	Now         time.Time
 	ID          string
-	UserID      string
+	WorkspaceID string
 	Version     int64
 }
 
@@ -866,13 +1033,13 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		arg.Attempts,
 		arg.Now,
 		arg.ID,
-		arg.UserID,
+		arg.WorkspaceID,
 		arg.Version,
 	)
 	var i Post
 	err := row.Scan(
 		&i.ID,
-		&i.UserID,
+		&i.AuthorID,
 		&i.IntegrationID,
 		&i.Status,
 		&i.Parts,
@@ -896,6 +1063,10 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
 	)
 	return i, err
 }

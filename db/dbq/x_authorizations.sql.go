@@ -11,13 +11,14 @@ import (
 )
 
 const xAuthorizationCreate = `-- name: XAuthorizationCreate :exec
-INSERT INTO x_authorizations (oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO x_authorizations (oauth_token, user_id, workspace_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type XAuthorizationCreateParams struct {
 	OauthToken       string
 	UserID           string
+	WorkspaceID      string
 	TokenSecret      []byte
 	TokenSecretKeyID string
 	PinFlow          bool
@@ -29,6 +30,7 @@ func (q *Queries) XAuthorizationCreate(ctx context.Context, arg XAuthorizationCr
 	_, err := q.db.Exec(ctx, xAuthorizationCreate,
 		arg.OauthToken,
 		arg.UserID,
+		arg.WorkspaceID,
 		arg.TokenSecret,
 		arg.TokenSecretKeyID,
 		arg.PinFlow,
@@ -39,7 +41,7 @@ func (q *Queries) XAuthorizationCreate(ctx context.Context, arg XAuthorizationCr
 }
 
 const xAuthorizationGet = `-- name: XAuthorizationGet :one
-SELECT oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at, used_at FROM x_authorizations WHERE oauth_token = $1
+SELECT oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at, used_at, workspace_id FROM x_authorizations WHERE oauth_token = $1
 `
 
 func (q *Queries) XAuthorizationGet(ctx context.Context, oauthToken string) (XAuthorization, error) {
@@ -54,6 +56,7 @@ func (q *Queries) XAuthorizationGet(ctx context.Context, oauthToken string) (XAu
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.WorkspaceID,
 	)
 	return i, err
 }
@@ -70,7 +73,7 @@ func (q *Queries) XAuthorizationPrune(ctx context.Context, before time.Time) err
 const xAuthorizationUse = `-- name: XAuthorizationUse :one
 UPDATE x_authorizations SET used_at = $1::timestamptz
 WHERE oauth_token = $2 AND used_at IS NULL AND expires_at > $1::timestamptz
-RETURNING oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at, used_at
+RETURNING oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at, used_at, workspace_id
 `
 
 type XAuthorizationUseParams struct {
@@ -92,6 +95,7 @@ func (q *Queries) XAuthorizationUse(ctx context.Context, arg XAuthorizationUsePa
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.WorkspaceID,
 	)
 	return i, err
 }

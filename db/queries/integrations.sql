@@ -1,9 +1,10 @@
 -- name: IntegrationUpsert :one
 -- Connects an X account, or reconnects it (fresh credentials, active again)
--- when this user already has it. Returns no row when another user has it.
-INSERT INTO integrations (id, user_id, platform, platform_account_id, username, display_name,
+-- when this workspace already has it. Returns no row when another workspace
+-- has it.
+INSERT INTO integrations (id, workspace_id, connected_by, platform, platform_account_id, username, display_name,
                           avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at)
-VALUES (@id, @user_id, @platform, @platform_account_id, @username, @display_name,
+VALUES (@id, @workspace_id, @connected_by, @platform, @platform_account_id, @username, @display_name,
         @avatar_url, @credential, @credential_key_id, 'active', '', @now, @now)
 ON CONFLICT (platform, platform_account_id) DO UPDATE
 SET username = EXCLUDED.username,
@@ -14,21 +15,25 @@ SET username = EXCLUDED.username,
     status = 'active',
     status_reason = '',
     updated_at = EXCLUDED.updated_at
-WHERE integrations.user_id = EXCLUDED.user_id
+WHERE integrations.workspace_id = EXCLUDED.workspace_id
 RETURNING *;
 
--- name: IntegrationGet :one
-SELECT * FROM integrations WHERE id = @id AND user_id = @user_id;
+-- name: IntegrationGetForMember :one
+-- An X account and the caller's role in its workspace; no row when there is
+-- no such account or the caller is not a member.
+SELECT sqlc.embed(integrations), m.role FROM integrations
+JOIN memberships m ON m.workspace_id = integrations.workspace_id AND m.user_id = @user_id
+WHERE integrations.id = @id;
 
 -- name: IntegrationGetByID :one
--- For the publisher, which acts for every user.
+-- For the publisher, which acts for every workspace.
 SELECT * FROM integrations WHERE id = @id;
 
 -- name: IntegrationList :many
-SELECT * FROM integrations WHERE user_id = @user_id ORDER BY id;
+SELECT * FROM integrations WHERE workspace_id = @workspace_id ORDER BY id;
 
 -- name: IntegrationDelete :one
-DELETE FROM integrations WHERE id = @id AND user_id = @user_id
+DELETE FROM integrations WHERE id = @id AND workspace_id = @workspace_id
 RETURNING *;
 
 -- name: IntegrationMarkNeedsReconnect :exec
@@ -67,9 +72,9 @@ WHERE id = @id AND credential = @old_credential;
 -- IntegrationLockForDelete before failing its scheduled posts, so a post scheduled
 -- concurrently is either written first (and failed by the disconnect) or sees
 -- the account gone: no scheduled post is ever left without an account.
-SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND user_id = @user_id FOR KEY SHARE;
+SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND workspace_id = @workspace_id FOR KEY SHARE;
 
 -- name: IntegrationLockForDelete :one
 -- Taken by DeleteIntegration first, in the transaction that fails the
 -- account's scheduled posts and deletes it (see IntegrationHoldForPost).
-SELECT id FROM integrations WHERE id = @id AND user_id = @user_id FOR UPDATE;
+SELECT id FROM integrations WHERE id = @id AND workspace_id = @workspace_id FOR UPDATE;

@@ -1,20 +1,24 @@
 -- name: PostCreate :one
 -- @publish_now: scheduled and due now by the database's clock, the one the
 -- publishers compare with.
-INSERT INTO posts (id, user_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES (@id, @user_id, @integration_id, @status, @parts, @is_thread,
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
+VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, @is_thread,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
         coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))
 RETURNING *;
 
--- name: PostGet :one
-SELECT * FROM posts WHERE id = @id AND user_id = @user_id;
+-- name: PostGetForMember :one
+-- A post and the caller's role in its workspace. No row when there is no
+-- such post or the caller is not a member: both are "not found" to them.
+SELECT sqlc.embed(posts), m.role FROM posts
+JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = @user_id
+WHERE posts.id = @id;
 
 -- name: PostListAsc :many
 -- Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
 SELECT * FROM posts
-WHERE user_id = @user_id
+WHERE workspace_id = @workspace_id
   AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
@@ -28,7 +32,7 @@ LIMIT @lim;
 -- name: PostListDesc :many
 -- Latest first, drafts still last. Keyset as PostListAsc, reversed.
 SELECT * FROM posts
-WHERE user_id = @user_id
+WHERE workspace_id = @workspace_id
   AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
   AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
   AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
@@ -46,14 +50,18 @@ UPDATE posts
 SET parts = @parts, is_thread = @is_thread, status = @status,
     scheduled_at = sqlc.narg(scheduled_at), due_at = sqlc.narg(due_at),
     attempts = @attempts,
+    -- A rejected post that is submitted (or scheduled) again is no longer rejected.
+    rejection_reason = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
+    rejected_by = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
+    rejected_at = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
     version = version + 1, updated_at = @now
-WHERE id = @id AND user_id = @user_id AND version = @version
-  AND status IN ('draft', 'scheduled', 'failed')
+WHERE id = @id AND workspace_id = @workspace_id AND version = @version
+  AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
 RETURNING *;
 
 -- name: PostDelete :one
 DELETE FROM posts
-WHERE id = @id AND user_id = @user_id AND status <> 'publishing'
+WHERE id = @id AND workspace_id = @workspace_id AND status <> 'publishing'
 RETURNING id;
 
 -- name: PostPublishNow :one
@@ -61,7 +69,7 @@ RETURNING id;
 UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce(sqlc.narg(now)::timestamptz, now()), due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
     version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
-WHERE id = @id AND user_id = @user_id AND integration_id IS NOT NULL AND status IN ('draft', 'scheduled')
+WHERE id = @id AND workspace_id = @workspace_id AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
 RETURNING *;
 
 -- name: PostRetry :one
@@ -73,7 +81,7 @@ SET status = 'scheduled', due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
     in_flight_part = CASE WHEN @force::boolean THEN NULL ELSE in_flight_part END,
     in_flight_since = CASE WHEN @force::boolean THEN NULL ELSE in_flight_since END,
     version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
-WHERE id = @id AND user_id = @user_id AND integration_id IS NOT NULL
+WHERE id = @id AND workspace_id = @workspace_id AND integration_id IS NOT NULL
   AND status IN ('failed', 'unconfirmed')
 RETURNING *;
 
@@ -111,10 +119,10 @@ WITH clock AS (
         in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
         version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.user_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
               p.x_username, p.in_flight_since, due.doubt_part
 )
-SELECT c.id, c.user_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id
@@ -217,3 +225,24 @@ FROM (SELECT unnest(@ids::text[]) AS id, unnest(@x_post_ids::text[]) AS x_post_i
              unnest(@x_usernames::text[]) AS x_username) b
 WHERE p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing'
 RETURNING p.id;
+
+-- name: PostApprove :one
+-- An editor approves a post waiting for approval: it is scheduled at its
+-- time (or at @scheduled_at when given).
+UPDATE posts
+SET status = 'scheduled', scheduled_at = coalesce(sqlc.narg(scheduled_at), scheduled_at),
+    due_at = coalesce(sqlc.narg(scheduled_at), scheduled_at),
+    rejection_reason = '', rejected_by = NULL, rejected_at = NULL,
+    version = version + 1, updated_at = @now
+WHERE id = @id AND workspace_id = @workspace_id AND version = @version AND status = 'pending_approval'
+  AND integration_id IS NOT NULL
+RETURNING *;
+
+-- name: PostReject :one
+-- An editor sends a post back to its writer as a draft, with the reason.
+UPDATE posts
+SET status = 'draft', due_at = NULL, scheduled_at = NULL,
+    rejection_reason = @reason, rejected_by = @rejected_by, rejected_at = sqlc.arg(now)::timestamptz,
+    version = version + 1, updated_at = sqlc.arg(now)::timestamptz
+WHERE id = @id AND workspace_id = @workspace_id AND version = @version AND status = 'pending_approval'
+RETURNING *;

@@ -1,6 +1,6 @@
 -- name: XAuthorizationCreate :exec
-INSERT INTO x_authorizations (oauth_token, user_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at)
-VALUES (@oauth_token, @user_id, @token_secret, @token_secret_key_id, @pin_flow, @now, @expires_at);
+INSERT INTO x_authorizations (oauth_token, user_id, workspace_id, token_secret, token_secret_key_id, pin_flow, created_at, expires_at)
+VALUES (@oauth_token, @user_id, @workspace_id, @token_secret, @token_secret_key_id, @pin_flow, @now, @expires_at);
 
 -- name: XAuthorizationGet :one
 SELECT * FROM x_authorizations WHERE oauth_token = @oauth_token;

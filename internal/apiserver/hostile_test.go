@@ -24,6 +24,8 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	workspacev1 "github.com/betterplan/betterplan/gen/betterplan/workspace/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apitest"
 )
 
@@ -33,10 +35,11 @@ type clients struct {
 	account     accountv1connect.AccountServiceClient
 	integration integrationv1connect.IntegrationServiceClient
 	post        postv1connect.PostServiceClient
+	workspace   workspacev1connect.WorkspaceServiceClient
 }
 
 func newClients(env *apitest.Env, token string, opts ...connect.ClientOption) clients {
-	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...)}
+	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...)}
 }
 
 // caller calls one RPC with a request of its type.
@@ -71,6 +74,10 @@ func acct[Req, Res any](m func(accountv1connect.AccountServiceClient, context.Co
 
 func integ[Req, Res any](m func(integrationv1connect.IntegrationServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
 	return unary(func(c clients) integrationv1connect.IntegrationServiceClient { return c.integration }, m)
+}
+
+func wss[Req, Res any](m func(workspacev1connect.WorkspaceServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
+	return unary(func(c clients) workspacev1connect.WorkspaceServiceClient { return c.workspace }, m)
 }
 
 func posts[Req, Res any](m func(postv1connect.PostServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
@@ -110,12 +117,12 @@ var rpcCases = map[string]rpcCase{
 		&accountv1.RevokeApiTokenRequest{Id: someID}, acct(accountv1connect.AccountServiceClient.RevokeApiToken)},
 
 	integrationv1connect.IntegrationServiceStartXAuthorizationProcedure: {
-		&integrationv1.StartXAuthorizationRequest{PinFlow: true}, integ(integrationv1connect.IntegrationServiceClient.StartXAuthorization)},
+		&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: someID}, integ(integrationv1connect.IntegrationServiceClient.StartXAuthorization)},
 	integrationv1connect.IntegrationServiceCompleteXAuthorizationProcedure: {
 		&integrationv1.CompleteXAuthorizationRequest{OauthToken: "token", OauthVerifier: "1234567"},
 		integ(integrationv1connect.IntegrationServiceClient.CompleteXAuthorization)},
 	integrationv1connect.IntegrationServiceListIntegrationsProcedure: {
-		&integrationv1.ListIntegrationsRequest{}, integ(integrationv1connect.IntegrationServiceClient.ListIntegrations)},
+		&integrationv1.ListIntegrationsRequest{WorkspaceId: someID}, integ(integrationv1connect.IntegrationServiceClient.ListIntegrations)},
 	integrationv1connect.IntegrationServiceGetIntegrationProcedure: {
 		&integrationv1.GetIntegrationRequest{Id: someID}, integ(integrationv1connect.IntegrationServiceClient.GetIntegration)},
 	integrationv1connect.IntegrationServiceDeleteIntegrationProcedure: {
@@ -128,7 +135,7 @@ var rpcCases = map[string]rpcCase{
 	postv1connect.PostServiceGetPostProcedure: {
 		&postv1.GetPostRequest{Id: someID}, posts(postv1connect.PostServiceClient.GetPost)},
 	postv1connect.PostServiceListPostsProcedure: {
-		&postv1.ListPostsRequest{Statuses: []postv1.Status{postv1.Status_STATUS_DRAFT}, IntegrationId: someID},
+		&postv1.ListPostsRequest{WorkspaceId: someID, Statuses: []postv1.Status{postv1.Status_STATUS_DRAFT}, IntegrationId: someID},
 		posts(postv1connect.PostServiceClient.ListPosts)},
 	postv1connect.PostServiceUpdatePostProcedure: {
 		&postv1.UpdatePostRequest{Id: someID, Version: 1, Content: &postv1.UpdatePostRequest_Text{Text: "hi"}},
@@ -142,7 +149,40 @@ var rpcCases = map[string]rpcCase{
 	postv1connect.PostServiceValidatePostProcedure: {
 		&postv1.ValidatePostRequest{Text: "hi"}, posts(postv1connect.PostServiceClient.ValidatePost)},
 	postv1connect.PostServiceWatchPostsProcedure: {
-		&postv1.WatchPostsRequest{}, serverStream(postv1connect.PostServiceClient.WatchPosts)},
+		&postv1.WatchPostsRequest{WorkspaceId: someID}, serverStream(postv1connect.PostServiceClient.WatchPosts)},
+	postv1connect.PostServiceApprovePostProcedure: {
+		&postv1.ApprovePostRequest{Id: someID, Version: 1}, posts(postv1connect.PostServiceClient.ApprovePost)},
+	postv1connect.PostServiceRejectPostProcedure: {
+		&postv1.RejectPostRequest{Id: someID, Version: 1, Reason: "too long"}, posts(postv1connect.PostServiceClient.RejectPost)},
+	postv1connect.PostServiceListPostActivityProcedure: {
+		&postv1.ListPostActivityRequest{Id: someID}, posts(postv1connect.PostServiceClient.ListPostActivity)},
+
+	workspacev1connect.WorkspaceServiceCreateWorkspaceProcedure: {
+		&workspacev1.CreateWorkspaceRequest{Name: "Team"}, wss(workspacev1connect.WorkspaceServiceClient.CreateWorkspace)},
+	workspacev1connect.WorkspaceServiceGetWorkspaceProcedure: {
+		&workspacev1.GetWorkspaceRequest{Id: someID}, wss(workspacev1connect.WorkspaceServiceClient.GetWorkspace)},
+	workspacev1connect.WorkspaceServiceUpdateWorkspaceProcedure: {
+		&workspacev1.UpdateWorkspaceRequest{Id: someID, Name: "Team"}, wss(workspacev1connect.WorkspaceServiceClient.UpdateWorkspace)},
+	workspacev1connect.WorkspaceServiceDeleteWorkspaceProcedure: {
+		&workspacev1.DeleteWorkspaceRequest{Id: someID}, wss(workspacev1connect.WorkspaceServiceClient.DeleteWorkspace)},
+	workspacev1connect.WorkspaceServiceListMembersProcedure: {
+		&workspacev1.ListMembersRequest{WorkspaceId: someID}, wss(workspacev1connect.WorkspaceServiceClient.ListMembers)},
+	workspacev1connect.WorkspaceServiceUpdateMemberProcedure: {
+		&workspacev1.UpdateMemberRequest{WorkspaceId: someID, UserId: someID, Role: workspacev1.Role_ROLE_EDITOR},
+		wss(workspacev1connect.WorkspaceServiceClient.UpdateMember)},
+	workspacev1connect.WorkspaceServiceRemoveMemberProcedure: {
+		&workspacev1.RemoveMemberRequest{WorkspaceId: someID, UserId: someID}, wss(workspacev1connect.WorkspaceServiceClient.RemoveMember)},
+	workspacev1connect.WorkspaceServiceCreateInvitationProcedure: {
+		&workspacev1.CreateInvitationRequest{WorkspaceId: someID, Email: "new@example.com", Role: workspacev1.Role_ROLE_WRITER},
+		wss(workspacev1connect.WorkspaceServiceClient.CreateInvitation)},
+	workspacev1connect.WorkspaceServiceListInvitationsProcedure: {
+		&workspacev1.ListInvitationsRequest{WorkspaceId: someID}, wss(workspacev1connect.WorkspaceServiceClient.ListInvitations)},
+	workspacev1connect.WorkspaceServiceRevokeInvitationProcedure: {
+		&workspacev1.RevokeInvitationRequest{Id: someID}, wss(workspacev1connect.WorkspaceServiceClient.RevokeInvitation)},
+	workspacev1connect.WorkspaceServiceGetInvitationProcedure: {
+		&workspacev1.GetInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.GetInvitation)},
+	workspacev1connect.WorkspaceServiceAcceptInvitationProcedure: {
+		&workspacev1.AcceptInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.AcceptInvitation)},
 }
 
 // procedures lists every RPC of every BetterPlan service the binary links
@@ -457,7 +497,7 @@ func TestJSONCharsetCodec(t *testing.T) {
 	}
 	// Known names still work.
 	req, _ = http.NewRequest(http.MethodPost, env.URL+postv1connect.PostServiceListPostsProcedure,
-		strings.NewReader(`{"statuses": ["STATUS_DRAFT"]}`))
+		strings.NewReader(`{"workspaceId": "`+env.PersonalWorkspace(t, token)+`", "statuses": ["STATUS_DRAFT"]}`))
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err = env.HTTPClient().Do(req)

@@ -43,7 +43,7 @@ func TestPerUserLimits(t *testing.T) {
 	ada, bob := env.SignUp(t, "ada@example.com"), env.SignUp(t, "bob@example.com")
 
 	start := func(token string) error {
-		_, err := env.Integration(token).StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true}))
+		_, err := env.Integration(token).StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: env.PersonalWorkspace(t, token)}))
 		return err
 	}
 	for range 2 {

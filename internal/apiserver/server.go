@@ -25,6 +25,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clientaddr"
@@ -41,6 +42,7 @@ import (
 	"github.com/betterplan/betterplan/services/account"
 	"github.com/betterplan/betterplan/services/integration"
 	"github.com/betterplan/betterplan/services/post"
+	"github.com/betterplan/betterplan/services/workspace"
 	"github.com/betterplan/betterplan/web"
 )
 
@@ -69,6 +71,8 @@ type Deps struct {
 	Limits config.RateLimits
 	// Watch tunes PostService.WatchPosts (zero: the defaults).
 	Watch post.WatchOptions
+	// Mail sends invitation emails; nil when SMTP is not configured.
+	Mail workspace.Mailer
 }
 
 // Handlers are the api's two HTTP faces.
@@ -116,7 +120,8 @@ func New(d Deps) Handlers {
 	opts = append(opts, rpcvalidate.Codecs()...)
 
 	mux := http.NewServeMux()
-	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName}
+	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName,
+		workspacev1connect.WorkspaceServiceName}
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(account.Deps{
 		Pool: d.Pool, Now: d.Now, Cookies: cookies, Log: d.Log, Passwords: passwords,
 		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
@@ -132,6 +137,10 @@ func New(d Deps) Handlers {
 	hub := post.NewHub(d.Pool.Config().ConnConfig, d.Log, d.Watch)
 	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log,
 		limiter.For("create_post", limits.CreatePost, "posts created"), hub, d.XWeb), opts...))
+
+	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(workspace.New(workspace.Deps{
+		Pool: d.Pool, Now: d.Now, Log: d.Log, AppURL: d.AppURL, Mail: d.Mail,
+	}), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

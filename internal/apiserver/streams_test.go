@@ -44,10 +44,10 @@ func streamServer(t *testing.T, env *apitest.Env, timeout time.Duration, watch p
 
 // openWatch opens WatchPosts; every message goes to msgs, and the stream's
 // end to the returned channel.
-func openWatch(t *testing.T, c postv1connect.PostServiceClient, msgs chan<- *postv1.WatchPostsResponse) (<-chan error, context.CancelFunc) {
+func openWatch(t *testing.T, c postv1connect.PostServiceClient, ws string, msgs chan<- *postv1.WatchPostsResponse) (<-chan error, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stream, err := c.WatchPosts(ctx, connect.NewRequest(&postv1.WatchPostsRequest{}))
+	stream, err := c.WatchPosts(ctx, connect.NewRequest(&postv1.WatchPostsRequest{WorkspaceId: ws}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestWatchPostsOutlivesServerTimeouts(t *testing.T) {
 			tc.client.Timeout = 0
 			c := postv1connect.NewPostServiceClient(tc.client, url, append(tc.opts, apitest.WithBearer(token))...)
 			msgs := make(chan *postv1.WatchPostsResponse, 100)
-			end, cancel := openWatch(t, c, msgs)
+			end, cancel := openWatch(t, c, env.PersonalWorkspace(t, token), msgs)
 			wantMsg(t, msgs, "ready", (*postv1.WatchPostsResponse).GetReady)
 			time.Sleep(time.Second) // > both timeouts
 			heartbeats := 0
@@ -119,7 +119,7 @@ func TestWatchPostsOutlivesServerTimeouts(t *testing.T) {
 			}
 			// A change still arrives: the stream was not cut off.
 			if _, err := env.Pool.Exec(context.Background(),
-				"SELECT pg_notify('posts_changed', (SELECT id FROM users WHERE email = 'long@example.com') || ':01J000000000000000000000XX')"); err != nil {
+				"SELECT pg_notify('posts_changed', $1 || ':01J000000000000000000000XX')", env.PersonalWorkspace(t, token)); err != nil {
 				t.Fatal(err)
 			}
 			wantMsg(t, msgs, "the change", func(m *postv1.WatchPostsResponse) bool { return m.GetDeletedPostId() == "01J000000000000000000000XX" })
@@ -178,7 +178,7 @@ func TestWatchPostsEndsOnShutdown(t *testing.T) {
 	url, srv := streamServer(t, env, time.Minute, post.WatchOptions{})
 	c := postv1connect.NewPostServiceClient(&http.Client{}, url, apitest.WithBearer(token))
 	msgs := make(chan *postv1.WatchPostsResponse, 100)
-	end, _ := openWatch(t, c, msgs)
+	end, _ := openWatch(t, c, env.PersonalWorkspace(t, token), msgs)
 	wantMsg(t, msgs, "ready", (*postv1.WatchPostsResponse).GetReady)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

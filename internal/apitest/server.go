@@ -25,6 +25,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
@@ -173,6 +174,28 @@ func (e *Env) Integration(token string, opts ...connect.ClientOption) integratio
 // Post returns a PostService client (see Account).
 func (e *Env) Post(token string, opts ...connect.ClientOption) postv1connect.PostServiceClient {
 	return postv1connect.NewPostServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// Workspace returns a WorkspaceService client (see Account).
+func (e *Env) Workspace(token string, opts ...connect.ClientOption) workspacev1connect.WorkspaceServiceClient {
+	return workspacev1connect.NewWorkspaceServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}
+
+// PersonalWorkspace is the id of the personal workspace of the user whose
+// token this is (the one sign-up made).
+func (e *Env) PersonalWorkspace(t testing.TB, token string) string {
+	t.Helper()
+	res, err := e.Account(token).GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{}))
+	if err != nil {
+		t.Fatalf("GetMe: %v", err)
+	}
+	for _, m := range res.Msg.GetWorkspaces() {
+		if m.GetWorkspace().GetPersonalOf() == res.Msg.GetUser().GetId() {
+			return m.GetWorkspace().GetId()
+		}
+	}
+	t.Fatalf("no personal workspace in %v", res.Msg.GetWorkspaces())
+	return ""
 }
 
 // SignUp creates a user and returns its session token.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -20,10 +19,12 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
+	"github.com/betterplan/betterplan/internal/emailaddr"
 	"github.com/betterplan/betterplan/internal/password"
 	"github.com/betterplan/betterplan/internal/ratelimit"
 )
@@ -90,7 +91,7 @@ var _ accountv1connect.AccountServiceHandler = (*Service)(nil)
 
 // SignUp implements AccountService.SignUp.
 func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.SignUpRequest]) (*connect.Response[accountv1.SignUpResponse], error) {
-	email, err := normalizeEmail(req.Msg.GetEmail())
+	email, err := emailaddr.Normalize("email", req.Msg.GetEmail())
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +111,7 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 	now := s.now.Now()
 	var (
 		user  dbq.User
+		ws    dbq.Workspace
 		token string
 		sess  dbq.Session
 	)
@@ -121,6 +123,14 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 			}
 			return err
 		}
+		// Everyone has a personal workspace, owned by them.
+		ws, err = q.WorkspaceCreate(ctx, dbq.WorkspaceCreateParams{ID: ulid.Make().String(), Name: name, PersonalOf: &user.ID, Now: now})
+		if err != nil {
+			return err
+		}
+		if err := q.MembershipCreate(ctx, dbq.MembershipCreateParams{WorkspaceID: ws.ID, UserID: user.ID, Role: dbq.WorkspaceRoleOwner, Now: now}); err != nil {
+			return err
+		}
 		token, sess, err = s.startSession(ctx, q, req, user.ID, now)
 		return err
 	})
@@ -129,6 +139,7 @@ func (s *Service) SignUp(ctx context.Context, req *connect.Request[accountv1.Sig
 	}
 	resp := connect.NewResponse(&accountv1.SignUpResponse{
 		User: userToProto(user), SessionToken: token, SessionExpireTime: timestamppb.New(sess.ExpiresAt),
+		Workspace: access.Membership(ws, dbq.WorkspaceRoleOwner),
 	})
 	resp.Header().Add("Set-Cookie", s.cookies.Session(token, sess.ExpiresAt, now).String())
 	s.log.InfoContext(ctx, "user signed up", "user_id", user.ID)
@@ -214,7 +225,15 @@ func (s *Service) GetMe(ctx context.Context, _ *connect.Request[accountv1.GetMeR
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&accountv1.GetMeResponse{User: userToProto(user)}), nil
+	rows, err := s.q.WorkspaceListForUser(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &accountv1.GetMeResponse{User: userToProto(user)}
+	for _, r := range rows {
+		out.Workspaces = append(out.Workspaces, access.Membership(r.Workspace, r.Role))
+	}
+	return connect.NewResponse(out), nil
 }
 
 // CreateApiToken implements AccountService.CreateApiToken.
@@ -355,21 +374,6 @@ func (s *Service) forget(ctx context.Context, attempt int64) {
 	if err := s.q.SignInAttemptDelete(ctx, attempt); err != nil {
 		s.log.WarnContext(ctx, "take back an unchecked sign-in attempt; it counts as a failure until the window ends", "err", err)
 	}
-}
-
-// normalizeEmail trims and lower-cases an address and checks its syntax.
-// The error never quotes the input: it goes back to the client and into the
-// access log, whatever its size.
-func normalizeEmail(raw string) (string, error) {
-	email := strings.ToLower(strings.TrimSpace(raw))
-	if email == "" {
-		return "", apierr.Invalid("email", "is required")
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") || len(email) > 254 {
-		return "", apierr.Invalid("email", "is not an email address like name@example.com")
-	}
-	return email, nil
 }
 
 // truncateRunes cuts s to at most n characters.

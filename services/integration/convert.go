@@ -24,5 +24,6 @@ func (s *Service) toProto(r dbq.Integration) *integrationv1.Integration {
 		StatusReason:      r.StatusReason,
 		CreateTime:        timestamppb.New(r.CreatedAt),
 		UpdateTime:        timestamppb.New(r.UpdatedAt),
+		WorkspaceId:       r.WorkspaceID,
 	}
 }

@@ -14,7 +14,7 @@ import (
 // Errors of the connection flow, each with the code an RPC caller gets;
 // callbackCode gives the ?error= code of the browser callback.
 var (
-	// errNoIntegration is an unknown X account, or another user's.
+	// errNoIntegration is an unknown X account, or another workspace's.
 	errNoIntegration  = apierr.New(connect.CodeNotFound, "no such integration")
 	errNotConfigured  = apierr.New(connect.CodeFailedPrecondition, "X is not configured on this server: set X_CLIENT_ID and X_CLIENT_SECRET (make run starts an offline X sandbox when they are unset)")
 	errUnknownRequest = apierr.New(connect.CodeNotFound, "this X authorization is unknown: start connecting again")
@@ -22,7 +22,7 @@ var (
 	errOtherUser        = apierr.New(connect.CodeNotFound, errUnknownRequest.Error())
 	errAlreadyUsed      = apierr.New(connect.CodeFailedPrecondition, "this X authorization was already used: start connecting again")
 	errExpired          = apierr.New(connect.CodeFailedPrecondition, "this X authorization expired (you have 15 minutes to approve at X): start connecting again")
-	errAlreadyConnected = apierr.New(connect.CodeAlreadyExists, "this X account is connected to another BetterPlan account; disconnect it there first")
+	errAlreadyConnected = apierr.New(connect.CodeAlreadyExists, "this X account is already connected to another BetterPlan workspace; it can be in one workspace at a time: disconnect it there first, or ask to be invited to that workspace")
 	errDenied           = errors.New("you did not authorize BetterPlan at X")
 	errMismatch         = errors.New("this browser did not start this X authorization (or its cookie expired): start connecting again from BetterPlan")
 	errBadCallback      = errors.New("X's callback lacks a well-formed oauth_token or oauth_verifier")

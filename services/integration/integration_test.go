@@ -33,23 +33,25 @@ type browser struct {
 	env    *apitest.Env
 	http   *http.Client
 	client integrationv1connect.IntegrationServiceClient
+	ws     string // the personal workspace
 }
 
 func newBrowser(t *testing.T, env *apitest.Env, email string) *browser {
 	t.Helper()
 	h := env.HTTPClient()
-	if _, err := accountv1connect.NewAccountServiceClient(h, env.URL).SignUp(ctx, connect.NewRequest(&accountv1.SignUpRequest{
+	up, err := accountv1connect.NewAccountServiceClient(h, env.URL).SignUp(ctx, connect.NewRequest(&accountv1.SignUpRequest{
 		Email: email, Password: "correct horse battery",
-	})); err != nil {
+	}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, env: env, http: h, client: integrationv1connect.NewIntegrationServiceClient(h, env.URL)}
+	return &browser{t: t, env: env, http: h, client: integrationv1connect.NewIntegrationServiceClient(h, env.URL), ws: up.Msg.GetWorkspace().GetWorkspace().GetId()}
 }
 
 // start clicks "Connect X" and returns the authorization URL.
 func (b *browser) start() *integrationv1.StartXAuthorizationResponse {
 	b.t.Helper()
-	res, err := b.client.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{}))
+	res, err := b.client.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{WorkspaceId: b.ws}))
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func (b *browser) connect(username string) string {
 
 func (b *browser) list() []*integrationv1.Integration {
 	b.t.Helper()
-	res, err := b.client.ListIntegrations(ctx, connect.NewRequest(&integrationv1.ListIntegrationsRequest{}))
+	res, err := b.client.ListIntegrations(ctx, connect.NewRequest(&integrationv1.ListIntegrationsRequest{WorkspaceId: b.ws}))
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -178,8 +180,9 @@ func TestBrowserFlow(t *testing.T) {
 func TestPINFlow(t *testing.T) {
 	t.Parallel()
 	env := apitest.Start(t, apitest.Options{})
-	c := env.Integration(env.SignUp(t, "ada@example.com"))
-	start, err := c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true}))
+	adaToken := env.SignUp(t, "ada@example.com")
+	c, ws := env.Integration(adaToken), env.PersonalWorkspace(t, adaToken)
+	start, err := c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: ws}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +214,7 @@ func TestPINFlow(t *testing.T) {
 	wantCode(t, err, connect.CodeFailedPrecondition, "already used")
 
 	// A wrong PIN: X refuses, and the attempt is used up.
-	start, _ = c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true}))
+	start, _ = c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: ws}))
 	token = start.Msg.GetOauthToken()
 	if _, err := env.X.Approve(token, "pin_person"); err != nil {
 		t.Fatal(err)
@@ -220,7 +223,7 @@ func TestPINFlow(t *testing.T) {
 	wantCode(t, err, connect.CodePermissionDenied, "X refused")
 
 	// Another user's pending authorization looks unknown.
-	start, _ = c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true}))
+	start, _ = c.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: ws}))
 	pin, _ = env.X.Approve(start.Msg.GetOauthToken(), "pin_person")
 	eve := env.Integration(env.SignUp(t, "eve@example.com"))
 	_, err = eve.CompleteXAuthorization(ctx, connect.NewRequest(&integrationv1.CompleteXAuthorizationRequest{OauthToken: start.Msg.GetOauthToken(), OauthVerifier: pin}))
@@ -400,7 +403,7 @@ func TestXUnavailableOrNotConfigured(t *testing.T) {
 	ada := newBrowser(t, env, "ada@example.com")
 
 	env.X.Inject(fakex.Fault{PathPrefix: "/oauth/request_token", Times: 1, Response: fakex.ServerError(503)})
-	_, err := ada.client.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{}))
+	_, err := ada.client.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{WorkspaceId: ada.ws}))
 	wantCode(t, err, connect.CodeUnavailable, "could not reach X")
 
 	env.X.Inject(fakex.Fault{PathPrefix: "/oauth/access_token", Times: 1, Response: fakex.ServerError(503)})
@@ -414,6 +417,7 @@ func TestXUnavailableOrNotConfigured(t *testing.T) {
 	ada.connect("ada_x")
 
 	off := apitest.Start(t, apitest.Options{NoX: true})
-	_, err = off.Integration(off.SignUp(t, "ada@example.com")).StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{}))
+	offToken := off.SignUp(t, "ada@example.com")
+	_, err = off.Integration(offToken).StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{WorkspaceId: off.PersonalWorkspace(t, offToken)}))
 	wantCode(t, err, connect.CodeFailedPrecondition, "X_CLIENT_ID")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/betterplan/betterplan/db/dbq"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
@@ -81,6 +82,10 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 	if s.X == nil {
 		return nil, errNotConfigured
 	}
+	workspaceID := req.Msg.GetWorkspaceId()
+	if _, err := access.Check(ctx, s.q, workspaceID, auth.UserID(ctx), dbq.WorkspaceRoleAdmin, "connecting X accounts"); err != nil {
+		return nil, err
+	}
 	if err := s.Starts.Enforce(ctx, auth.UserID(ctx)); err != nil {
 		return nil, err
 	}
@@ -96,7 +101,7 @@ func (s *Service) StartXAuthorization(ctx context.Context, req *connect.Request[
 	expires := now.Add(pendingTTL)
 	sealed, keyID := s.Keys.Seal([]byte(secret), pendingAAD(token))
 	if err := s.q.XAuthorizationCreate(ctx, dbq.XAuthorizationCreateParams{
-		OauthToken: token, UserID: auth.UserID(ctx), TokenSecret: sealed, TokenSecretKeyID: keyID,
+		OauthToken: token, UserID: auth.UserID(ctx), WorkspaceID: workspaceID, TokenSecret: sealed, TokenSecretKeyID: keyID,
 		PinFlow: req.Msg.GetPinFlow(), Now: now, ExpiresAt: expires,
 	}); err != nil {
 		return nil, err
@@ -137,8 +142,11 @@ func (s *Service) CompleteXAuthorization(ctx context.Context, req *connect.Reque
 }
 
 // ListIntegrations implements IntegrationService.ListIntegrations.
-func (s *Service) ListIntegrations(ctx context.Context, _ *connect.Request[integrationv1.ListIntegrationsRequest]) (*connect.Response[integrationv1.ListIntegrationsResponse], error) {
-	rows, err := s.q.IntegrationList(ctx, auth.UserID(ctx))
+func (s *Service) ListIntegrations(ctx context.Context, req *connect.Request[integrationv1.ListIntegrationsRequest]) (*connect.Response[integrationv1.ListIntegrationsResponse], error) {
+	if _, err := access.Role(ctx, s.q, req.Msg.GetWorkspaceId(), auth.UserID(ctx)); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.IntegrationList(ctx, req.Msg.GetWorkspaceId())
 	if err != nil {
 		return nil, err
 	}
@@ -154,14 +162,20 @@ func (s *Service) GetIntegration(ctx context.Context, req *connect.Request[integ
 	if req.Msg.GetId() == "" {
 		return nil, apierr.Invalid("id", "is required")
 	}
-	row, err := s.q.IntegrationGet(ctx, dbq.IntegrationGetParams{ID: req.Msg.GetId(), UserID: auth.UserID(ctx)})
-	if errors.Is(db.Classify(err), db.ErrNotFound) {
-		return nil, errNoIntegration
-	}
+	row, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&integrationv1.GetIntegrationResponse{Integration: s.toProto(row)}), nil
+	return connect.NewResponse(&integrationv1.GetIntegrationResponse{Integration: s.toProto(row.Integration)}), nil
+}
+
+// get reads an X account with the caller's role in its workspace.
+func (s *Service) get(ctx context.Context, id string) (dbq.IntegrationGetForMemberRow, error) {
+	row, err := s.q.IntegrationGetForMember(ctx, dbq.IntegrationGetForMemberParams{ID: id, UserID: auth.UserID(ctx)})
+	if errors.Is(db.Classify(err), db.ErrNotFound) {
+		return row, errNoIntegration
+	}
+	return row, err
 }
 
 // DeleteIntegration implements IntegrationService.DeleteIntegration.
@@ -169,13 +183,20 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 	if req.Msg.GetId() == "" {
 		return nil, apierr.Invalid("id", "is required")
 	}
-	id, userID := req.Msg.GetId(), auth.UserID(ctx)
+	cur, err := s.get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if err := access.Require(cur.Role, dbq.WorkspaceRoleAdmin, "disconnecting X accounts"); err != nil {
+		return nil, err
+	}
+	id, workspaceID := cur.Integration.ID, cur.Integration.WorkspaceID
 	var row dbq.Integration
-	err := db.InTx(ctx, s.Pool, func(q *dbq.Queries) error {
+	err = db.InTx(ctx, s.Pool, func(q *dbq.Queries) error {
 		// Lock the account first: a post being scheduled for it right now
 		// (which holds it with IntegrationHoldForPost) is written before we
 		// go on, and is failed below like the others.
-		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: id, UserID: userID}); err != nil {
+		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: id, WorkspaceID: workspaceID}); err != nil {
 			if errors.Is(db.Classify(err), db.ErrNotFound) {
 				return errNoIntegration
 			}
@@ -188,7 +209,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, req *connect.Request[in
 			return err
 		}
 		var err error
-		row, err = q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: id, UserID: userID})
+		row, err = q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: id, WorkspaceID: workspaceID})
 		return err
 	})
 	if err != nil {
@@ -266,9 +287,13 @@ func (s *Service) connect(ctx context.Context, p dbq.XAuthorization, verifier st
 	if err != nil {
 		return dbq.Integration{}, xError("read the X account", err)
 	}
+	// The person may have lost the admin role (or left) while at X.
+	if _, err := access.Check(ctx, s.q, p.WorkspaceID, p.UserID, dbq.WorkspaceRoleAdmin, "connecting X accounts"); err != nil {
+		return dbq.Integration{}, err
+	}
 	sealed, keyID := credential.Seal(s.Keys, me.ID, creds)
 	row, err := s.q.IntegrationUpsert(ctx, dbq.IntegrationUpsertParams{
-		ID: newID(), UserID: p.UserID, Platform: "x", PlatformAccountID: me.ID,
+		ID: newID(), WorkspaceID: p.WorkspaceID, ConnectedBy: &p.UserID, Platform: "x", PlatformAccountID: me.ID,
 		Username: me.Username, DisplayName: me.Name, AvatarUrl: me.ProfileImageURL,
 		Credential: sealed, CredentialKeyID: keyID, Now: s.Now.Now(),
 	})
@@ -278,7 +303,7 @@ func (s *Service) connect(ctx context.Context, p dbq.XAuthorization, verifier st
 	if err != nil {
 		return row, err
 	}
-	s.Log.InfoContext(ctx, "X account connected", "user_id", p.UserID, "integration_id", row.ID, "username", row.Username)
+	s.Log.InfoContext(ctx, "X account connected", "user_id", p.UserID, "workspace_id", p.WorkspaceID, "integration_id", row.ID, "username", row.Username)
 	return row, nil
 }
 

@@ -8,12 +8,13 @@ import (
 )
 
 var statusToProto = map[dbq.PostStatus]postv1.Status{
-	dbq.PostStatusDraft:       postv1.Status_STATUS_DRAFT,
-	dbq.PostStatusScheduled:   postv1.Status_STATUS_SCHEDULED,
-	dbq.PostStatusPublishing:  postv1.Status_STATUS_PUBLISHING,
-	dbq.PostStatusPublished:   postv1.Status_STATUS_PUBLISHED,
-	dbq.PostStatusFailed:      postv1.Status_STATUS_FAILED,
-	dbq.PostStatusUnconfirmed: postv1.Status_STATUS_UNCONFIRMED,
+	dbq.PostStatusDraft:           postv1.Status_STATUS_DRAFT,
+	dbq.PostStatusPendingApproval: postv1.Status_STATUS_PENDING_APPROVAL,
+	dbq.PostStatusScheduled:       postv1.Status_STATUS_SCHEDULED,
+	dbq.PostStatusPublishing:      postv1.Status_STATUS_PUBLISHING,
+	dbq.PostStatusPublished:       postv1.Status_STATUS_PUBLISHED,
+	dbq.PostStatusFailed:          postv1.Status_STATUS_FAILED,
+	dbq.PostStatusUnconfirmed:     postv1.Status_STATUS_UNCONFIRMED,
 }
 
 // statusFromProto is the stored name of a status; ok is false for
@@ -51,17 +52,27 @@ func errorKindToProto(kind dbq.PostErrorKind) postv1.ErrorKind {
 
 func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 	out := &postv1.Post{
-		Id:         p.ID,
-		Status:     statusToProto[p.Status],
-		Parts:      make([]*postv1.Part, len(p.Parts)),
-		Thread:     p.IsThread,
-		Attempts:   p.Attempts,
-		Version:    p.Version,
-		CreateTime: timestamppb.New(p.CreatedAt),
-		UpdateTime: timestamppb.New(p.UpdatedAt),
+		Id:          p.ID,
+		Status:      statusToProto[p.Status],
+		Parts:       make([]*postv1.Part, len(p.Parts)),
+		Thread:      p.IsThread,
+		Attempts:    p.Attempts,
+		Version:     p.Version,
+		CreateTime:  timestamppb.New(p.CreatedAt),
+		UpdateTime:  timestamppb.New(p.UpdatedAt),
+		WorkspaceId: p.WorkspaceID,
 	}
 	if p.IntegrationID != nil {
 		out.IntegrationId = *p.IntegrationID
+	}
+	if p.AuthorID != nil {
+		out.AuthorId = *p.AuthorID
+	}
+	if p.RejectedAt != nil {
+		out.Rejection = &postv1.Rejection{Reason: p.RejectionReason, Time: timestamppb.New(*p.RejectedAt)}
+		if p.RejectedBy != nil {
+			out.Rejection.RejectedBy = *p.RejectedBy
+		}
 	}
 	for i, text := range p.Parts {
 		part := &postv1.Part{Text: text}
@@ -92,6 +103,29 @@ func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 			e.Time = timestamppb.New(*p.LastErrorAt)
 		}
 		out.LastError = e
+	}
+	return out
+}
+
+var activityKinds = map[dbq.PostActivityKind]postv1.ActivityKind{
+	dbq.PostActivityKindCreated:          postv1.ActivityKind_ACTIVITY_KIND_CREATED,
+	dbq.PostActivityKindEdited:           postv1.ActivityKind_ACTIVITY_KIND_EDITED,
+	dbq.PostActivityKindSubmitted:        postv1.ActivityKind_ACTIVITY_KIND_SUBMITTED,
+	dbq.PostActivityKindApproved:         postv1.ActivityKind_ACTIVITY_KIND_APPROVED,
+	dbq.PostActivityKindRejected:         postv1.ActivityKind_ACTIVITY_KIND_REJECTED,
+	dbq.PostActivityKindScheduled:        postv1.ActivityKind_ACTIVITY_KIND_SCHEDULED,
+	dbq.PostActivityKindUnscheduled:      postv1.ActivityKind_ACTIVITY_KIND_UNSCHEDULED,
+	dbq.PostActivityKindPublishRequested: postv1.ActivityKind_ACTIVITY_KIND_PUBLISH_REQUESTED,
+	dbq.PostActivityKindRetried:          postv1.ActivityKind_ACTIVITY_KIND_RETRIED,
+	dbq.PostActivityKindPublished:        postv1.ActivityKind_ACTIVITY_KIND_PUBLISHED,
+	dbq.PostActivityKindFailed:           postv1.ActivityKind_ACTIVITY_KIND_FAILED,
+	dbq.PostActivityKindUnconfirmed:      postv1.ActivityKind_ACTIVITY_KIND_UNCONFIRMED,
+}
+
+func activityToProto(a dbq.PostActivityListRow) *postv1.Activity {
+	out := &postv1.Activity{Kind: activityKinds[a.Kind], ActorName: a.ActorName, Note: a.Note, Time: timestamppb.New(a.At)}
+	if a.ActorID != nil {
+		out.ActorId = *a.ActorID
 	}
 	return out
 }

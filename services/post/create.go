@@ -11,6 +11,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 )
@@ -38,9 +39,9 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	}
 
 	now := s.now.Now()
-	status := dbq.PostStatusScheduled
 	var (
 		at         time.Time
+		draft      bool
 		publishNow bool // due now by the database's clock
 	)
 	switch v := msg.GetWhen().(type) {
@@ -57,7 +58,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		if !v.Draft {
 			return nil, errNoWhen()
 		}
-		status = dbq.PostStatusDraft
+		draft = true
 	default:
 		return nil, errNoWhen()
 	}
@@ -66,34 +67,70 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	if err := s.creates.Enforce(ctx, auth.UserID(ctx)); err != nil {
 		return nil, err
 	}
+	// The X account decides the workspace, and the caller's role in it what
+	// they may do.
+	integ, err := s.q.IntegrationGetForMember(ctx, dbq.IntegrationGetForMemberParams{ID: msg.GetIntegrationId(), UserID: auth.UserID(ctx)})
+	if errors.Is(db.Classify(err), db.ErrNotFound) {
+		return nil, errNoIntegration
+	}
+	if err != nil {
+		return nil, err
+	}
+	role := integ.Role
+	if err := access.Require(role, dbq.WorkspaceRoleWriter, "writing posts"); err != nil {
+		return nil, err
+	}
+	status := dbq.PostStatusScheduled
+	switch {
+	case draft:
+		status = dbq.PostStatusDraft
+	case publishNow && !schedules(role):
+		return nil, apierr.New(connect.CodePermissionDenied,
+			access.Require(role, dbq.WorkspaceRoleEditor, "publishing").Error()+"; give the post a time to submit it for approval")
+	case !schedules(role):
+		status = dbq.PostStatusPendingApproval // a writer's time asks an editor
+	}
+
+	me := auth.UserID(ctx)
 	params := dbq.PostCreateParams{
-		ID: ulid.Make().String(), UserID: auth.UserID(ctx), IntegrationID: &msg.IntegrationId,
+		ID: ulid.Make().String(), WorkspaceID: integ.Integration.WorkspaceID, AuthorID: &me, IntegrationID: &msg.IntegrationId,
 		Status: status, Parts: c.parts, IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
 	}
-	if status == dbq.PostStatusScheduled && !publishNow {
+	switch {
+	case status == dbq.PostStatusScheduled && !publishNow:
 		params.ScheduledAt, params.DueAt = &at, &at
+	case status == dbq.PostStatusPendingApproval:
+		params.ScheduledAt = &at // the time asked for; due once approved
 	}
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
-		integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: msg.IntegrationId, UserID: params.UserID})
+		held, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: msg.IntegrationId, WorkspaceID: params.WorkspaceID})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoIntegration
 		}
 		if err != nil {
 			return err
 		}
-		if status != dbq.PostStatusDraft {
-			if err := checkActive(integ); err != nil {
+		if status == dbq.PostStatusScheduled {
+			if err := checkActive(held); err != nil {
 				return err
 			}
 		}
-		row, err = q.PostCreate(ctx, params)
-		return err
+		if row, err = q.PostCreate(ctx, params); err != nil {
+			return err
+		}
+		if err := s.addActivity(ctx, q, row.ID, dbq.PostActivityKindCreated, ""); err != nil {
+			return err
+		}
+		if status == dbq.PostStatusPendingApproval {
+			return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindSubmitted, "")
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "parts", len(row.Parts))
+	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "workspace_id", row.WorkspaceID, "user_id", me, "status", row.Status, "parts", len(row.Parts))
 	return connect.NewResponse(&postv1.CreatePostResponse{Post: s.postToProto(row)}), nil
 }
 

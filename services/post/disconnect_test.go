@@ -104,10 +104,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		t.Parallel()
 		env := apitest.Start(t, apitest.Options{})
 		ada := newUser(t, env, "ada@example.com", "ada_x")
-		var userID string
-		if err := env.Pool.QueryRow(ctx, "SELECT user_id FROM integrations WHERE id = $1", ada.integID).Scan(&userID); err != nil {
-			t.Fatal(err)
-		}
+
 		// DeleteIntegration's transaction, paused after its first statement.
 		tx, err := env.Pool.Begin(ctx)
 		if err != nil {
@@ -115,7 +112,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
 		q := dbq.New(tx)
-		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: ada.integID, UserID: userID}); err != nil {
+		if _, err := q.IntegrationLockForDelete(ctx, dbq.IntegrationLockForDeleteParams{ID: ada.integID, WorkspaceID: ada.ws}); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
@@ -128,7 +125,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		if err := q.PostFailForIntegration(ctx, dbq.PostFailForIntegrationParams{Now: now, IntegrationID: &ada.integID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: ada.integID, UserID: userID}); err != nil {
+		if _, err := q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: ada.integID, WorkspaceID: ada.ws}); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(ctx); err != nil {
@@ -143,10 +140,7 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		t.Parallel()
 		env := apitest.Start(t, apitest.Options{})
 		ada := newUser(t, env, "ada@example.com", "ada_x")
-		var userID string
-		if err := env.Pool.QueryRow(ctx, "SELECT user_id FROM integrations WHERE id = $1", ada.integID).Scan(&userID); err != nil {
-			t.Fatal(err)
-		}
+
 		// CreatePost's transaction, paused before its commit.
 		tx, err := env.Pool.Begin(ctx)
 		if err != nil {
@@ -154,12 +148,12 @@ func TestDisconnectRacesScheduling(t *testing.T) {
 		}
 		defer func() { _ = tx.Rollback(ctx) }()
 		q := dbq.New(tx)
-		if _, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: ada.integID, UserID: userID}); err != nil {
+		if _, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: ada.integID, WorkspaceID: ada.ws}); err != nil {
 			t.Fatal(err)
 		}
 		due := env.Clock.Now().Add(time.Hour)
 		p, err := q.PostCreate(ctx, dbq.PostCreateParams{
-			ID: "01J0000000000000000000RACE", UserID: userID, IntegrationID: &ada.integID, Status: "scheduled",
+			ID: "01J0000000000000000000RACE", WorkspaceID: ada.ws, IntegrationID: &ada.integID, Status: "scheduled",
 			Parts: []string{"racing"}, ScheduledAt: &due, DueAt: &due, Now: env.Clock.DB(),
 		})
 		if err != nil {

@@ -23,6 +23,7 @@ type user struct {
 	t       *testing.T
 	env     *apitest.Env
 	token   string
+	ws      string // their personal workspace
 	integID string
 	c       postv1connect.PostServiceClient
 }
@@ -31,6 +32,7 @@ type user struct {
 func newUser(t *testing.T, env *apitest.Env, email, xName string) *user {
 	t.Helper()
 	u := &user{t: t, env: env, token: env.SignUp(t, email)}
+	u.ws = env.PersonalWorkspace(t, u.token)
 	u.c = env.Post(u.token)
 	u.integID = u.connectX(xName)
 	return u
@@ -39,7 +41,7 @@ func newUser(t *testing.T, env *apitest.Env, email, xName string) *user {
 func (u *user) connectX(xName string) string {
 	u.t.Helper()
 	ic := u.env.Integration(u.token)
-	start, err := ic.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true}))
+	start, err := ic.StartXAuthorization(ctx, connect.NewRequest(&integrationv1.StartXAuthorizationRequest{PinFlow: true, WorkspaceId: u.ws}))
 	if err != nil {
 		u.t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 )
 
 // ChangesChannel is the PostgreSQL channel a trigger on posts notifies with
-// "user_id:post_id" on every insert, visible update and delete (migration
-// 00009).
+// "workspace_id:post_id" on every insert, visible update and delete
+// (migrations 00009, 00011).
 const ChangesChannel = "posts_changed"
 
 // WatchOptions tune WatchPosts and its Hub; zero values take the defaults.
@@ -46,12 +46,13 @@ type Hub struct {
 	log  *slog.Logger
 	opts WatchOptions
 
-	mu   sync.Mutex
-	subs map[string]map[*Sub]struct{} // by user id
-	n    int                          // subscribers in subs
-	live bool                         // LISTENing now
-	stop context.CancelFunc           // stops the listener; nil when none runs
-	done chan struct{}                // closed when that listener has stopped
+	mu      sync.Mutex
+	subs    map[string]map[*Sub]struct{} // by workspace id
+	perUser map[string]int               // streams per user, for MaxPerUser
+	n       int                          // subscribers in subs
+	live    bool                         // LISTENing now
+	stop    context.CancelFunc           // stops the listener; nil when none runs
+	done    chan struct{}                // closed when that listener has stopped
 }
 
 // NewHub returns a hub that connects with conf (copied).
@@ -68,15 +69,16 @@ func NewHub(conf *pgx.ConnConfig, log *slog.Logger, opts WatchOptions) *Hub {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 20 * time.Second
 	}
-	return &Hub{conf: conf.Copy(), log: log, opts: opts, subs: map[string]map[*Sub]struct{}{}}
+	return &Hub{conf: conf.Copy(), log: log, opts: opts, subs: map[string]map[*Sub]struct{}{}, perUser: map[string]int{}}
 }
 
-// Sub is one stream's subscription: what changed for its user since it last
-// looked.
+// Sub is one stream's subscription: what changed in its workspace since it
+// last looked.
 type Sub struct {
-	hub    *Hub
-	userID string
-	wake   chan struct{} // a token when there is something to Take
+	hub         *Hub
+	workspaceID string
+	userID      string
+	wake        chan struct{} // a token when there is something to Take
 
 	mu      sync.Mutex
 	ready   bool
@@ -98,20 +100,22 @@ type Batch struct {
 	PostIDs []string
 }
 
-// Subscribe adds a subscriber for userID; its first Batch is Ready once the
-// hub is listening. Too many for one user is resource_exhausted.
-func (h *Hub) Subscribe(userID string) (*Sub, error) {
+// Subscribe adds a subscriber of userID to a workspace's changes; its
+// first Batch is Ready once the hub is listening. Too many streams for one
+// user is resource_exhausted.
+func (h *Hub) Subscribe(workspaceID, userID string) (*Sub, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.subs[userID]) >= h.opts.MaxPerUser {
+	if h.perUser[userID] >= h.opts.MaxPerUser {
 		return nil, apierr.New(connect.CodeResourceExhausted, fmt.Sprintf(
 			"at most %d WatchPosts streams may be open per user; close one (another tab or device) first", h.opts.MaxPerUser))
 	}
-	s := &Sub{hub: h, userID: userID, wake: make(chan struct{}, 1), seen: map[string]bool{}}
-	if h.subs[userID] == nil {
-		h.subs[userID] = map[*Sub]struct{}{}
+	s := &Sub{hub: h, workspaceID: workspaceID, userID: userID, wake: make(chan struct{}, 1), seen: map[string]bool{}}
+	if h.subs[workspaceID] == nil {
+		h.subs[workspaceID] = map[*Sub]struct{}{}
 	}
-	h.subs[userID][s] = struct{}{}
+	h.subs[workspaceID][s] = struct{}{}
+	h.perUser[userID]++
 	h.n++
 	if h.live {
 		s.markReady()
@@ -148,9 +152,12 @@ func (s *Sub) Close() {
 	s.mu.Unlock()
 	var done chan struct{}
 	if !already {
-		delete(h.subs[s.userID], s)
-		if len(h.subs[s.userID]) == 0 {
-			delete(h.subs, s.userID)
+		delete(h.subs[s.workspaceID], s)
+		if len(h.subs[s.workspaceID]) == 0 {
+			delete(h.subs, s.workspaceID)
+		}
+		if h.perUser[s.userID]--; h.perUser[s.userID] <= 0 {
+			delete(h.perUser, s.userID)
 		}
 		h.n--
 		if h.n == 0 && h.stop != nil {
@@ -197,16 +204,16 @@ func (s *Sub) add(postID string, limit int) {
 	s.signal()
 }
 
-// dispatch hands a notification payload to its user's subscribers.
+// dispatch hands a notification payload to its workspace's subscribers.
 func (h *Hub) dispatch(payload string) {
-	userID, postID, ok := strings.Cut(payload, ":")
-	if !ok || userID == "" || postID == "" {
+	workspaceID, postID, ok := strings.Cut(payload, ":")
+	if !ok || workspaceID == "" || postID == "" {
 		h.log.Warn("ignoring a malformed "+ChangesChannel+" notification", "payload", truncate(payload, 80))
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.subs[userID] {
+	for s := range h.subs[workspaceID] {
 		s.add(postID, h.opts.MaxPending) // a dropped one ends its stream and unsubscribes itself
 	}
 }

@@ -26,12 +26,12 @@ func newTestHub(t *testing.T, opts WatchOptions) *Hub {
 
 func TestHubFanOut(t *testing.T) {
 	h := newTestHub(t, WatchOptions{MaxPending: 3})
-	a, err := h.Subscribe("ada")
+	a, err := h.Subscribe("ada", "ada")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := h.Subscribe("bob")
+	b, err := h.Subscribe("bob", "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestHubFanOut(t *testing.T) {
 		t.Fatalf("after going live: %+v", got)
 	}
 	// A new subscriber of a live hub is ready at once.
-	c, err := h.Subscribe("cy")
+	c, err := h.Subscribe("cy", "cy")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,23 +90,23 @@ func TestHubLimitPerUser(t *testing.T) {
 	h := newTestHub(t, WatchOptions{MaxPerUser: 2})
 	var subs []*Sub
 	for range 2 {
-		s, err := h.Subscribe("ada")
+		s, err := h.Subscribe("ada", "ada")
 		if err != nil {
 			t.Fatal(err)
 		}
 		subs = append(subs, s)
 	}
 	var aerr *apierr.Error
-	if _, err := h.Subscribe("ada"); !errors.As(err, &aerr) || aerr.Code() != connect.CodeResourceExhausted {
+	if _, err := h.Subscribe("ada", "ada"); !errors.As(err, &aerr) || aerr.Code() != connect.CodeResourceExhausted {
 		t.Fatalf("third subscription: %v", err)
 	}
-	other, err := h.Subscribe("bob")
+	other, err := h.Subscribe("bob", "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
 	subs[0].Close()
 	subs[0].Close() // twice is harmless
-	again, err := h.Subscribe("ada")
+	again, err := h.Subscribe("ada", "ada")
 	if err != nil {
 		t.Fatalf("after one closed: %v", err)
 	}

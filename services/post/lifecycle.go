@@ -10,7 +10,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
-	"github.com/betterplan/betterplan/internal/apierr"
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/auth"
 )
 
@@ -20,22 +20,23 @@ const deleteAttempts = 3
 
 // DeletePost implements PostService.DeletePost.
 func (s *Service) DeletePost(ctx context.Context, req *connect.Request[postv1.DeletePostRequest]) (*connect.Response[postv1.DeletePostResponse], error) {
-	id := req.Msg.GetId()
-	if id == "" {
-		return nil, apierr.Invalid("id", "is required")
+	cur, role, err := s.get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, err
 	}
-	userID := auth.UserID(ctx)
 	for range deleteAttempts {
-		_, err := s.q.PostDelete(ctx, dbq.PostDeleteParams{ID: id, UserID: userID})
+		if err := mayWrite(ctx, cur, role); err != nil {
+			return nil, err
+		}
+		_, err := s.q.PostDelete(ctx, dbq.PostDeleteParams{ID: cur.ID, WorkspaceID: cur.WorkspaceID})
 		if err == nil {
-			s.log.InfoContext(ctx, "post deleted", "post_id", id, "user_id", userID)
+			s.log.InfoContext(ctx, "post deleted", "post_id", cur.ID, "workspace_id", cur.WorkspaceID, "user_id", auth.UserID(ctx))
 			return connect.NewResponse(&postv1.DeletePostResponse{}), nil
 		}
 		if !errors.Is(db.Classify(err), db.ErrNotFound) {
 			return nil, err
 		}
-		cur, err := s.get(ctx, id)
-		if err != nil {
+		if cur, role, err = s.get(ctx, cur.ID); err != nil {
 			return nil, err
 		}
 		if cur.Status == dbq.PostStatusPublishing {
@@ -48,8 +49,11 @@ func (s *Service) DeletePost(ctx context.Context, req *connect.Request[postv1.De
 
 // PublishPost implements PostService.PublishPost.
 func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.PublishPostRequest]) (*connect.Response[postv1.PublishPostResponse], error) {
-	cur, err := s.get(ctx, req.Msg.GetId())
+	cur, role, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
+		return nil, err
+	}
+	if err := access.Require(role, dbq.WorkspaceRoleEditor, "publishing"); err != nil {
 		return nil, err
 	}
 	if err := publishable(cur); err != nil {
@@ -60,23 +64,26 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		if err := s.holdActive(ctx, q, cur); err != nil {
 			return err
 		}
-		row, err = q.PostPublishNow(ctx, dbq.PostPublishNowParams{ID: cur.ID, UserID: cur.UserID, Now: s.now.DB()})
+		row, err = q.PostPublishNow(ctx, dbq.PostPublishNowParams{ID: cur.ID, WorkspaceID: cur.WorkspaceID, Now: s.now.DB()})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return s.reread(ctx, q, cur.ID, publishable)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindPublishRequested, "")
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", row.UserID)
+	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", auth.UserID(ctx))
 	return connect.NewResponse(&postv1.PublishPostResponse{Post: s.postToProto(row)}), nil
 }
 
 // publishable says why PublishPost cannot publish a post, or nil.
 func publishable(p dbq.Post) error {
 	switch p.Status {
-	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
+	case dbq.PostStatusDraft, dbq.PostStatusPendingApproval, dbq.PostStatusScheduled:
 		return nil
 	case dbq.PostStatusPublishing:
 		return errState("the post is being published right now")
@@ -94,8 +101,11 @@ func publishable(p dbq.Post) error {
 // RetryPost implements PostService.RetryPost.
 func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.RetryPostRequest]) (*connect.Response[postv1.RetryPostResponse], error) {
 	force := req.Msg.GetForce()
-	cur, err := s.get(ctx, req.Msg.GetId())
+	cur, role, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
+		return nil, err
+	}
+	if err := access.Require(role, dbq.WorkspaceRoleEditor, "retrying posts"); err != nil {
 		return nil, err
 	}
 	if err := retryable(cur); err != nil {
@@ -106,16 +116,23 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		if err := s.holdActive(ctx, q, cur); err != nil {
 			return err
 		}
-		row, err = q.PostRetry(ctx, dbq.PostRetryParams{ID: cur.ID, UserID: cur.UserID, Now: s.now.DB(), Force: force})
+		row, err = q.PostRetry(ctx, dbq.PostRetryParams{ID: cur.ID, WorkspaceID: cur.WorkspaceID, Now: s.now.DB(), Force: force})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return s.reread(ctx, q, cur.ID, retryable)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		note := ""
+		if force {
+			note = "sent again without checking X"
+		}
+		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindRetried, note)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", row.UserID, "was", cur.Status, "force", force)
+	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", auth.UserID(ctx), "was", cur.Status, "force", force)
 	return connect.NewResponse(&postv1.RetryPostResponse{Post: s.postToProto(row)}), nil
 }
 
@@ -126,7 +143,7 @@ func retryable(p dbq.Post) error {
 	switch p.Status {
 	case dbq.PostStatusFailed, dbq.PostStatusUnconfirmed:
 		return nil
-	case dbq.PostStatusDraft, dbq.PostStatusScheduled:
+	case dbq.PostStatusDraft, dbq.PostStatusPendingApproval, dbq.PostStatusScheduled:
 		return errState("only a failed or unconfirmed post can be retried; use PublishPost to publish this one now")
 	case dbq.PostStatusPublishing:
 		return errState("the post is being published right now")

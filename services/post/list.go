@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/apierr"
 
 	"connectrpc.com/connect"
@@ -22,7 +23,7 @@ const (
 
 // GetPost implements PostService.GetPost.
 func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPostRequest]) (*connect.Response[postv1.GetPostResponse], error) {
-	row, err := s.get(ctx, req.Msg.GetId())
+	row, _, err := s.get(ctx, req.Msg.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +33,9 @@ func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPo
 // ListPosts implements PostService.ListPosts.
 func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.ListPostsRequest]) (*connect.Response[postv1.ListPostsResponse], error) {
 	msg := req.Msg
+	if _, err := access.Role(ctx, s.q, msg.GetWorkspaceId(), auth.UserID(ctx)); err != nil {
+		return nil, err
+	}
 	size := msg.GetPageSize()
 	switch {
 	case size == 0:
@@ -75,7 +79,7 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 		statuses = []string{} // cardinality(NULL) is NULL, not 0
 	}
 	p := dbq.PostListAscParams{
-		UserID: auth.UserID(ctx), Statuses: statuses, IntegrationID: integ, After: f.after, Before: f.before,
+		WorkspaceID: msg.GetWorkspaceId(), Statuses: statuses, IntegrationID: integ, After: f.after, Before: f.before,
 		HasCursor: hasCursor, CursorDraft: cur.Draft, CursorAt: time.UnixMicro(cur.At), CursorID: cur.ID,
 		Lim: size + 1, // one more tells whether there is a next page
 	}

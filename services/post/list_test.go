@@ -66,6 +66,9 @@ func TestListPosts(t *testing.T) {
 	}
 
 	list := func(req *postv1.ListPostsRequest) (*postv1.ListPostsResponse, error) {
+		if req.WorkspaceId == "" {
+			req.WorkspaceId = ada.ws
+		}
 		res, err := ada.c.ListPosts(ctx, connect.NewRequest(req))
 		if err != nil {
 			return nil, err
@@ -214,14 +217,14 @@ func TestListPostsDefaultPageSize(t *testing.T) {
 	for i := range 51 {
 		ada.schedule(fmt.Sprintf("post %d", i), time.Duration(i+1)*time.Minute)
 	}
-	res, err := ada.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{}))
+	res, err := ada.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: ada.ws}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Msg.GetPosts()) != 50 || res.Msg.GetNextPageToken() == "" {
 		t.Fatalf("unset page_size gave %d posts (next page %q), want 50 and a next page", len(res.Msg.GetPosts()), res.Msg.GetNextPageToken())
 	}
-	res, err = ada.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{PageSize: 100}))
+	res, err = ada.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: ada.ws, PageSize: 100}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,9 +211,14 @@ func TestOtherUsersPostsAreNotFound(t *testing.T) {
 			t.Fatalf("%s on another user's post says %q, an unknown one %q", name, got.Message(), unknown.Message())
 		}
 	}
-	list, err := eve.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{IntegrationId: ada.integID}))
+	list, err := eve.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: eve.ws, IntegrationId: ada.integID}))
 	if err != nil || len(list.Msg.GetPosts()) != 0 {
 		t.Fatalf("Eve lists %d of Ada's posts (%v)", len(list.Msg.GetPosts()), err)
+	}
+	_, errOtherWS := eve.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: ada.ws}))
+	_, errMadeUpWS := eve.c.ListPosts(ctx, connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: "01J000000000000000000000XX"}))
+	if a, b := wantCode(t, errOtherWS, connect.CodeNotFound, "workspace"), wantCode(t, errMadeUpWS, connect.CodeNotFound, "workspace"); a.Message() != b.Message() {
+		t.Fatalf("Ada's workspace %q vs an unknown one %q", a.Message(), b.Message())
 	}
 
 	// Ada's X account is as unknown to Eve as a made-up one, even for a draft.

@@ -44,29 +44,31 @@ func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelim
 
 var _ postv1connect.PostServiceHandler = (*Service)(nil)
 
-// get reads one of the caller's posts.
-func (s *Service) get(ctx context.Context, id string) (dbq.Post, error) {
+// get reads a post with the caller's role in its workspace; a post of a
+// workspace the caller is not in is errNoPost, like one that does not exist.
+func (s *Service) get(ctx context.Context, id string) (dbq.Post, dbq.WorkspaceRole, error) {
 	if id == "" {
-		return dbq.Post{}, apierr.Invalid("id", "is required")
+		return dbq.Post{}, "", apierr.Invalid("id", "is required")
 	}
-	row, err := s.q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: auth.UserID(ctx)})
+	row, err := s.q.PostGetForMember(ctx, dbq.PostGetForMemberParams{ID: id, UserID: auth.UserID(ctx)})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {
-		return row, errNoPost
+		return row.Post, "", errNoPost
 	}
-	return row, err
+	return row.Post, row.Role, err
 }
 
 // reread explains a conditional update that matched no row: the post is
 // gone, or its status changed in between (check says how), or, failing
 // both, it changed in some other way and the caller should reload.
 func (s *Service) reread(ctx context.Context, q *dbq.Queries, id string, check func(dbq.Post) error) error {
-	now, err := q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: auth.UserID(ctx)})
+	row, err := q.PostGetForMember(ctx, dbq.PostGetForMemberParams{ID: id, UserID: auth.UserID(ctx)})
 	if err != nil {
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoPost
 		}
 		return err
 	}
+	now := row.Post
 	if err := check(now); err != nil {
 		return err
 	}
@@ -83,7 +85,7 @@ func (s *Service) holdActive(ctx context.Context, q *dbq.Queries, p dbq.Post) er
 	if p.IntegrationID == nil {
 		return errDisconnected
 	}
-	integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: *p.IntegrationID, UserID: p.UserID})
+	integ, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: *p.IntegrationID, WorkspaceID: p.WorkspaceID})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {
 		return errDisconnected
 	}

@@ -64,8 +64,11 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		return nil, apierr.Invalid("update", "changes nothing: set text or thread, and/or scheduled_time or draft")
 	}
 
-	cur, err := s.get(ctx, msg.GetId())
+	cur, role, err := s.get(ctx, msg.GetId())
 	if err != nil {
+		return nil, err
+	}
+	if err := mayWrite(ctx, cur, role); err != nil {
 		return nil, err
 	}
 	if err := editable(cur); err != nil {
@@ -75,7 +78,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		return nil, errStale(msg.GetVersion(), cur.Version)
 	}
 	p := dbq.PostUpdateParams{
-		ID: cur.ID, UserID: cur.UserID, Version: msg.GetVersion(), Now: now,
+		ID: cur.ID, WorkspaceID: cur.WorkspaceID, Version: msg.GetVersion(), Now: now,
 		Parts: cur.Parts, IsThread: cur.IsThread, Status: cur.Status,
 		ScheduledAt: cur.ScheduledAt, DueAt: cur.DueAt, Attempts: cur.Attempts,
 	}
@@ -86,15 +89,27 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		p.Parts, p.IsThread = c.parts, c.thread
 	}
 	switch {
-	case schedule:
+	case schedule && schedules(role):
 		p.Status, p.ScheduledAt, p.DueAt, p.Attempts = dbq.PostStatusScheduled, &at, &at, 0
+	case schedule:
+		// A writer's time asks an editor; nothing is due until approved.
+		p.Status, p.ScheduledAt, p.DueAt = dbq.PostStatusPendingApproval, &at, nil
 	case toDraft:
 		p.Status, p.ScheduledAt, p.DueAt = dbq.PostStatusDraft, nil, nil
+	}
+	kind := dbq.PostActivityKindEdited
+	switch {
+	case p.Status == dbq.PostStatusPendingApproval && cur.Status != dbq.PostStatusPendingApproval:
+		kind = dbq.PostActivityKindSubmitted
+	case p.Status == dbq.PostStatusScheduled && cur.Status != dbq.PostStatusScheduled:
+		kind = dbq.PostActivityKindScheduled
+	case p.Status == dbq.PostStatusDraft && cur.Status != dbq.PostStatusDraft:
+		kind = dbq.PostActivityKindUnscheduled
 	}
 
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
-		if schedule {
+		if p.Status == dbq.PostStatusScheduled {
 			if err := s.holdActive(ctx, q, cur); err != nil {
 				return err
 			}
@@ -103,24 +118,28 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return s.whyNotUpdated(ctx, q, cur.ID, msg.GetVersion())
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.addActivity(ctx, q, row.ID, kind, "")
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", row.UserID, "status", row.Status, "version", row.Version)
+	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", auth.UserID(ctx), "status", row.Status, "version", row.Version)
 	return connect.NewResponse(&postv1.UpdatePostResponse{Post: s.postToProto(row)}), nil
 }
 
 // whyNotUpdated explains a PostUpdate that matched no row.
 func (s *Service) whyNotUpdated(ctx context.Context, q *dbq.Queries, id string, version int64) error {
-	now, err := q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: auth.UserID(ctx)})
+	row, err := q.PostGetForMember(ctx, dbq.PostGetForMemberParams{ID: id, UserID: auth.UserID(ctx)})
 	if err != nil {
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoPost
 		}
 		return err
 	}
+	now := row.Post
 	if err := editable(now); err != nil {
 		return err
 	}
@@ -130,7 +149,7 @@ func (s *Service) whyNotUpdated(ctx context.Context, q *dbq.Queries, id string, 
 // editable says why a post's status forbids editing it, or nil.
 func editable(p dbq.Post) error {
 	switch p.Status {
-	case dbq.PostStatusDraft, dbq.PostStatusScheduled, dbq.PostStatusFailed:
+	case dbq.PostStatusDraft, dbq.PostStatusPendingApproval, dbq.PostStatusScheduled, dbq.PostStatusFailed:
 		return nil
 	case dbq.PostStatusPublishing:
 		return errState("the post cannot be edited: it is being published right now")

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	"github.com/betterplan/betterplan/internal/access"
 	"github.com/betterplan/betterplan/internal/apierr"
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/httpstream"
@@ -32,11 +33,15 @@ func errFellBehind(n int) error {
 }
 
 // WatchPosts implements PostService.WatchPosts.
-func (s *Service) WatchPosts(ctx context.Context, _ *connect.Request[postv1.WatchPostsRequest], stream *connect.ServerStream[postv1.WatchPostsResponse]) error {
+func (s *Service) WatchPosts(ctx context.Context, req *connect.Request[postv1.WatchPostsRequest], stream *connect.ServerStream[postv1.WatchPostsResponse]) error {
 	if s.hub == nil {
 		return errNotListening
 	}
-	sub, err := s.hub.Subscribe(auth.UserID(ctx))
+	workspaceID := req.Msg.GetWorkspaceId()
+	if _, err := access.Role(ctx, s.q, workspaceID, auth.UserID(ctx)); err != nil {
+		return err
+	}
+	sub, err := s.hub.Subscribe(workspaceID, auth.UserID(ctx))
 	if err != nil {
 		return err
 	}
@@ -80,7 +85,7 @@ func (s *Service) WatchPosts(ctx context.Context, _ *connect.Request[postv1.Watc
 				continue // changes heard before this stream's ready are covered by its reload
 			}
 			for _, id := range b.PostIDs {
-				m, err := s.change(ctx, id)
+				m, err := s.change(ctx, workspaceID, id)
 				if err != nil {
 					if ctx.Err() != nil {
 						break // the select above says why
@@ -97,9 +102,13 @@ func (s *Service) WatchPosts(ctx context.Context, _ *connect.Request[postv1.Watc
 
 // change reads a changed post with the caller's own query: the post, or its
 // id when it is gone.
-func (s *Service) change(ctx context.Context, id string) (*postv1.WatchPostsResponse, error) {
-	row, err := s.get(ctx, id)
+func (s *Service) change(ctx context.Context, workspaceID, id string) (*postv1.WatchPostsResponse, error) {
+	row, _, err := s.get(ctx, id)
 	if errors.Is(err, errNoPost) {
+		// Gone, or the caller is no longer a member: then the stream ends.
+		if _, err := access.Role(ctx, s.q, workspaceID, auth.UserID(ctx)); err != nil {
+			return nil, err
+		}
 		return &postv1.WatchPostsResponse{Event: &postv1.WatchPostsResponse_DeletedPostId{DeletedPostId: id}}, nil
 	}
 	if err != nil {

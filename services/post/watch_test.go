@@ -11,6 +11,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5"
 
+	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/internal/apitest"
@@ -35,7 +37,15 @@ func watch(t *testing.T, url, token string) *watcher {
 	// No client timeout: the stream is meant to outlive any.
 	c := postv1connect.NewPostServiceClient(&http.Client{}, url, apitest.WithBearer(token))
 	w := &watcher{t: t, msgs: make(chan *postv1.WatchPostsResponse, 1000), cancel: cancel}
-	stream, err := c.WatchPosts(ctx, connect.NewRequest(&postv1.WatchPostsRequest{}))
+	ws := "01J000000000000000000000XX" // without credentials, any well-formed id
+	if token != "" {
+		me, err := accountv1connect.NewAccountServiceClient(&http.Client{}, url, apitest.WithBearer(token)).GetMe(ctx, connect.NewRequest(&accountv1.GetMeRequest{}))
+		if err != nil {
+			t.Fatalf("GetMe: %v", err)
+		}
+		ws = me.Msg.GetWorkspaces()[0].GetWorkspace().GetId()
+	}
+	stream, err := c.WatchPosts(ctx, connect.NewRequest(&postv1.WatchPostsRequest{WorkspaceId: ws}))
 	if err != nil {
 		t.Fatalf("WatchPosts: %v", err)
 	}
@@ -225,11 +235,7 @@ func TestPostsChangedTrigger(t *testing.T) {
 		return n.Payload
 	}
 	p := ada.schedule("x", time.Hour)
-	var userID string
-	if err := env.Pool.QueryRow(ctx, "SELECT user_id FROM posts WHERE id = $1", p.GetId()).Scan(&userID); err != nil {
-		t.Fatal(err)
-	}
-	want := userID + ":" + p.GetId()
+	want := ada.ws + ":" + p.GetId()
 	if got := next(); got != want {
 		t.Fatalf("insert notified %q, want %q", got, want)
 	}

@@ -274,7 +274,7 @@ func TestHungDatabase(t *testing.T) {
 func (r *rig) scheduleAt(integrationID string, at time.Time, parts ...string) string {
 	r.t.Helper()
 	row, err := r.q.PostCreate(ctx, dbq.PostCreateParams{
-		ID: ulid.Make().String(), UserID: r.userID, IntegrationID: &integrationID, Status: "scheduled",
+		ID: ulid.Make().String(), WorkspaceID: r.userID, IntegrationID: &integrationID, Status: "scheduled",
 		Parts: parts, IsThread: len(parts) > 1, ScheduledAt: &at, DueAt: &at,
 	})
 	if err != nil {

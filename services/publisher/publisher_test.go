@@ -85,17 +85,17 @@ func TestEditRescheduleAndDeleteOfDuePostsTakeEffect(t *testing.T) {
 
 	// The person edits all three a moment before they are due.
 	p := r.get(edited)
-	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: edited, UserID: r.userID, Version: p.Version,
+	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: edited, WorkspaceID: r.userID, Version: p.Version,
 		Parts: []string{"final text"}, Status: "scheduled", ScheduledAt: &at, DueAt: &at, Now: r.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	tomorrow := at.Add(24 * time.Hour)
 	p = r.get(moved)
-	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: moved, UserID: r.userID, Version: p.Version,
+	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: moved, WorkspaceID: r.userID, Version: p.Version,
 		Parts: p.Parts, Status: "scheduled", ScheduledAt: &tomorrow, DueAt: &tomorrow, Now: r.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.q.PostDelete(ctx, dbq.PostDeleteParams{ID: deleted, UserID: r.userID}); err != nil {
+	if _, err := r.q.PostDelete(ctx, dbq.PostDeleteParams{ID: deleted, WorkspaceID: r.userID}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -267,7 +267,7 @@ func TestServerErrorsRetryWithBackoffThenFail(t *testing.T) {
 	}
 	// X recovers; the person retries (PostRetry) and it goes out.
 	r.x.ClearFaults()
-	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, UserID: r.userID, Now: r.clock.DB()}); err != nil {
+	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, WorkspaceID: r.userID, Now: r.clock.DB()}); err != nil {
 		t.Fatal(err)
 	}
 	r.tick(pub)

@@ -134,7 +134,7 @@ func TestUnreadableX(t *testing.T) {
 	}
 
 	// The person retries without force: X is read again, the post found.
-	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, UserID: r.userID, Now: r.clock.DB()}); err != nil {
+	if _, err := r.q.PostRetry(ctx, dbq.PostRetryParams{ID: id, WorkspaceID: r.userID, Now: r.clock.DB()}); err != nil {
 		t.Fatal(err)
 	}
 	r.tick(pub)
@@ -194,7 +194,7 @@ func TestDisconnectMidThread(t *testing.T) {
 	id := r.schedule(in, r.clock.Now(), texts("thread", 4)...)
 	r.onPost.Store(new(func(p fakex.Post) {
 		if p.Text == "thread part 2" { // the person disconnects while part 2 is being created
-			if _, err := r.q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: in, UserID: r.userID}); err != nil {
+			if _, err := r.q.IntegrationDelete(ctx, dbq.IntegrationDeleteParams{ID: in, WorkspaceID: r.userID}); err != nil {
 				t.Error(err)
 			}
 		}

@@ -87,6 +87,14 @@ func buildRig(t *testing.T, realTimeX bool) *rig {
 		t.Fatal(err)
 	}
 	r.userID = u.ID
+	// The user's personal workspace has the user's id, as the migration
+	// gives existing users.
+	if _, err := r.q.WorkspaceCreate(ctx, dbq.WorkspaceCreateParams{ID: u.ID, Name: "Ada", PersonalOf: &u.ID, Now: r.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.q.MembershipCreate(ctx, dbq.MembershipCreateParams{WorkspaceID: u.ID, UserID: u.ID, Role: dbq.WorkspaceRoleOwner, Now: r.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", r.logs.String())
@@ -101,7 +109,7 @@ func (r *rig) connect(username string) string {
 	xid, token, secret := r.x.IssueCredentials(username)
 	sealed, keyID := credential.Seal(r.keys, xid, xclient.Credentials{Token: token, Secret: secret})
 	row, err := r.q.IntegrationUpsert(ctx, dbq.IntegrationUpsertParams{
-		ID: ulid.Make().String(), UserID: r.userID, Platform: "x", PlatformAccountID: xid, Username: username,
+		ID: ulid.Make().String(), WorkspaceID: r.userID, ConnectedBy: &r.userID, Platform: "x", PlatformAccountID: xid, Username: username,
 		DisplayName: username, Credential: sealed, CredentialKeyID: keyID, Now: r.clock.Now(),
 	})
 	if err != nil {
@@ -114,7 +122,7 @@ func (r *rig) connect(username string) string {
 func (r *rig) schedule(integrationID string, due time.Time, parts ...string) string {
 	r.t.Helper()
 	row, err := r.q.PostCreate(ctx, dbq.PostCreateParams{
-		ID: ulid.Make().String(), UserID: r.userID, IntegrationID: &integrationID, Status: "scheduled",
+		ID: ulid.Make().String(), WorkspaceID: r.userID, IntegrationID: &integrationID, Status: "scheduled",
 		Parts: parts, IsThread: len(parts) > 1, ScheduledAt: &due, DueAt: &due, Now: r.clock.DB(),
 	})
 	if err != nil {
@@ -125,11 +133,11 @@ func (r *rig) schedule(integrationID string, due time.Time, parts ...string) str
 
 func (r *rig) get(id string) dbq.Post {
 	r.t.Helper()
-	p, err := r.q.PostGet(ctx, dbq.PostGetParams{ID: id, UserID: r.userID})
+	p, err := r.q.PostGetForMember(ctx, dbq.PostGetForMemberParams{ID: id, UserID: r.userID})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return p
+	return p.Post
 }
 
 type pubOpt func(*publisher.Config)

@@ -9,6 +9,7 @@ package accountv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/betterplan/betterplan/gen/betterplan/rules/v1"
+	v1 "github.com/betterplan/betterplan/gen/betterplan/workspace/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -175,7 +176,9 @@ func (x *SignUpRequest) GetDisplayName() string {
 // SignUpResponse is the response of SignUp.
 type SignUpResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The new personal workspace (with the owner role).
+	Workspace *v1.Membership `protobuf:"bytes,4,opt,name=workspace,proto3" json:"workspace,omitempty"`
+	User      *User          `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// Send as `Authorization: Bearer <session_token>`. Also set as an HttpOnly
 	// cookie, so a browser on the same origin needs nothing else.
 	SessionToken      string                 `protobuf:"bytes,2,opt,name=session_token,json=sessionToken,proto3" json:"session_token,omitempty"`
@@ -212,6 +215,13 @@ func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use SignUpResponse.ProtoReflect.Descriptor instead.
 func (*SignUpResponse) Descriptor() ([]byte, []int) {
 	return file_betterplan_account_v1_account_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SignUpResponse) GetWorkspace() *v1.Membership {
+	if x != nil {
+		return x.Workspace
+	}
+	return nil
 }
 
 func (x *SignUpResponse) GetUser() *User {
@@ -464,8 +474,11 @@ func (*GetMeRequest) Descriptor() ([]byte, []int) {
 
 // GetMeResponse is the response of GetMe.
 type GetMeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The caller's workspaces with their role in each: their personal
+	// workspace first, then by name.
+	Workspaces    []*v1.Membership `protobuf:"bytes,2,rep,name=workspaces,proto3" json:"workspaces,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -503,6 +516,13 @@ func (*GetMeResponse) Descriptor() ([]byte, []int) {
 func (x *GetMeResponse) GetUser() *User {
 	if x != nil {
 		return x.User
+	}
+	return nil
+}
+
+func (x *GetMeResponse) GetWorkspaces() []*v1.Membership {
+	if x != nil {
+		return x.Workspaces
 	}
 	return nil
 }
@@ -978,7 +998,7 @@ var File_betterplan_account_v1_account_proto protoreflect.FileDescriptor
 
 const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
+	"#betterplan/account/v1/account.proto\x12\x15betterplan.account.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a'betterplan/workspace/v1/workspace.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
@@ -989,8 +1009,9 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\rSignUpRequest\x12\"\n" +
 	"\x05email\x18\x01 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\xfe\x01R\x05email\x12*\n" +
 	"\bpassword\x18\x02 \x01(\tB\x0e\xbaH\vr\t\x88\xb5\x18\x01\x10\b(\x80\bR\bpassword\x12.\n" +
-	"\fdisplay_name\x18\x03 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dR\vdisplayName\"\xb2\x01\n" +
-	"\x0eSignUpResponse\x12/\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dR\vdisplayName\"\xf5\x01\n" +
+	"\x0eSignUpResponse\x12A\n" +
+	"\tworkspace\x18\x04 \x01(\v2#.betterplan.workspace.v1.MembershipR\tworkspace\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\x12#\n" +
 	"\rsession_token\x18\x02 \x01(\tR\fsessionToken\x12J\n" +
 	"\x13session_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11sessionExpireTime\"]\n" +
@@ -1003,9 +1024,12 @@ const file_betterplan_account_v1_account_proto_rawDesc = "" +
 	"\x13session_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11sessionExpireTime\"\x10\n" +
 	"\x0eSignOutRequest\"\x11\n" +
 	"\x0fSignOutResponse\"\x0e\n" +
-	"\fGetMeRequest\"@\n" +
+	"\fGetMeRequest\"\x85\x01\n" +
 	"\rGetMeResponse\x12/\n" +
-	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\"\x94\x01\n" +
+	"\x04user\x18\x01 \x01(\v2\x1b.betterplan.account.v1.UserR\x04user\x12C\n" +
+	"\n" +
+	"workspaces\x18\x02 \x03(\v2#.betterplan.workspace.v1.MembershipR\n" +
+	"workspaces\"\x94\x01\n" +
 	"\x0fUpdateMeRequest\x123\n" +
 	"\fdisplay_name\x18\x01 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18dH\x00R\vdisplayName\x88\x01\x01\x12-\n" +
 	"\ttime_zone\x18\x02 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18@H\x01R\btimeZone\x88\x01\x01B\x0f\n" +
@@ -1080,42 +1104,45 @@ var file_betterplan_account_v1_account_proto_goTypes = []any{
 	(*RevokeApiTokenRequest)(nil),  // 16: betterplan.account.v1.RevokeApiTokenRequest
 	(*RevokeApiTokenResponse)(nil), // 17: betterplan.account.v1.RevokeApiTokenResponse
 	(*timestamppb.Timestamp)(nil),  // 18: google.protobuf.Timestamp
+	(*v1.Membership)(nil),          // 19: betterplan.workspace.v1.Membership
 }
 var file_betterplan_account_v1_account_proto_depIdxs = []int32{
 	18, // 0: betterplan.account.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	0,  // 1: betterplan.account.v1.SignUpResponse.user:type_name -> betterplan.account.v1.User
-	18, // 2: betterplan.account.v1.SignUpResponse.session_expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: betterplan.account.v1.SignInResponse.user:type_name -> betterplan.account.v1.User
-	18, // 4: betterplan.account.v1.SignInResponse.session_expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 5: betterplan.account.v1.GetMeResponse.user:type_name -> betterplan.account.v1.User
-	0,  // 6: betterplan.account.v1.UpdateMeResponse.user:type_name -> betterplan.account.v1.User
-	18, // 7: betterplan.account.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
-	18, // 8: betterplan.account.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
-	18, // 9: betterplan.account.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
-	18, // 10: betterplan.account.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
-	11, // 11: betterplan.account.v1.CreateApiTokenResponse.api_token:type_name -> betterplan.account.v1.ApiToken
-	11, // 12: betterplan.account.v1.ListApiTokensResponse.api_tokens:type_name -> betterplan.account.v1.ApiToken
-	1,  // 13: betterplan.account.v1.AccountService.SignUp:input_type -> betterplan.account.v1.SignUpRequest
-	3,  // 14: betterplan.account.v1.AccountService.SignIn:input_type -> betterplan.account.v1.SignInRequest
-	5,  // 15: betterplan.account.v1.AccountService.SignOut:input_type -> betterplan.account.v1.SignOutRequest
-	7,  // 16: betterplan.account.v1.AccountService.GetMe:input_type -> betterplan.account.v1.GetMeRequest
-	9,  // 17: betterplan.account.v1.AccountService.UpdateMe:input_type -> betterplan.account.v1.UpdateMeRequest
-	12, // 18: betterplan.account.v1.AccountService.CreateApiToken:input_type -> betterplan.account.v1.CreateApiTokenRequest
-	14, // 19: betterplan.account.v1.AccountService.ListApiTokens:input_type -> betterplan.account.v1.ListApiTokensRequest
-	16, // 20: betterplan.account.v1.AccountService.RevokeApiToken:input_type -> betterplan.account.v1.RevokeApiTokenRequest
-	2,  // 21: betterplan.account.v1.AccountService.SignUp:output_type -> betterplan.account.v1.SignUpResponse
-	4,  // 22: betterplan.account.v1.AccountService.SignIn:output_type -> betterplan.account.v1.SignInResponse
-	6,  // 23: betterplan.account.v1.AccountService.SignOut:output_type -> betterplan.account.v1.SignOutResponse
-	8,  // 24: betterplan.account.v1.AccountService.GetMe:output_type -> betterplan.account.v1.GetMeResponse
-	10, // 25: betterplan.account.v1.AccountService.UpdateMe:output_type -> betterplan.account.v1.UpdateMeResponse
-	13, // 26: betterplan.account.v1.AccountService.CreateApiToken:output_type -> betterplan.account.v1.CreateApiTokenResponse
-	15, // 27: betterplan.account.v1.AccountService.ListApiTokens:output_type -> betterplan.account.v1.ListApiTokensResponse
-	17, // 28: betterplan.account.v1.AccountService.RevokeApiToken:output_type -> betterplan.account.v1.RevokeApiTokenResponse
-	21, // [21:29] is the sub-list for method output_type
-	13, // [13:21] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 1: betterplan.account.v1.SignUpResponse.workspace:type_name -> betterplan.workspace.v1.Membership
+	0,  // 2: betterplan.account.v1.SignUpResponse.user:type_name -> betterplan.account.v1.User
+	18, // 3: betterplan.account.v1.SignUpResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: betterplan.account.v1.SignInResponse.user:type_name -> betterplan.account.v1.User
+	18, // 5: betterplan.account.v1.SignInResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 6: betterplan.account.v1.GetMeResponse.user:type_name -> betterplan.account.v1.User
+	19, // 7: betterplan.account.v1.GetMeResponse.workspaces:type_name -> betterplan.workspace.v1.Membership
+	0,  // 8: betterplan.account.v1.UpdateMeResponse.user:type_name -> betterplan.account.v1.User
+	18, // 9: betterplan.account.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	18, // 10: betterplan.account.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	18, // 11: betterplan.account.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
+	18, // 12: betterplan.account.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
+	11, // 13: betterplan.account.v1.CreateApiTokenResponse.api_token:type_name -> betterplan.account.v1.ApiToken
+	11, // 14: betterplan.account.v1.ListApiTokensResponse.api_tokens:type_name -> betterplan.account.v1.ApiToken
+	1,  // 15: betterplan.account.v1.AccountService.SignUp:input_type -> betterplan.account.v1.SignUpRequest
+	3,  // 16: betterplan.account.v1.AccountService.SignIn:input_type -> betterplan.account.v1.SignInRequest
+	5,  // 17: betterplan.account.v1.AccountService.SignOut:input_type -> betterplan.account.v1.SignOutRequest
+	7,  // 18: betterplan.account.v1.AccountService.GetMe:input_type -> betterplan.account.v1.GetMeRequest
+	9,  // 19: betterplan.account.v1.AccountService.UpdateMe:input_type -> betterplan.account.v1.UpdateMeRequest
+	12, // 20: betterplan.account.v1.AccountService.CreateApiToken:input_type -> betterplan.account.v1.CreateApiTokenRequest
+	14, // 21: betterplan.account.v1.AccountService.ListApiTokens:input_type -> betterplan.account.v1.ListApiTokensRequest
+	16, // 22: betterplan.account.v1.AccountService.RevokeApiToken:input_type -> betterplan.account.v1.RevokeApiTokenRequest
+	2,  // 23: betterplan.account.v1.AccountService.SignUp:output_type -> betterplan.account.v1.SignUpResponse
+	4,  // 24: betterplan.account.v1.AccountService.SignIn:output_type -> betterplan.account.v1.SignInResponse
+	6,  // 25: betterplan.account.v1.AccountService.SignOut:output_type -> betterplan.account.v1.SignOutResponse
+	8,  // 26: betterplan.account.v1.AccountService.GetMe:output_type -> betterplan.account.v1.GetMeResponse
+	10, // 27: betterplan.account.v1.AccountService.UpdateMe:output_type -> betterplan.account.v1.UpdateMeResponse
+	13, // 28: betterplan.account.v1.AccountService.CreateApiToken:output_type -> betterplan.account.v1.CreateApiTokenResponse
+	15, // 29: betterplan.account.v1.AccountService.ListApiTokens:output_type -> betterplan.account.v1.ListApiTokensResponse
+	17, // 30: betterplan.account.v1.AccountService.RevokeApiToken:output_type -> betterplan.account.v1.RevokeApiTokenResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_account_v1_account_proto_init() }

@@ -139,9 +139,11 @@ type Integration struct {
 	ProfileUrl string `protobuf:"bytes,7,opt,name=profile_url,json=profileUrl,proto3" json:"profile_url,omitempty"`
 	Status     Status `protobuf:"varint,8,opt,name=status,proto3,enum=betterplan.integration.v1.Status" json:"status,omitempty"`
 	// Why the status is not active, in words a person can act on.
-	StatusReason  string                 `protobuf:"bytes,9,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	StatusReason string                 `protobuf:"bytes,9,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
+	CreateTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The workspace it belongs to.
+	WorkspaceId   string `protobuf:"bytes,12,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,11 +255,20 @@ func (x *Integration) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Integration) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
+}
+
 // StartXAuthorizationRequest is the request of StartXAuthorization.
 type StartXAuthorizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Use X's PIN flow (oauth_callback=oob) instead of the browser redirect.
-	PinFlow       bool `protobuf:"varint,1,opt,name=pin_flow,json=pinFlow,proto3" json:"pin_flow,omitempty"`
+	PinFlow bool `protobuf:"varint,1,opt,name=pin_flow,json=pinFlow,proto3" json:"pin_flow,omitempty"`
+	// Required: the workspace (Workspace.id, a ULID).
+	WorkspaceId   string `protobuf:"bytes,2,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -297,6 +308,13 @@ func (x *StartXAuthorizationRequest) GetPinFlow() bool {
 		return x.PinFlow
 	}
 	return false
+}
+
+func (x *StartXAuthorizationRequest) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
 }
 
 // StartXAuthorizationResponse is the response of StartXAuthorization.
@@ -464,7 +482,9 @@ func (x *CompleteXAuthorizationResponse) GetIntegration() *Integration {
 
 // ListIntegrationsRequest is the request of ListIntegrations.
 type ListIntegrationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: the workspace (Workspace.id, a ULID).
+	WorkspaceId   string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,6 +517,13 @@ func (x *ListIntegrationsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListIntegrationsRequest.ProtoReflect.Descriptor instead.
 func (*ListIntegrationsRequest) Descriptor() ([]byte, []int) {
 	return file_betterplan_integration_v1_integration_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListIntegrationsRequest) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
 }
 
 // ListIntegrationsResponse is the response of ListIntegrations.
@@ -723,7 +750,7 @@ var File_betterplan_integration_v1_integration_proto protoreflect.FileDescriptor
 
 const file_betterplan_integration_v1_integration_proto_rawDesc = "" +
 	"\n" +
-	"+betterplan/integration/v1/integration.proto\x12\x19betterplan.integration.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x03\n" +
+	"+betterplan/integration/v1/integration.proto\x12\x19betterplan.integration.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x04\n" +
 	"\vIntegration\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12?\n" +
 	"\bplatform\x18\x02 \x01(\x0e2#.betterplan.integration.v1.PlatformR\bplatform\x12.\n" +
@@ -740,9 +767,11 @@ const file_betterplan_integration_v1_integration_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"7\n" +
+	"updateTime\x12!\n" +
+	"\fworkspace_id\x18\f \x01(\tR\vworkspaceId\"g\n" +
 	"\x1aStartXAuthorizationRequest\x12\x19\n" +
-	"\bpin_flow\x18\x01 \x01(\bR\apinFlow\"\xa8\x01\n" +
+	"\bpin_flow\x18\x01 \x01(\bR\apinFlow\x12.\n" +
+	"\fworkspace_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\vworkspaceId\"\xa8\x01\n" +
 	"\x1bStartXAuthorizationResponse\x12+\n" +
 	"\x11authorization_url\x18\x01 \x01(\tR\x10authorizationUrl\x12\x1f\n" +
 	"\voauth_token\x18\x02 \x01(\tR\n" +
@@ -754,8 +783,9 @@ const file_betterplan_integration_v1_integration_proto_rawDesc = "" +
 	"oauthToken\x123\n" +
 	"\x0eoauth_verifier\x18\x02 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\x80\x02R\roauthVerifier\"j\n" +
 	"\x1eCompleteXAuthorizationResponse\x12H\n" +
-	"\vintegration\x18\x01 \x01(\v2&.betterplan.integration.v1.IntegrationR\vintegration\"\x19\n" +
-	"\x17ListIntegrationsRequest\"f\n" +
+	"\vintegration\x18\x01 \x01(\v2&.betterplan.integration.v1.IntegrationR\vintegration\"I\n" +
+	"\x17ListIntegrationsRequest\x12.\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\vworkspaceId\"f\n" +
 	"\x18ListIntegrationsResponse\x12J\n" +
 	"\fintegrations\x18\x01 \x03(\v2&.betterplan.integration.v1.IntegrationR\fintegrations\"4\n" +
 	"\x15GetIntegrationRequest\x12\x1b\n" +

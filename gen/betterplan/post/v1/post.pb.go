@@ -31,6 +31,9 @@ const (
 	Status_STATUS_UNSPECIFIED Status = 0
 	// Not scheduled; the publisher ignores it.
 	Status_STATUS_DRAFT Status = 1
+	// A writer's post with a time, waiting for an editor to approve it
+	// (ApprovePost) or send it back (RejectPost). The publisher ignores it.
+	Status_STATUS_PENDING_APPROVAL Status = 7
 	// Waiting for its time (or for a retry, or for X's rate limit to reset:
 	// see next_attempt_time).
 	Status_STATUS_SCHEDULED Status = 2
@@ -51,6 +54,7 @@ var (
 	Status_name = map[int32]string{
 		0: "STATUS_UNSPECIFIED",
 		1: "STATUS_DRAFT",
+		7: "STATUS_PENDING_APPROVAL",
 		2: "STATUS_SCHEDULED",
 		3: "STATUS_PUBLISHING",
 		4: "STATUS_PUBLISHED",
@@ -58,13 +62,14 @@ var (
 		6: "STATUS_UNCONFIRMED",
 	}
 	Status_value = map[string]int32{
-		"STATUS_UNSPECIFIED": 0,
-		"STATUS_DRAFT":       1,
-		"STATUS_SCHEDULED":   2,
-		"STATUS_PUBLISHING":  3,
-		"STATUS_PUBLISHED":   4,
-		"STATUS_FAILED":      5,
-		"STATUS_UNCONFIRMED": 6,
+		"STATUS_UNSPECIFIED":      0,
+		"STATUS_DRAFT":            1,
+		"STATUS_PENDING_APPROVAL": 7,
+		"STATUS_SCHEDULED":        2,
+		"STATUS_PUBLISHING":       3,
+		"STATUS_PUBLISHED":        4,
+		"STATUS_FAILED":           5,
+		"STATUS_UNCONFIRMED":      6,
 	}
 )
 
@@ -179,6 +184,91 @@ func (x ErrorKind) Number() protoreflect.EnumNumber {
 // Deprecated: Use ErrorKind.Descriptor instead.
 func (ErrorKind) EnumDescriptor() ([]byte, []int) {
 	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{1}
+}
+
+// ActivityKind is what happened.
+type ActivityKind int32
+
+const (
+	ActivityKind_ACTIVITY_KIND_UNSPECIFIED ActivityKind = 0
+	ActivityKind_ACTIVITY_KIND_CREATED     ActivityKind = 1
+	ActivityKind_ACTIVITY_KIND_EDITED      ActivityKind = 2
+	// A writer asked for approval.
+	ActivityKind_ACTIVITY_KIND_SUBMITTED ActivityKind = 3
+	ActivityKind_ACTIVITY_KIND_APPROVED  ActivityKind = 4
+	// note is the reason.
+	ActivityKind_ACTIVITY_KIND_REJECTED  ActivityKind = 5
+	ActivityKind_ACTIVITY_KIND_SCHEDULED ActivityKind = 6
+	// Moved back to drafts.
+	ActivityKind_ACTIVITY_KIND_UNSCHEDULED ActivityKind = 7
+	// Someone asked to publish it now.
+	ActivityKind_ACTIVITY_KIND_PUBLISH_REQUESTED ActivityKind = 8
+	ActivityKind_ACTIVITY_KIND_RETRIED           ActivityKind = 9
+	ActivityKind_ACTIVITY_KIND_PUBLISHED         ActivityKind = 10
+	// note is what went wrong.
+	ActivityKind_ACTIVITY_KIND_FAILED      ActivityKind = 11
+	ActivityKind_ACTIVITY_KIND_UNCONFIRMED ActivityKind = 12
+)
+
+// Enum value maps for ActivityKind.
+var (
+	ActivityKind_name = map[int32]string{
+		0:  "ACTIVITY_KIND_UNSPECIFIED",
+		1:  "ACTIVITY_KIND_CREATED",
+		2:  "ACTIVITY_KIND_EDITED",
+		3:  "ACTIVITY_KIND_SUBMITTED",
+		4:  "ACTIVITY_KIND_APPROVED",
+		5:  "ACTIVITY_KIND_REJECTED",
+		6:  "ACTIVITY_KIND_SCHEDULED",
+		7:  "ACTIVITY_KIND_UNSCHEDULED",
+		8:  "ACTIVITY_KIND_PUBLISH_REQUESTED",
+		9:  "ACTIVITY_KIND_RETRIED",
+		10: "ACTIVITY_KIND_PUBLISHED",
+		11: "ACTIVITY_KIND_FAILED",
+		12: "ACTIVITY_KIND_UNCONFIRMED",
+	}
+	ActivityKind_value = map[string]int32{
+		"ACTIVITY_KIND_UNSPECIFIED":       0,
+		"ACTIVITY_KIND_CREATED":           1,
+		"ACTIVITY_KIND_EDITED":            2,
+		"ACTIVITY_KIND_SUBMITTED":         3,
+		"ACTIVITY_KIND_APPROVED":          4,
+		"ACTIVITY_KIND_REJECTED":          5,
+		"ACTIVITY_KIND_SCHEDULED":         6,
+		"ACTIVITY_KIND_UNSCHEDULED":       7,
+		"ACTIVITY_KIND_PUBLISH_REQUESTED": 8,
+		"ACTIVITY_KIND_RETRIED":           9,
+		"ACTIVITY_KIND_PUBLISHED":         10,
+		"ACTIVITY_KIND_FAILED":            11,
+		"ACTIVITY_KIND_UNCONFIRMED":       12,
+	}
+)
+
+func (x ActivityKind) Enum() *ActivityKind {
+	p := new(ActivityKind)
+	*p = x
+	return p
+}
+
+func (x ActivityKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ActivityKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_betterplan_post_v1_post_proto_enumTypes[2].Descriptor()
+}
+
+func (ActivityKind) Type() protoreflect.EnumType {
+	return &file_betterplan_post_v1_post_proto_enumTypes[2]
+}
+
+func (x ActivityKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ActivityKind.Descriptor instead.
+func (ActivityKind) EnumDescriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{2}
 }
 
 // PostError is the last thing that went wrong with a post.
@@ -398,9 +488,15 @@ type Post struct {
 	// When the last part went out.
 	PublishTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
 	// For UpdatePost's optimistic concurrency.
-	Version       int64                  `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Version    int64                  `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The workspace it belongs to (its X account's).
+	WorkspaceId string `protobuf:"bytes,14,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
+	// Who wrote it (a user id; empty once that user is deleted).
+	AuthorId string `protobuf:"bytes,15,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	// Set while a rejected post is a draft again, until it is resubmitted.
+	Rejection     *Rejection `protobuf:"bytes,16,opt,name=rejection,proto3" json:"rejection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -526,6 +622,89 @@ func (x *Post) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Post) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
+}
+
+func (x *Post) GetAuthorId() string {
+	if x != nil {
+		return x.AuthorId
+	}
+	return ""
+}
+
+func (x *Post) GetRejection() *Rejection {
+	if x != nil {
+		return x.Rejection
+	}
+	return nil
+}
+
+// Rejection is why an editor sent a post back.
+type Rejection struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Reason string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The editor's user id.
+	RejectedBy    string                 `protobuf:"bytes,2,opt,name=rejected_by,json=rejectedBy,proto3" json:"rejected_by,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rejection) Reset() {
+	*x = Rejection{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rejection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rejection) ProtoMessage() {}
+
+func (x *Rejection) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rejection.ProtoReflect.Descriptor instead.
+func (*Rejection) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Rejection) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Rejection) GetRejectedBy() string {
+	if x != nil {
+		return x.RejectedBy
+	}
+	return ""
+}
+
+func (x *Rejection) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 // CreatePostRequest is the request of CreatePost.
 type CreatePostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -549,7 +728,7 @@ type CreatePostRequest struct {
 
 func (x *CreatePostRequest) Reset() {
 	*x = CreatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -561,7 +740,7 @@ func (x *CreatePostRequest) String() string {
 func (*CreatePostRequest) ProtoMessage() {}
 
 func (x *CreatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -574,7 +753,7 @@ func (x *CreatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePostRequest.ProtoReflect.Descriptor instead.
 func (*CreatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{4}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreatePostRequest) GetIntegrationId() string {
@@ -693,7 +872,7 @@ type CreatePostResponse struct {
 
 func (x *CreatePostResponse) Reset() {
 	*x = CreatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +884,7 @@ func (x *CreatePostResponse) String() string {
 func (*CreatePostResponse) ProtoMessage() {}
 
 func (x *CreatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +897,7 @@ func (x *CreatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePostResponse.ProtoReflect.Descriptor instead.
 func (*CreatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{5}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreatePostResponse) GetPost() *Post {
@@ -739,7 +918,7 @@ type GetPostRequest struct {
 
 func (x *GetPostRequest) Reset() {
 	*x = GetPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +930,7 @@ func (x *GetPostRequest) String() string {
 func (*GetPostRequest) ProtoMessage() {}
 
 func (x *GetPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +943,7 @@ func (x *GetPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostRequest.ProtoReflect.Descriptor instead.
 func (*GetPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{6}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetPostRequest) GetId() string {
@@ -784,7 +963,7 @@ type GetPostResponse struct {
 
 func (x *GetPostResponse) Reset() {
 	*x = GetPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +975,7 @@ func (x *GetPostResponse) String() string {
 func (*GetPostResponse) ProtoMessage() {}
 
 func (x *GetPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +988,7 @@ func (x *GetPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostResponse.ProtoReflect.Descriptor instead.
 func (*GetPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{7}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetPostResponse) GetPost() *Post {
@@ -822,10 +1001,12 @@ func (x *GetPostResponse) GetPost() *Post {
 // ListPostsRequest is the request of ListPosts.
 type ListPostsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: the workspace (Workspace.id, a ULID).
+	WorkspaceId string `protobuf:"bytes,8,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	// Only posts with one of these statuses (all when empty). At most 16.
 	Statuses []Status `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=betterplan.post.v1.Status" json:"statuses,omitempty"`
 	// Only this X account's posts (Integration.id). An id that is no account
-	// of the caller's gives an empty list.
+	// of the workspace gives an empty list.
 	IntegrationId string `protobuf:"bytes,2,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
 	// Only posts scheduled at or after / before these times. Drafts have no
 	// time and are left out when either is set.
@@ -843,7 +1024,7 @@ type ListPostsRequest struct {
 
 func (x *ListPostsRequest) Reset() {
 	*x = ListPostsRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +1036,7 @@ func (x *ListPostsRequest) String() string {
 func (*ListPostsRequest) ProtoMessage() {}
 
 func (x *ListPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +1049,14 @@ func (x *ListPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostsRequest.ProtoReflect.Descriptor instead.
 func (*ListPostsRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{8}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListPostsRequest) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
 }
 
 func (x *ListPostsRequest) GetStatuses() []Status {
@@ -932,7 +1120,7 @@ type ListPostsResponse struct {
 
 func (x *ListPostsResponse) Reset() {
 	*x = ListPostsResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1132,7 @@ func (x *ListPostsResponse) String() string {
 func (*ListPostsResponse) ProtoMessage() {}
 
 func (x *ListPostsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1145,7 @@ func (x *ListPostsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostsResponse.ProtoReflect.Descriptor instead.
 func (*ListPostsResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{9}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListPostsResponse) GetPosts() []*Post {
@@ -998,7 +1186,7 @@ type UpdatePostRequest struct {
 
 func (x *UpdatePostRequest) Reset() {
 	*x = UpdatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1198,7 @@ func (x *UpdatePostRequest) String() string {
 func (*UpdatePostRequest) ProtoMessage() {}
 
 func (x *UpdatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1211,7 @@ func (x *UpdatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{10}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdatePostRequest) GetId() string {
@@ -1134,7 +1322,7 @@ type UpdatePostResponse struct {
 
 func (x *UpdatePostResponse) Reset() {
 	*x = UpdatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1334,7 @@ func (x *UpdatePostResponse) String() string {
 func (*UpdatePostResponse) ProtoMessage() {}
 
 func (x *UpdatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1347,7 @@ func (x *UpdatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{11}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdatePostResponse) GetPost() *Post {
@@ -1180,7 +1368,7 @@ type DeletePostRequest struct {
 
 func (x *DeletePostRequest) Reset() {
 	*x = DeletePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1192,7 +1380,7 @@ func (x *DeletePostRequest) String() string {
 func (*DeletePostRequest) ProtoMessage() {}
 
 func (x *DeletePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1205,7 +1393,7 @@ func (x *DeletePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePostRequest.ProtoReflect.Descriptor instead.
 func (*DeletePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{12}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeletePostRequest) GetId() string {
@@ -1224,7 +1412,7 @@ type DeletePostResponse struct {
 
 func (x *DeletePostResponse) Reset() {
 	*x = DeletePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1236,7 +1424,7 @@ func (x *DeletePostResponse) String() string {
 func (*DeletePostResponse) ProtoMessage() {}
 
 func (x *DeletePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1249,7 +1437,7 @@ func (x *DeletePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePostResponse.ProtoReflect.Descriptor instead.
 func (*DeletePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{13}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{14}
 }
 
 // PublishPostRequest is the request of PublishPost.
@@ -1263,7 +1451,7 @@ type PublishPostRequest struct {
 
 func (x *PublishPostRequest) Reset() {
 	*x = PublishPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1463,7 @@ func (x *PublishPostRequest) String() string {
 func (*PublishPostRequest) ProtoMessage() {}
 
 func (x *PublishPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1476,7 @@ func (x *PublishPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishPostRequest.ProtoReflect.Descriptor instead.
 func (*PublishPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{14}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PublishPostRequest) GetId() string {
@@ -1308,7 +1496,7 @@ type PublishPostResponse struct {
 
 func (x *PublishPostResponse) Reset() {
 	*x = PublishPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1508,7 @@ func (x *PublishPostResponse) String() string {
 func (*PublishPostResponse) ProtoMessage() {}
 
 func (x *PublishPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1521,7 @@ func (x *PublishPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishPostResponse.ProtoReflect.Descriptor instead.
 func (*PublishPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{15}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PublishPostResponse) GetPost() *Post {
@@ -1357,7 +1545,7 @@ type RetryPostRequest struct {
 
 func (x *RetryPostRequest) Reset() {
 	*x = RetryPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1557,7 @@ func (x *RetryPostRequest) String() string {
 func (*RetryPostRequest) ProtoMessage() {}
 
 func (x *RetryPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1570,7 @@ func (x *RetryPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPostRequest.ProtoReflect.Descriptor instead.
 func (*RetryPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{16}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RetryPostRequest) GetId() string {
@@ -1409,7 +1597,7 @@ type RetryPostResponse struct {
 
 func (x *RetryPostResponse) Reset() {
 	*x = RetryPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1609,7 @@ func (x *RetryPostResponse) String() string {
 func (*RetryPostResponse) ProtoMessage() {}
 
 func (x *RetryPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1622,7 @@ func (x *RetryPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPostResponse.ProtoReflect.Descriptor instead.
 func (*RetryPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{17}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RetryPostResponse) GetPost() *Post {
@@ -1455,7 +1643,7 @@ type ValidatePostRequest struct {
 
 func (x *ValidatePostRequest) Reset() {
 	*x = ValidatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1655,7 @@ func (x *ValidatePostRequest) String() string {
 func (*ValidatePostRequest) ProtoMessage() {}
 
 func (x *ValidatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1668,7 @@ func (x *ValidatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatePostRequest.ProtoReflect.Descriptor instead.
 func (*ValidatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{18}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ValidatePostRequest) GetText() string {
@@ -1502,7 +1690,7 @@ type Problem struct {
 
 func (x *Problem) Reset() {
 	*x = Problem{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1514,7 +1702,7 @@ func (x *Problem) String() string {
 func (*Problem) ProtoMessage() {}
 
 func (x *Problem) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1527,7 +1715,7 @@ func (x *Problem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Problem.ProtoReflect.Descriptor instead.
 func (*Problem) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{19}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Problem) GetCode() string {
@@ -1557,7 +1745,7 @@ type ValidatePostResponse struct {
 
 func (x *ValidatePostResponse) Reset() {
 	*x = ValidatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1569,7 +1757,7 @@ func (x *ValidatePostResponse) String() string {
 func (*ValidatePostResponse) ProtoMessage() {}
 
 func (x *ValidatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1582,7 +1770,7 @@ func (x *ValidatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatePostResponse.ProtoReflect.Descriptor instead.
 func (*ValidatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{20}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ValidatePostResponse) GetWeightedLength() int32 {
@@ -1615,14 +1803,16 @@ func (x *ValidatePostResponse) GetProblems() []*Problem {
 
 // WatchPostsRequest is the request of WatchPosts.
 type WatchPostsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: the workspace (Workspace.id, a ULID).
+	WorkspaceId   string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WatchPostsRequest) Reset() {
 	*x = WatchPostsRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1824,7 @@ func (x *WatchPostsRequest) String() string {
 func (*WatchPostsRequest) ProtoMessage() {}
 
 func (x *WatchPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1837,14 @@ func (x *WatchPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPostsRequest.ProtoReflect.Descriptor instead.
 func (*WatchPostsRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{21}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WatchPostsRequest) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
 }
 
 // WatchPostsResponse is one message of WatchPosts' stream; exactly one of
@@ -1667,7 +1864,7 @@ type WatchPostsResponse struct {
 
 func (x *WatchPostsResponse) Reset() {
 	*x = WatchPostsResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1679,7 +1876,7 @@ func (x *WatchPostsResponse) String() string {
 func (*WatchPostsResponse) ProtoMessage() {}
 
 func (x *WatchPostsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1692,7 +1889,7 @@ func (x *WatchPostsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPostsResponse.ProtoReflect.Descriptor instead.
 func (*WatchPostsResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{22}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WatchPostsResponse) GetEvent() isWatchPostsResponse_Event {
@@ -1772,6 +1969,394 @@ func (*WatchPostsResponse_DeletedPostId) isWatchPostsResponse_Event() {}
 
 func (*WatchPostsResponse_Heartbeat) isWatchPostsResponse_Event() {}
 
+// ApprovePostRequest is the request of ApprovePost.
+type ApprovePostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The version the editor read (a newer one: the writer changed it since).
+	Version int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Another time than the one the writer asked for.
+	ScheduledTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=scheduled_time,json=scheduledTime,proto3" json:"scheduled_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovePostRequest) Reset() {
+	*x = ApprovePostRequest{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovePostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovePostRequest) ProtoMessage() {}
+
+func (x *ApprovePostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovePostRequest.ProtoReflect.Descriptor instead.
+func (*ApprovePostRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ApprovePostRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApprovePostRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ApprovePostRequest) GetScheduledTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ScheduledTime
+	}
+	return nil
+}
+
+// ApprovePostResponse is the response of ApprovePost.
+type ApprovePostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *Post                  `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovePostResponse) Reset() {
+	*x = ApprovePostResponse{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovePostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovePostResponse) ProtoMessage() {}
+
+func (x *ApprovePostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovePostResponse.ProtoReflect.Descriptor instead.
+func (*ApprovePostResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ApprovePostResponse) GetPost() *Post {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// RejectPostRequest is the request of RejectPost.
+type RejectPostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The version the editor read.
+	Version int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Required: what the writer should change; at most 1,000 characters.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectPostRequest) Reset() {
+	*x = RejectPostRequest{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectPostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectPostRequest) ProtoMessage() {}
+
+func (x *RejectPostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectPostRequest.ProtoReflect.Descriptor instead.
+func (*RejectPostRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RejectPostRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RejectPostRequest) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *RejectPostRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// RejectPostResponse is the response of RejectPost.
+type RejectPostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *Post                  `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectPostResponse) Reset() {
+	*x = RejectPostResponse{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectPostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectPostResponse) ProtoMessage() {}
+
+func (x *RejectPostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectPostResponse.ProtoReflect.Descriptor instead.
+func (*RejectPostResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RejectPostResponse) GetPost() *Post {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// ListPostActivityRequest is the request of ListPostActivity.
+type ListPostActivityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPostActivityRequest) Reset() {
+	*x = ListPostActivityRequest{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPostActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPostActivityRequest) ProtoMessage() {}
+
+func (x *ListPostActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPostActivityRequest.ProtoReflect.Descriptor instead.
+func (*ListPostActivityRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListPostActivityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Activity is one thing that happened to a post.
+type Activity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  ActivityKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=betterplan.post.v1.ActivityKind" json:"kind,omitempty"`
+	// Who did it (a user id); empty for BetterPlan itself (the publisher).
+	ActorId string `protobuf:"bytes,2,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	// Their display name at the time of reading.
+	ActorName     string                 `protobuf:"bytes,3,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
+	Note          string                 `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Activity) Reset() {
+	*x = Activity{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Activity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Activity) ProtoMessage() {}
+
+func (x *Activity) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Activity.ProtoReflect.Descriptor instead.
+func (*Activity) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Activity) GetKind() ActivityKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ActivityKind_ACTIVITY_KIND_UNSPECIFIED
+}
+
+func (x *Activity) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *Activity) GetActorName() string {
+	if x != nil {
+		return x.ActorName
+	}
+	return ""
+}
+
+func (x *Activity) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *Activity) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// ListPostActivityResponse is the response of ListPostActivity.
+type ListPostActivityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Activity      []*Activity            `protobuf:"bytes,1,rep,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPostActivityResponse) Reset() {
+	*x = ListPostActivityResponse{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPostActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPostActivityResponse) ProtoMessage() {}
+
+func (x *ListPostActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPostActivityResponse.ProtoReflect.Descriptor instead.
+func (*ListPostActivityResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListPostActivityResponse) GetActivity() []*Activity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
 var File_betterplan_post_v1_post_proto protoreflect.FileDescriptor
 
 const file_betterplan_post_v1_post_proto_rawDesc = "" +
@@ -1790,7 +2375,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x04Part\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1a\n" +
 	"\tx_post_id\x18\x02 \x01(\tR\axPostId\x12\x10\n" +
-	"\x03url\x18\x03 \x01(\tR\x03url\"\xf1\x04\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\"\xee\x05\n" +
 	"\x04Post\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x122\n" +
@@ -1808,7 +2393,15 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb5\x02\n" +
+	"updateTime\x12!\n" +
+	"\fworkspace_id\x18\x0e \x01(\tR\vworkspaceId\x12\x1b\n" +
+	"\tauthor_id\x18\x0f \x01(\tR\bauthorId\x12;\n" +
+	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\"t\n" +
+	"\tRejection\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1f\n" +
+	"\vrejected_by\x18\x02 \x01(\tR\n" +
+	"rejectedBy\x12.\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xb5\x02\n" +
 	"\x11CreatePostRequest\x122\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\rintegrationId\x12#\n" +
 	"\x04text\x18\x02 \x01(\tB\r\xbaH\n" +
@@ -1825,8 +2418,9 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x0eGetPostRequest\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"?\n" +
 	"\x0fGetPostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"\x89\x03\n" +
-	"\x10ListPostsRequest\x12K\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"\xb9\x03\n" +
+	"\x10ListPostsRequest\x12.\n" +
+	"\fworkspace_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\vworkspaceId\x12K\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1a.betterplan.post.v1.StatusB\x13\xbaH\x10\x92\x01\r\x10\x10\"\t\x82\x01\x06\x90\xb5\x18\x01\x10\x01R\bstatuses\x122\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tB\v\xbaH\br\x06\x88\xb5\x18\x01\x18\x1aR\rintegrationId\x12C\n" +
 	"\x0fscheduled_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0escheduledAfter\x12E\n" +
@@ -1874,17 +2468,42 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x0fweighted_length\x18\x01 \x01(\x05R\x0eweightedLength\x12.\n" +
 	"\x13max_weighted_length\x18\x02 \x01(\x05R\x11maxWeightedLength\x12\x14\n" +
 	"\x05valid\x18\x03 \x01(\bR\x05valid\x127\n" +
-	"\bproblems\x18\x04 \x03(\v2\x1b.betterplan.post.v1.ProblemR\bproblems\"\x13\n" +
-	"\x11WatchPostsRequest\"\xaf\x01\n" +
+	"\bproblems\x18\x04 \x03(\v2\x1b.betterplan.post.v1.ProblemR\bproblems\"C\n" +
+	"\x11WatchPostsRequest\x12.\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\vworkspaceId\"\xaf\x01\n" +
 	"\x12WatchPostsResponse\x12\x16\n" +
 	"\x05ready\x18\x01 \x01(\bH\x00R\x05ready\x12.\n" +
 	"\x04post\x18\x02 \x01(\v2\x18.betterplan.post.v1.PostH\x00R\x04post\x12(\n" +
 	"\x0fdeleted_post_id\x18\x03 \x01(\tH\x00R\rdeletedPostId\x12\x1e\n" +
 	"\theartbeat\x18\x04 \x01(\bH\x00R\theartbeatB\a\n" +
-	"\x05event*\xa0\x01\n" +
+	"\x05event\"\x8e\x01\n" +
+	"\x12ApprovePostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12A\n" +
+	"\x0escheduled_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rscheduledTime\"C\n" +
+	"\x13ApprovePostResponse\x12,\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"p\n" +
+	"\x11RejectPostRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12$\n" +
+	"\x06reason\x18\x03 \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\xe8\aR\x06reason\"B\n" +
+	"\x12RejectPostResponse\x12,\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"6\n" +
+	"\x17ListPostActivityRequest\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\"\xbe\x01\n" +
+	"\bActivity\x124\n" +
+	"\x04kind\x18\x01 \x01(\x0e2 .betterplan.post.v1.ActivityKindR\x04kind\x12\x19\n" +
+	"\bactor_id\x18\x02 \x01(\tR\aactorId\x12\x1d\n" +
+	"\n" +
+	"actor_name\x18\x03 \x01(\tR\tactorName\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12.\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"T\n" +
+	"\x18ListPostActivityResponse\x128\n" +
+	"\bactivity\x18\x01 \x03(\v2\x1c.betterplan.post.v1.ActivityR\bactivity*\xbd\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x10\n" +
-	"\fSTATUS_DRAFT\x10\x01\x12\x14\n" +
+	"\fSTATUS_DRAFT\x10\x01\x12\x1b\n" +
+	"\x17STATUS_PENDING_APPROVAL\x10\a\x12\x14\n" +
 	"\x10STATUS_SCHEDULED\x10\x02\x12\x15\n" +
 	"\x11STATUS_PUBLISHING\x10\x03\x12\x14\n" +
 	"\x10STATUS_PUBLISHED\x10\x04\x12\x11\n" +
@@ -1902,7 +2521,22 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x11ERROR_KIND_MISSED\x10\b\x12'\n" +
 	"#ERROR_KIND_INTEGRATION_DISCONNECTED\x10\t\x12\x17\n" +
 	"\x13ERROR_KIND_INTERNAL\x10\n" +
-	"2\xe0\x06\n" +
+	"*\x89\x03\n" +
+	"\fActivityKind\x12\x1d\n" +
+	"\x19ACTIVITY_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15ACTIVITY_KIND_CREATED\x10\x01\x12\x18\n" +
+	"\x14ACTIVITY_KIND_EDITED\x10\x02\x12\x1b\n" +
+	"\x17ACTIVITY_KIND_SUBMITTED\x10\x03\x12\x1a\n" +
+	"\x16ACTIVITY_KIND_APPROVED\x10\x04\x12\x1a\n" +
+	"\x16ACTIVITY_KIND_REJECTED\x10\x05\x12\x1b\n" +
+	"\x17ACTIVITY_KIND_SCHEDULED\x10\x06\x12\x1d\n" +
+	"\x19ACTIVITY_KIND_UNSCHEDULED\x10\a\x12#\n" +
+	"\x1fACTIVITY_KIND_PUBLISH_REQUESTED\x10\b\x12\x19\n" +
+	"\x15ACTIVITY_KIND_RETRIED\x10\t\x12\x1b\n" +
+	"\x17ACTIVITY_KIND_PUBLISHED\x10\n" +
+	"\x12\x18\n" +
+	"\x14ACTIVITY_KIND_FAILED\x10\v\x12\x1d\n" +
+	"\x19ACTIVITY_KIND_UNCONFIRMED\x10\f2\x92\t\n" +
 	"\vPostService\x12]\n" +
 	"\n" +
 	"CreatePost\x12%.betterplan.post.v1.CreatePostRequest\x1a&.betterplan.post.v1.CreatePostResponse\"\x00\x12T\n" +
@@ -1916,7 +2550,11 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\tRetryPost\x12$.betterplan.post.v1.RetryPostRequest\x1a%.betterplan.post.v1.RetryPostResponse\"\x00\x12c\n" +
 	"\fValidatePost\x12'.betterplan.post.v1.ValidatePostRequest\x1a(.betterplan.post.v1.ValidatePostResponse\"\x00\x12_\n" +
 	"\n" +
-	"WatchPosts\x12%.betterplan.post.v1.WatchPostsRequest\x1a&.betterplan.post.v1.WatchPostsResponse\"\x000\x01B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
+	"WatchPosts\x12%.betterplan.post.v1.WatchPostsRequest\x1a&.betterplan.post.v1.WatchPostsResponse\"\x000\x01\x12`\n" +
+	"\vApprovePost\x12&.betterplan.post.v1.ApprovePostRequest\x1a'.betterplan.post.v1.ApprovePostResponse\"\x00\x12]\n" +
+	"\n" +
+	"RejectPost\x12%.betterplan.post.v1.RejectPostRequest\x1a&.betterplan.post.v1.RejectPostResponse\"\x00\x12o\n" +
+	"\x10ListPostActivity\x12+.betterplan.post.v1.ListPostActivityRequest\x1a,.betterplan.post.v1.ListPostActivityResponse\"\x00B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
 
 var (
 	file_betterplan_post_v1_post_proto_rawDescOnce sync.Once
@@ -1930,85 +2568,108 @@ func file_betterplan_post_v1_post_proto_rawDescGZIP() []byte {
 	return file_betterplan_post_v1_post_proto_rawDescData
 }
 
-var file_betterplan_post_v1_post_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_betterplan_post_v1_post_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_betterplan_post_v1_post_proto_goTypes = []any{
-	(Status)(0),                   // 0: betterplan.post.v1.Status
-	(ErrorKind)(0),                // 1: betterplan.post.v1.ErrorKind
-	(*PostError)(nil),             // 2: betterplan.post.v1.PostError
-	(*Thread)(nil),                // 3: betterplan.post.v1.Thread
-	(*Part)(nil),                  // 4: betterplan.post.v1.Part
-	(*Post)(nil),                  // 5: betterplan.post.v1.Post
-	(*CreatePostRequest)(nil),     // 6: betterplan.post.v1.CreatePostRequest
-	(*CreatePostResponse)(nil),    // 7: betterplan.post.v1.CreatePostResponse
-	(*GetPostRequest)(nil),        // 8: betterplan.post.v1.GetPostRequest
-	(*GetPostResponse)(nil),       // 9: betterplan.post.v1.GetPostResponse
-	(*ListPostsRequest)(nil),      // 10: betterplan.post.v1.ListPostsRequest
-	(*ListPostsResponse)(nil),     // 11: betterplan.post.v1.ListPostsResponse
-	(*UpdatePostRequest)(nil),     // 12: betterplan.post.v1.UpdatePostRequest
-	(*UpdatePostResponse)(nil),    // 13: betterplan.post.v1.UpdatePostResponse
-	(*DeletePostRequest)(nil),     // 14: betterplan.post.v1.DeletePostRequest
-	(*DeletePostResponse)(nil),    // 15: betterplan.post.v1.DeletePostResponse
-	(*PublishPostRequest)(nil),    // 16: betterplan.post.v1.PublishPostRequest
-	(*PublishPostResponse)(nil),   // 17: betterplan.post.v1.PublishPostResponse
-	(*RetryPostRequest)(nil),      // 18: betterplan.post.v1.RetryPostRequest
-	(*RetryPostResponse)(nil),     // 19: betterplan.post.v1.RetryPostResponse
-	(*ValidatePostRequest)(nil),   // 20: betterplan.post.v1.ValidatePostRequest
-	(*Problem)(nil),               // 21: betterplan.post.v1.Problem
-	(*ValidatePostResponse)(nil),  // 22: betterplan.post.v1.ValidatePostResponse
-	(*WatchPostsRequest)(nil),     // 23: betterplan.post.v1.WatchPostsRequest
-	(*WatchPostsResponse)(nil),    // 24: betterplan.post.v1.WatchPostsResponse
-	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(Status)(0),                      // 0: betterplan.post.v1.Status
+	(ErrorKind)(0),                   // 1: betterplan.post.v1.ErrorKind
+	(ActivityKind)(0),                // 2: betterplan.post.v1.ActivityKind
+	(*PostError)(nil),                // 3: betterplan.post.v1.PostError
+	(*Thread)(nil),                   // 4: betterplan.post.v1.Thread
+	(*Part)(nil),                     // 5: betterplan.post.v1.Part
+	(*Post)(nil),                     // 6: betterplan.post.v1.Post
+	(*Rejection)(nil),                // 7: betterplan.post.v1.Rejection
+	(*CreatePostRequest)(nil),        // 8: betterplan.post.v1.CreatePostRequest
+	(*CreatePostResponse)(nil),       // 9: betterplan.post.v1.CreatePostResponse
+	(*GetPostRequest)(nil),           // 10: betterplan.post.v1.GetPostRequest
+	(*GetPostResponse)(nil),          // 11: betterplan.post.v1.GetPostResponse
+	(*ListPostsRequest)(nil),         // 12: betterplan.post.v1.ListPostsRequest
+	(*ListPostsResponse)(nil),        // 13: betterplan.post.v1.ListPostsResponse
+	(*UpdatePostRequest)(nil),        // 14: betterplan.post.v1.UpdatePostRequest
+	(*UpdatePostResponse)(nil),       // 15: betterplan.post.v1.UpdatePostResponse
+	(*DeletePostRequest)(nil),        // 16: betterplan.post.v1.DeletePostRequest
+	(*DeletePostResponse)(nil),       // 17: betterplan.post.v1.DeletePostResponse
+	(*PublishPostRequest)(nil),       // 18: betterplan.post.v1.PublishPostRequest
+	(*PublishPostResponse)(nil),      // 19: betterplan.post.v1.PublishPostResponse
+	(*RetryPostRequest)(nil),         // 20: betterplan.post.v1.RetryPostRequest
+	(*RetryPostResponse)(nil),        // 21: betterplan.post.v1.RetryPostResponse
+	(*ValidatePostRequest)(nil),      // 22: betterplan.post.v1.ValidatePostRequest
+	(*Problem)(nil),                  // 23: betterplan.post.v1.Problem
+	(*ValidatePostResponse)(nil),     // 24: betterplan.post.v1.ValidatePostResponse
+	(*WatchPostsRequest)(nil),        // 25: betterplan.post.v1.WatchPostsRequest
+	(*WatchPostsResponse)(nil),       // 26: betterplan.post.v1.WatchPostsResponse
+	(*ApprovePostRequest)(nil),       // 27: betterplan.post.v1.ApprovePostRequest
+	(*ApprovePostResponse)(nil),      // 28: betterplan.post.v1.ApprovePostResponse
+	(*RejectPostRequest)(nil),        // 29: betterplan.post.v1.RejectPostRequest
+	(*RejectPostResponse)(nil),       // 30: betterplan.post.v1.RejectPostResponse
+	(*ListPostActivityRequest)(nil),  // 31: betterplan.post.v1.ListPostActivityRequest
+	(*Activity)(nil),                 // 32: betterplan.post.v1.Activity
+	(*ListPostActivityResponse)(nil), // 33: betterplan.post.v1.ListPostActivityResponse
+	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
 }
 var file_betterplan_post_v1_post_proto_depIdxs = []int32{
 	1,  // 0: betterplan.post.v1.PostError.kind:type_name -> betterplan.post.v1.ErrorKind
-	25, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
+	34, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
 	0,  // 2: betterplan.post.v1.Post.status:type_name -> betterplan.post.v1.Status
-	4,  // 3: betterplan.post.v1.Post.parts:type_name -> betterplan.post.v1.Part
-	25, // 4: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
-	25, // 5: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
-	2,  // 6: betterplan.post.v1.Post.last_error:type_name -> betterplan.post.v1.PostError
-	25, // 7: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
-	25, // 8: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
-	25, // 9: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 10: betterplan.post.v1.CreatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	25, // 11: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
-	5,  // 12: betterplan.post.v1.CreatePostResponse.post:type_name -> betterplan.post.v1.Post
-	5,  // 13: betterplan.post.v1.GetPostResponse.post:type_name -> betterplan.post.v1.Post
-	0,  // 14: betterplan.post.v1.ListPostsRequest.statuses:type_name -> betterplan.post.v1.Status
-	25, // 15: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
-	25, // 16: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
-	5,  // 17: betterplan.post.v1.ListPostsResponse.posts:type_name -> betterplan.post.v1.Post
-	3,  // 18: betterplan.post.v1.UpdatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	25, // 19: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
-	5,  // 20: betterplan.post.v1.UpdatePostResponse.post:type_name -> betterplan.post.v1.Post
-	5,  // 21: betterplan.post.v1.PublishPostResponse.post:type_name -> betterplan.post.v1.Post
-	5,  // 22: betterplan.post.v1.RetryPostResponse.post:type_name -> betterplan.post.v1.Post
-	21, // 23: betterplan.post.v1.ValidatePostResponse.problems:type_name -> betterplan.post.v1.Problem
-	5,  // 24: betterplan.post.v1.WatchPostsResponse.post:type_name -> betterplan.post.v1.Post
-	6,  // 25: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
-	8,  // 26: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
-	10, // 27: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
-	12, // 28: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
-	14, // 29: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
-	16, // 30: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
-	18, // 31: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
-	20, // 32: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
-	23, // 33: betterplan.post.v1.PostService.WatchPosts:input_type -> betterplan.post.v1.WatchPostsRequest
-	7,  // 34: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
-	9,  // 35: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
-	11, // 36: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
-	13, // 37: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
-	15, // 38: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
-	17, // 39: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
-	19, // 40: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
-	22, // 41: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
-	24, // 42: betterplan.post.v1.PostService.WatchPosts:output_type -> betterplan.post.v1.WatchPostsResponse
-	34, // [34:43] is the sub-list for method output_type
-	25, // [25:34] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	5,  // 3: betterplan.post.v1.Post.parts:type_name -> betterplan.post.v1.Part
+	34, // 4: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
+	34, // 5: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
+	3,  // 6: betterplan.post.v1.Post.last_error:type_name -> betterplan.post.v1.PostError
+	34, // 7: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
+	34, // 8: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
+	34, // 9: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: betterplan.post.v1.Post.rejection:type_name -> betterplan.post.v1.Rejection
+	34, // 11: betterplan.post.v1.Rejection.time:type_name -> google.protobuf.Timestamp
+	4,  // 12: betterplan.post.v1.CreatePostRequest.thread:type_name -> betterplan.post.v1.Thread
+	34, // 13: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	6,  // 14: betterplan.post.v1.CreatePostResponse.post:type_name -> betterplan.post.v1.Post
+	6,  // 15: betterplan.post.v1.GetPostResponse.post:type_name -> betterplan.post.v1.Post
+	0,  // 16: betterplan.post.v1.ListPostsRequest.statuses:type_name -> betterplan.post.v1.Status
+	34, // 17: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
+	34, // 18: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
+	6,  // 19: betterplan.post.v1.ListPostsResponse.posts:type_name -> betterplan.post.v1.Post
+	4,  // 20: betterplan.post.v1.UpdatePostRequest.thread:type_name -> betterplan.post.v1.Thread
+	34, // 21: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	6,  // 22: betterplan.post.v1.UpdatePostResponse.post:type_name -> betterplan.post.v1.Post
+	6,  // 23: betterplan.post.v1.PublishPostResponse.post:type_name -> betterplan.post.v1.Post
+	6,  // 24: betterplan.post.v1.RetryPostResponse.post:type_name -> betterplan.post.v1.Post
+	23, // 25: betterplan.post.v1.ValidatePostResponse.problems:type_name -> betterplan.post.v1.Problem
+	6,  // 26: betterplan.post.v1.WatchPostsResponse.post:type_name -> betterplan.post.v1.Post
+	34, // 27: betterplan.post.v1.ApprovePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	6,  // 28: betterplan.post.v1.ApprovePostResponse.post:type_name -> betterplan.post.v1.Post
+	6,  // 29: betterplan.post.v1.RejectPostResponse.post:type_name -> betterplan.post.v1.Post
+	2,  // 30: betterplan.post.v1.Activity.kind:type_name -> betterplan.post.v1.ActivityKind
+	34, // 31: betterplan.post.v1.Activity.time:type_name -> google.protobuf.Timestamp
+	32, // 32: betterplan.post.v1.ListPostActivityResponse.activity:type_name -> betterplan.post.v1.Activity
+	8,  // 33: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
+	10, // 34: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
+	12, // 35: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
+	14, // 36: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
+	16, // 37: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
+	18, // 38: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
+	20, // 39: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
+	22, // 40: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
+	25, // 41: betterplan.post.v1.PostService.WatchPosts:input_type -> betterplan.post.v1.WatchPostsRequest
+	27, // 42: betterplan.post.v1.PostService.ApprovePost:input_type -> betterplan.post.v1.ApprovePostRequest
+	29, // 43: betterplan.post.v1.PostService.RejectPost:input_type -> betterplan.post.v1.RejectPostRequest
+	31, // 44: betterplan.post.v1.PostService.ListPostActivity:input_type -> betterplan.post.v1.ListPostActivityRequest
+	9,  // 45: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
+	11, // 46: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
+	13, // 47: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
+	15, // 48: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
+	17, // 49: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
+	19, // 50: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
+	21, // 51: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
+	24, // 52: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
+	26, // 53: betterplan.post.v1.PostService.WatchPosts:output_type -> betterplan.post.v1.WatchPostsResponse
+	28, // 54: betterplan.post.v1.PostService.ApprovePost:output_type -> betterplan.post.v1.ApprovePostResponse
+	30, // 55: betterplan.post.v1.PostService.RejectPost:output_type -> betterplan.post.v1.RejectPostResponse
+	33, // 56: betterplan.post.v1.PostService.ListPostActivity:output_type -> betterplan.post.v1.ListPostActivityResponse
+	45, // [45:57] is the sub-list for method output_type
+	33, // [33:45] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_post_v1_post_proto_init() }
@@ -2016,20 +2677,20 @@ func file_betterplan_post_v1_post_proto_init() {
 	if File_betterplan_post_v1_post_proto != nil {
 		return
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[4].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[5].OneofWrappers = []any{
 		(*CreatePostRequest_Text)(nil),
 		(*CreatePostRequest_Thread)(nil),
 		(*CreatePostRequest_ScheduledTime)(nil),
 		(*CreatePostRequest_PublishNow)(nil),
 		(*CreatePostRequest_Draft)(nil),
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[10].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[11].OneofWrappers = []any{
 		(*UpdatePostRequest_Text)(nil),
 		(*UpdatePostRequest_Thread)(nil),
 		(*UpdatePostRequest_ScheduledTime)(nil),
 		(*UpdatePostRequest_Draft)(nil),
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[22].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[23].OneofWrappers = []any{
 		(*WatchPostsResponse_Ready)(nil),
 		(*WatchPostsResponse_Post)(nil),
 		(*WatchPostsResponse_DeletedPostId)(nil),
@@ -2040,8 +2701,8 @@ func file_betterplan_post_v1_post_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_betterplan_post_v1_post_proto_rawDesc), len(file_betterplan_post_v1_post_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   23,
+			NumEnums:      3,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

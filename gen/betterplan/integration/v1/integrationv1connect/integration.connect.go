@@ -59,9 +59,9 @@ type IntegrationServiceClient interface {
 	StartXAuthorization(context.Context, *connect.Request[v1.StartXAuthorizationRequest]) (*connect.Response[v1.StartXAuthorizationResponse], error)
 	// CompleteXAuthorization finishes the PIN flow.
 	CompleteXAuthorization(context.Context, *connect.Request[v1.CompleteXAuthorizationRequest]) (*connect.Response[v1.CompleteXAuthorizationResponse], error)
-	// ListIntegrations lists the caller's connected accounts.
+	// ListIntegrations lists a workspace's connected accounts.
 	ListIntegrations(context.Context, *connect.Request[v1.ListIntegrationsRequest]) (*connect.Response[v1.ListIntegrationsResponse], error)
-	// GetIntegration returns one of the caller's connected accounts.
+	// GetIntegration returns a connected account.
 	GetIntegration(context.Context, *connect.Request[v1.GetIntegrationRequest]) (*connect.Response[v1.GetIntegrationResponse], error)
 	// DeleteIntegration disconnects an account: its stored credentials are
 	// deleted and, best effort, invalidated at X.
@@ -156,9 +156,9 @@ type IntegrationServiceHandler interface {
 	StartXAuthorization(context.Context, *connect.Request[v1.StartXAuthorizationRequest]) (*connect.Response[v1.StartXAuthorizationResponse], error)
 	// CompleteXAuthorization finishes the PIN flow.
 	CompleteXAuthorization(context.Context, *connect.Request[v1.CompleteXAuthorizationRequest]) (*connect.Response[v1.CompleteXAuthorizationResponse], error)
-	// ListIntegrations lists the caller's connected accounts.
+	// ListIntegrations lists a workspace's connected accounts.
 	ListIntegrations(context.Context, *connect.Request[v1.ListIntegrationsRequest]) (*connect.Response[v1.ListIntegrationsResponse], error)
-	// GetIntegration returns one of the caller's connected accounts.
+	// GetIntegration returns a connected account.
 	GetIntegration(context.Context, *connect.Request[v1.GetIntegrationRequest]) (*connect.Response[v1.GetIntegrationResponse], error)
 	// DeleteIntegration disconnects an account: its stored credentials are
 	// deleted and, best effort, invalidated at X.

@@ -52,6 +52,13 @@ const (
 	PostServiceValidatePostProcedure = "/betterplan.post.v1.PostService/ValidatePost"
 	// PostServiceWatchPostsProcedure is the fully-qualified name of the PostService's WatchPosts RPC.
 	PostServiceWatchPostsProcedure = "/betterplan.post.v1.PostService/WatchPosts"
+	// PostServiceApprovePostProcedure is the fully-qualified name of the PostService's ApprovePost RPC.
+	PostServiceApprovePostProcedure = "/betterplan.post.v1.PostService/ApprovePost"
+	// PostServiceRejectPostProcedure is the fully-qualified name of the PostService's RejectPost RPC.
+	PostServiceRejectPostProcedure = "/betterplan.post.v1.PostService/RejectPost"
+	// PostServiceListPostActivityProcedure is the fully-qualified name of the PostService's
+	// ListPostActivity RPC.
+	PostServiceListPostActivityProcedure = "/betterplan.post.v1.PostService/ListPostActivity"
 )
 
 // PostServiceClient is a client for the betterplan.post.v1.PostService service.
@@ -91,6 +98,15 @@ type PostServiceClient interface {
 	// (more are refused with resource_exhausted). Streams end when the server
 	// shuts down (unavailable): reconnect with backoff and expect `ready`.
 	WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest]) (*connect.ServerStreamForClient[v1.WatchPostsResponse], error)
+	// ApprovePost schedules a post waiting for approval at its time, or at
+	// scheduled_time when given (editor).
+	ApprovePost(context.Context, *connect.Request[v1.ApprovePostRequest]) (*connect.Response[v1.ApprovePostResponse], error)
+	// RejectPost sends a post waiting for approval back to its writer as a
+	// draft, with the reason (editor).
+	RejectPost(context.Context, *connect.Request[v1.RejectPostRequest]) (*connect.Response[v1.RejectPostResponse], error)
+	// ListPostActivity is what happened to a post and who did it (the latest
+	// 100 entries, oldest first).
+	ListPostActivity(context.Context, *connect.Request[v1.ListPostActivityRequest]) (*connect.Response[v1.ListPostActivityResponse], error)
 }
 
 // NewPostServiceClient constructs a client for the betterplan.post.v1.PostService service. By
@@ -158,20 +174,41 @@ func NewPostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(postServiceMethods.ByName("WatchPosts")),
 			connect.WithClientOptions(opts...),
 		),
+		approvePost: connect.NewClient[v1.ApprovePostRequest, v1.ApprovePostResponse](
+			httpClient,
+			baseURL+PostServiceApprovePostProcedure,
+			connect.WithSchema(postServiceMethods.ByName("ApprovePost")),
+			connect.WithClientOptions(opts...),
+		),
+		rejectPost: connect.NewClient[v1.RejectPostRequest, v1.RejectPostResponse](
+			httpClient,
+			baseURL+PostServiceRejectPostProcedure,
+			connect.WithSchema(postServiceMethods.ByName("RejectPost")),
+			connect.WithClientOptions(opts...),
+		),
+		listPostActivity: connect.NewClient[v1.ListPostActivityRequest, v1.ListPostActivityResponse](
+			httpClient,
+			baseURL+PostServiceListPostActivityProcedure,
+			connect.WithSchema(postServiceMethods.ByName("ListPostActivity")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // postServiceClient implements PostServiceClient.
 type postServiceClient struct {
-	createPost   *connect.Client[v1.CreatePostRequest, v1.CreatePostResponse]
-	getPost      *connect.Client[v1.GetPostRequest, v1.GetPostResponse]
-	listPosts    *connect.Client[v1.ListPostsRequest, v1.ListPostsResponse]
-	updatePost   *connect.Client[v1.UpdatePostRequest, v1.UpdatePostResponse]
-	deletePost   *connect.Client[v1.DeletePostRequest, v1.DeletePostResponse]
-	publishPost  *connect.Client[v1.PublishPostRequest, v1.PublishPostResponse]
-	retryPost    *connect.Client[v1.RetryPostRequest, v1.RetryPostResponse]
-	validatePost *connect.Client[v1.ValidatePostRequest, v1.ValidatePostResponse]
-	watchPosts   *connect.Client[v1.WatchPostsRequest, v1.WatchPostsResponse]
+	createPost       *connect.Client[v1.CreatePostRequest, v1.CreatePostResponse]
+	getPost          *connect.Client[v1.GetPostRequest, v1.GetPostResponse]
+	listPosts        *connect.Client[v1.ListPostsRequest, v1.ListPostsResponse]
+	updatePost       *connect.Client[v1.UpdatePostRequest, v1.UpdatePostResponse]
+	deletePost       *connect.Client[v1.DeletePostRequest, v1.DeletePostResponse]
+	publishPost      *connect.Client[v1.PublishPostRequest, v1.PublishPostResponse]
+	retryPost        *connect.Client[v1.RetryPostRequest, v1.RetryPostResponse]
+	validatePost     *connect.Client[v1.ValidatePostRequest, v1.ValidatePostResponse]
+	watchPosts       *connect.Client[v1.WatchPostsRequest, v1.WatchPostsResponse]
+	approvePost      *connect.Client[v1.ApprovePostRequest, v1.ApprovePostResponse]
+	rejectPost       *connect.Client[v1.RejectPostRequest, v1.RejectPostResponse]
+	listPostActivity *connect.Client[v1.ListPostActivityRequest, v1.ListPostActivityResponse]
 }
 
 // CreatePost calls betterplan.post.v1.PostService.CreatePost.
@@ -219,6 +256,21 @@ func (c *postServiceClient) WatchPosts(ctx context.Context, req *connect.Request
 	return c.watchPosts.CallServerStream(ctx, req)
 }
 
+// ApprovePost calls betterplan.post.v1.PostService.ApprovePost.
+func (c *postServiceClient) ApprovePost(ctx context.Context, req *connect.Request[v1.ApprovePostRequest]) (*connect.Response[v1.ApprovePostResponse], error) {
+	return c.approvePost.CallUnary(ctx, req)
+}
+
+// RejectPost calls betterplan.post.v1.PostService.RejectPost.
+func (c *postServiceClient) RejectPost(ctx context.Context, req *connect.Request[v1.RejectPostRequest]) (*connect.Response[v1.RejectPostResponse], error) {
+	return c.rejectPost.CallUnary(ctx, req)
+}
+
+// ListPostActivity calls betterplan.post.v1.PostService.ListPostActivity.
+func (c *postServiceClient) ListPostActivity(ctx context.Context, req *connect.Request[v1.ListPostActivityRequest]) (*connect.Response[v1.ListPostActivityResponse], error) {
+	return c.listPostActivity.CallUnary(ctx, req)
+}
+
 // PostServiceHandler is an implementation of the betterplan.post.v1.PostService service.
 type PostServiceHandler interface {
 	// CreatePost creates a draft, a scheduled post, or one to publish now.
@@ -256,6 +308,15 @@ type PostServiceHandler interface {
 	// (more are refused with resource_exhausted). Streams end when the server
 	// shuts down (unavailable): reconnect with backoff and expect `ready`.
 	WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest], *connect.ServerStream[v1.WatchPostsResponse]) error
+	// ApprovePost schedules a post waiting for approval at its time, or at
+	// scheduled_time when given (editor).
+	ApprovePost(context.Context, *connect.Request[v1.ApprovePostRequest]) (*connect.Response[v1.ApprovePostResponse], error)
+	// RejectPost sends a post waiting for approval back to its writer as a
+	// draft, with the reason (editor).
+	RejectPost(context.Context, *connect.Request[v1.RejectPostRequest]) (*connect.Response[v1.RejectPostResponse], error)
+	// ListPostActivity is what happened to a post and who did it (the latest
+	// 100 entries, oldest first).
+	ListPostActivity(context.Context, *connect.Request[v1.ListPostActivityRequest]) (*connect.Response[v1.ListPostActivityResponse], error)
 }
 
 // NewPostServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -319,6 +380,24 @@ func NewPostServiceHandler(svc PostServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(postServiceMethods.ByName("WatchPosts")),
 		connect.WithHandlerOptions(opts...),
 	)
+	postServiceApprovePostHandler := connect.NewUnaryHandler(
+		PostServiceApprovePostProcedure,
+		svc.ApprovePost,
+		connect.WithSchema(postServiceMethods.ByName("ApprovePost")),
+		connect.WithHandlerOptions(opts...),
+	)
+	postServiceRejectPostHandler := connect.NewUnaryHandler(
+		PostServiceRejectPostProcedure,
+		svc.RejectPost,
+		connect.WithSchema(postServiceMethods.ByName("RejectPost")),
+		connect.WithHandlerOptions(opts...),
+	)
+	postServiceListPostActivityHandler := connect.NewUnaryHandler(
+		PostServiceListPostActivityProcedure,
+		svc.ListPostActivity,
+		connect.WithSchema(postServiceMethods.ByName("ListPostActivity")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/betterplan.post.v1.PostService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case PostServiceCreatePostProcedure:
@@ -339,6 +418,12 @@ func NewPostServiceHandler(svc PostServiceHandler, opts ...connect.HandlerOption
 			postServiceValidatePostHandler.ServeHTTP(w, r)
 		case PostServiceWatchPostsProcedure:
 			postServiceWatchPostsHandler.ServeHTTP(w, r)
+		case PostServiceApprovePostProcedure:
+			postServiceApprovePostHandler.ServeHTTP(w, r)
+		case PostServiceRejectPostProcedure:
+			postServiceRejectPostHandler.ServeHTTP(w, r)
+		case PostServiceListPostActivityProcedure:
+			postServiceListPostActivityHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -382,4 +467,16 @@ func (UnimplementedPostServiceHandler) ValidatePost(context.Context, *connect.Re
 
 func (UnimplementedPostServiceHandler) WatchPosts(context.Context, *connect.Request[v1.WatchPostsRequest], *connect.ServerStream[v1.WatchPostsResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.WatchPosts is not implemented"))
+}
+
+func (UnimplementedPostServiceHandler) ApprovePost(context.Context, *connect.Request[v1.ApprovePostRequest]) (*connect.Response[v1.ApprovePostResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.ApprovePost is not implemented"))
+}
+
+func (UnimplementedPostServiceHandler) RejectPost(context.Context, *connect.Request[v1.RejectPostRequest]) (*connect.Response[v1.RejectPostResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.RejectPost is not implemented"))
+}
+
+func (UnimplementedPostServiceHandler) ListPostActivity(context.Context, *connect.Request[v1.ListPostActivityRequest]) (*connect.Response[v1.ListPostActivityResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.PostService.ListPostActivity is not implemented"))
 }

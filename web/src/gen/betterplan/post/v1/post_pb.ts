@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file betterplan/post/v1/post.proto.
  */
 export const file_betterplan_post_v1_post: GenFile = /*@__PURE__*/
-  fileDesc("Ch1iZXR0ZXJwbGFuL3Bvc3QvdjEvcG9zdC5wcm90bxISYmV0dGVycGxhbi5wb3N0LnYxIq0BCglQb3N0RXJyb3ISKwoEa2luZBgBIAEoDjIdLmJldHRlcnBsYW4ucG9zdC52MS5FcnJvcktpbmQSDwoHbWVzc2FnZRgCIAEoCRIPCgd4X3RpdGxlGAMgASgJEhAKCHhfZGV0YWlsGAQgASgJEhUKDXhfaHR0cF9zdGF0dXMYBSABKAUSKAoEdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLQoGVGhyZWFkEiMKBXBhcnRzGAEgAygJQhS6SBGSAQ4QZCIKcgiItRgBGKjDASI0CgRQYXJ0EgwKBHRleHQYASABKAkSEQoJeF9wb3N0X2lkGAIgASgJEgsKA3VybBgDIAEoCSLkAwoEUG9zdBIKCgJpZBgBIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCRIqCgZzdGF0dXMYAyABKA4yGi5iZXR0ZXJwbGFuLnBvc3QudjEuU3RhdHVzEicKBXBhcnRzGAQgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBhcnQSDgoGdGhyZWFkGAUgASgIEjIKDnNjaGVkdWxlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFuZXh0X2F0dGVtcHRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSMQoKbGFzdF9lcnJvchgJIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0RXJyb3ISMAoMcHVibGlzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAsgASgDEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9gEKEUNyZWF0ZVBvc3RSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARIdCgR0ZXh0GAIgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAMgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEhUKC3B1Ymxpc2hfbm93GAUgASgISAESDwoFZHJhZnQYBiABKAhIAUIJCgdjb250ZW50QgYKBHdoZW4iPAoSQ3JlYXRlUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIpCg5HZXRQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiOQoPR2V0UG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCKuAgoQTGlzdFBvc3RzUmVxdWVzdBJBCghzdGF0dXNlcxgBIAMoDjIaLmJldHRlcnBsYW4ucG9zdC52MS5TdGF0dXNCE7pIEJIBDRAQIgmCAQaQtRgBEAESIwoOaW50ZWdyYXRpb25faWQYAiABKAlCC7pICHIGiLUYARgaEjMKD3NjaGVkdWxlZF9hZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQc2NoZWR1bGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGVzY2VuZGluZxgFIAEoCBIRCglwYWdlX3NpemUYBiABKAUSIAoKcGFnZV90b2tlbhgHIAEoCUIMukgJcgeItRgBGIAEIlUKEUxpc3RQb3N0c1Jlc3BvbnNlEicKBXBvc3RzGAEgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIuQBChFVcGRhdGVQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgESDwoHdmVyc2lvbhgCIAEoAxIdCgR0ZXh0GAMgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAQgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEg8KBWRyYWZ0GAYgASgISAFCCQoHY29udGVudEIGCgR3aGVuIjwKElVwZGF0ZVBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiLAoRRGVsZXRlUG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIhQKEkRlbGV0ZVBvc3RSZXNwb25zZSItChJQdWJsaXNoUG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIj0KE1B1Ymxpc2hQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IjoKEFJldHJ5UG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBEg0KBWZvcmNlGAIgASgIIjsKEVJldHJ5UG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIyChNWYWxpZGF0ZVBvc3RSZXF1ZXN0EhsKBHRleHQYASABKAlCDbpICnIIiLUYARiowwEiKAoHUHJvYmxlbRIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiigEKFFZhbGlkYXRlUG9zdFJlc3BvbnNlEhcKD3dlaWdodGVkX2xlbmd0aBgBIAEoBRIbChNtYXhfd2VpZ2h0ZWRfbGVuZ3RoGAIgASgFEg0KBXZhbGlkGAMgASgIEi0KCHByb2JsZW1zGAQgAygLMhsuYmV0dGVycGxhbi5wb3N0LnYxLlByb2JsZW0iEwoRV2F0Y2hQb3N0c1JlcXVlc3QiiAEKEldhdGNoUG9zdHNSZXNwb25zZRIPCgVyZWFkeRgBIAEoCEgAEigKBHBvc3QYAiABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdEgAEhkKD2RlbGV0ZWRfcG9zdF9pZBgDIAEoCUgAEhMKCWhlYXJ0YmVhdBgEIAEoCEgAQgcKBWV2ZW50KqABCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEAoMU1RBVFVTX0RSQUZUEAESFAoQU1RBVFVTX1NDSEVEVUxFRBACEhUKEVNUQVRVU19QVUJMSVNISU5HEAMSFAoQU1RBVFVTX1BVQkxJU0hFRBAEEhEKDVNUQVRVU19GQUlMRUQQBRIWChJTVEFUVVNfVU5DT05GSVJNRUQQBirKAgoJRXJyb3JLaW5kEhoKFkVSUk9SX0tJTkRfVU5TUEVDSUZJRUQQABIhCh1FUlJPUl9LSU5EX1JFQ09OTkVDVF9SRVFVSVJFRBABEhgKFEVSUk9SX0tJTkRfRFVQTElDQVRFEAISFwoTRVJST1JfS0lORF9SRUpFQ1RFRBADEhsKF0VSUk9SX0tJTkRfUkFURV9MSU1JVEVEEAQSGwoXRVJST1JfS0lORF9VU0FHRV9DQVBQRUQQBRIcChhFUlJPUl9LSU5EX1hfVU5BVkFJTEFCTEUQBhIaChZFUlJPUl9LSU5EX1VOQ09ORklSTUVEEAcSFQoRRVJST1JfS0lORF9NSVNTRUQQCBInCiNFUlJPUl9LSU5EX0lOVEVHUkFUSU9OX0RJU0NPTk5FQ1RFRBAJEhcKE0VSUk9SX0tJTkRfSU5URVJOQUwQCjLgBgoLUG9zdFNlcnZpY2USXQoKQ3JlYXRlUG9zdBIlLmJldHRlcnBsYW4ucG9zdC52MS5DcmVhdGVQb3N0UmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5DcmVhdGVQb3N0UmVzcG9uc2UiABJUCgdHZXRQb3N0EiIuYmV0dGVycGxhbi5wb3N0LnYxLkdldFBvc3RSZXF1ZXN0GiMuYmV0dGVycGxhbi5wb3N0LnYxLkdldFBvc3RSZXNwb25zZSIAEloKCUxpc3RQb3N0cxIkLmJldHRlcnBsYW4ucG9zdC52MS5MaXN0UG9zdHNSZXF1ZXN0GiUuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0c1Jlc3BvbnNlIgASXQoKVXBkYXRlUG9zdBIlLmJldHRlcnBsYW4ucG9zdC52MS5VcGRhdGVQb3N0UmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5VcGRhdGVQb3N0UmVzcG9uc2UiABJdCgpEZWxldGVQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLkRlbGV0ZVBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLkRlbGV0ZVBvc3RSZXNwb25zZSIAEmAKC1B1Ymxpc2hQb3N0EiYuYmV0dGVycGxhbi5wb3N0LnYxLlB1Ymxpc2hQb3N0UmVxdWVzdBonLmJldHRlcnBsYW4ucG9zdC52MS5QdWJsaXNoUG9zdFJlc3BvbnNlIgASWgoJUmV0cnlQb3N0EiQuYmV0dGVycGxhbi5wb3N0LnYxLlJldHJ5UG9zdFJlcXVlc3QaJS5iZXR0ZXJwbGFuLnBvc3QudjEuUmV0cnlQb3N0UmVzcG9uc2UiABJjCgxWYWxpZGF0ZVBvc3QSJy5iZXR0ZXJwbGFuLnBvc3QudjEuVmFsaWRhdGVQb3N0UmVxdWVzdBooLmJldHRlcnBsYW4ucG9zdC52MS5WYWxpZGF0ZVBvc3RSZXNwb25zZSIAEl8KCldhdGNoUG9zdHMSJS5iZXR0ZXJwbGFuLnBvc3QudjEuV2F0Y2hQb3N0c1JlcXVlc3QaJi5iZXR0ZXJwbGFuLnBvc3QudjEuV2F0Y2hQb3N0c1Jlc3BvbnNlIgAwAUJAWj5naXRodWIuY29tL2JldHRlcnBsYW4vYmV0dGVycGxhbi9nZW4vYmV0dGVycGxhbi9wb3N0L3YxO3Bvc3R2MWIGcHJvdG8z", [file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Ch1iZXR0ZXJwbGFuL3Bvc3QvdjEvcG9zdC5wcm90bxISYmV0dGVycGxhbi5wb3N0LnYxIq0BCglQb3N0RXJyb3ISKwoEa2luZBgBIAEoDjIdLmJldHRlcnBsYW4ucG9zdC52MS5FcnJvcktpbmQSDwoHbWVzc2FnZRgCIAEoCRIPCgd4X3RpdGxlGAMgASgJEhAKCHhfZGV0YWlsGAQgASgJEhUKDXhfaHR0cF9zdGF0dXMYBSABKAUSKAoEdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLQoGVGhyZWFkEiMKBXBhcnRzGAEgAygJQhS6SBGSAQ4QZCIKcgiItRgBGKjDASI0CgRQYXJ0EgwKBHRleHQYASABKAkSEQoJeF9wb3N0X2lkGAIgASgJEgsKA3VybBgDIAEoCSK/BAoEUG9zdBIKCgJpZBgBIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCRIqCgZzdGF0dXMYAyABKA4yGi5iZXR0ZXJwbGFuLnBvc3QudjEuU3RhdHVzEicKBXBhcnRzGAQgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBhcnQSDgoGdGhyZWFkGAUgASgIEjIKDnNjaGVkdWxlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFuZXh0X2F0dGVtcHRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSMQoKbGFzdF9lcnJvchgJIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0RXJyb3ISMAoMcHVibGlzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAsgASgDEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMd29ya3NwYWNlX2lkGA4gASgJEhEKCWF1dGhvcl9pZBgPIAEoCRIwCglyZWplY3Rpb24YECABKAsyHS5iZXR0ZXJwbGFuLnBvc3QudjEuUmVqZWN0aW9uIloKCVJlamVjdGlvbhIOCgZyZWFzb24YASABKAkSEwoLcmVqZWN0ZWRfYnkYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9gEKEUNyZWF0ZVBvc3RSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARIdCgR0ZXh0GAIgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAMgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEhUKC3B1Ymxpc2hfbm93GAUgASgISAESDwoFZHJhZnQYBiABKAhIAUIJCgdjb250ZW50QgYKBHdoZW4iPAoSQ3JlYXRlUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIpCg5HZXRQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiOQoPR2V0UG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCLRAgoQTGlzdFBvc3RzUmVxdWVzdBIhCgx3b3Jrc3BhY2VfaWQYCCABKAlCC7pICNgBAXIDmAIBEkEKCHN0YXR1c2VzGAEgAygOMhouYmV0dGVycGxhbi5wb3N0LnYxLlN0YXR1c0ITukgQkgENEBAiCYIBBpC1GAEQARIjCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCUILukgIcgaItRgBGBoSMwoPc2NoZWR1bGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBzY2hlZHVsZWRfYmVmb3JlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkZXNjZW5kaW5nGAUgASgIEhEKCXBhZ2Vfc2l6ZRgGIAEoBRIgCgpwYWdlX3Rva2VuGAcgASgJQgy6SAlyB4i1GAEYgAQiVQoRTGlzdFBvc3RzUmVzcG9uc2USJwoFcG9zdHMYASADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki5AEKEVVwZGF0ZVBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCARIPCgd2ZXJzaW9uGAIgASgDEh0KBHRleHQYAyABKAlCDbpICnIIiLUYARiowwFIABIsCgZ0aHJlYWQYBCABKAsyGi5iZXR0ZXJwbGFuLnBvc3QudjEuVGhyZWFkSAASNAoOc2NoZWR1bGVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAESDwoFZHJhZnQYBiABKAhIAUIJCgdjb250ZW50QgYKBHdoZW4iPAoSVXBkYXRlUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIsChFEZWxldGVQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiFAoSRGVsZXRlUG9zdFJlc3BvbnNlIi0KElB1Ymxpc2hQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiPQoTUHVibGlzaFBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiOgoQUmV0cnlQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgESDQoFZm9yY2UYAiABKAgiOwoRUmV0cnlQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IjIKE1ZhbGlkYXRlUG9zdFJlcXVlc3QSGwoEdGV4dBgBIAEoCUINukgKcgiItRgBGKjDASIoCgdQcm9ibGVtEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSKKAQoUVmFsaWRhdGVQb3N0UmVzcG9uc2USFwoPd2VpZ2h0ZWRfbGVuZ3RoGAEgASgFEhsKE21heF93ZWlnaHRlZF9sZW5ndGgYAiABKAUSDQoFdmFsaWQYAyABKAgSLQoIcHJvYmxlbXMYBCADKAsyGy5iZXR0ZXJwbGFuLnBvc3QudjEuUHJvYmxlbSI2ChFXYXRjaFBvc3RzUmVxdWVzdBIhCgx3b3Jrc3BhY2VfaWQYASABKAlCC7pICNgBAXIDmAIBIogBChJXYXRjaFBvc3RzUmVzcG9uc2USDwoFcmVhZHkYASABKAhIABIoCgRwb3N0GAIgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3RIABIZCg9kZWxldGVkX3Bvc3RfaWQYAyABKAlIABITCgloZWFydGJlYXQYBCABKAhIAEIHCgVldmVudCJyChJBcHByb3ZlUG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBEg8KB3ZlcnNpb24YAiABKAMSMgoOc2NoZWR1bGVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj0KE0FwcHJvdmVQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IlsKEVJlamVjdFBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCARIPCgd2ZXJzaW9uGAIgASgDEhwKBnJlYXNvbhgDIAEoCUIMukgJcgeItRgBGOgHIjwKElJlamVjdFBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiMgoXTGlzdFBvc3RBY3Rpdml0eVJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIpgBCghBY3Rpdml0eRIuCgRraW5kGAEgASgOMiAuYmV0dGVycGxhbi5wb3N0LnYxLkFjdGl2aXR5S2luZBIQCghhY3Rvcl9pZBgCIAEoCRISCgphY3Rvcl9uYW1lGAMgASgJEgwKBG5vdGUYBCABKAkSKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoYTGlzdFBvc3RBY3Rpdml0eVJlc3BvbnNlEi4KCGFjdGl2aXR5GAEgAygLMhwuYmV0dGVycGxhbi5wb3N0LnYxLkFjdGl2aXR5Kr0BCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEAoMU1RBVFVTX0RSQUZUEAESGwoXU1RBVFVTX1BFTkRJTkdfQVBQUk9WQUwQBxIUChBTVEFUVVNfU0NIRURVTEVEEAISFQoRU1RBVFVTX1BVQkxJU0hJTkcQAxIUChBTVEFUVVNfUFVCTElTSEVEEAQSEQoNU1RBVFVTX0ZBSUxFRBAFEhYKElNUQVRVU19VTkNPTkZJUk1FRBAGKsoCCglFcnJvcktpbmQSGgoWRVJST1JfS0lORF9VTlNQRUNJRklFRBAAEiEKHUVSUk9SX0tJTkRfUkVDT05ORUNUX1JFUVVJUkVEEAESGAoURVJST1JfS0lORF9EVVBMSUNBVEUQAhIXChNFUlJPUl9LSU5EX1JFSkVDVEVEEAMSGwoXRVJST1JfS0lORF9SQVRFX0xJTUlURUQQBBIbChdFUlJPUl9LSU5EX1VTQUdFX0NBUFBFRBAFEhwKGEVSUk9SX0tJTkRfWF9VTkFWQUlMQUJMRRAGEhoKFkVSUk9SX0tJTkRfVU5DT05GSVJNRUQQBxIVChFFUlJPUl9LSU5EX01JU1NFRBAIEicKI0VSUk9SX0tJTkRfSU5URUdSQVRJT05fRElTQ09OTkVDVEVEEAkSFwoTRVJST1JfS0lORF9JTlRFUk5BTBAKKokDCgxBY3Rpdml0eUtpbmQSHQoZQUNUSVZJVFlfS0lORF9VTlNQRUNJRklFRBAAEhkKFUFDVElWSVRZX0tJTkRfQ1JFQVRFRBABEhgKFEFDVElWSVRZX0tJTkRfRURJVEVEEAISGwoXQUNUSVZJVFlfS0lORF9TVUJNSVRURUQQAxIaChZBQ1RJVklUWV9LSU5EX0FQUFJPVkVEEAQSGgoWQUNUSVZJVFlfS0lORF9SRUpFQ1RFRBAFEhsKF0FDVElWSVRZX0tJTkRfU0NIRURVTEVEEAYSHQoZQUNUSVZJVFlfS0lORF9VTlNDSEVEVUxFRBAHEiMKH0FDVElWSVRZX0tJTkRfUFVCTElTSF9SRVFVRVNURUQQCBIZChVBQ1RJVklUWV9LSU5EX1JFVFJJRUQQCRIbChdBQ1RJVklUWV9LSU5EX1BVQkxJU0hFRBAKEhgKFEFDVElWSVRZX0tJTkRfRkFJTEVEEAsSHQoZQUNUSVZJVFlfS0lORF9VTkNPTkZJUk1FRBAMMpIJCgtQb3N0U2VydmljZRJdCgpDcmVhdGVQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLkNyZWF0ZVBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLkNyZWF0ZVBvc3RSZXNwb25zZSIAElQKB0dldFBvc3QSIi5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdFJlcXVlc3QaIy5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdFJlc3BvbnNlIgASWgoJTGlzdFBvc3RzEiQuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0c1JlcXVlc3QaJS5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFBvc3RzUmVzcG9uc2UiABJdCgpVcGRhdGVQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RSZXNwb25zZSIAEl0KCkRlbGV0ZVBvc3QSJS5iZXR0ZXJwbGFuLnBvc3QudjEuRGVsZXRlUG9zdFJlcXVlc3QaJi5iZXR0ZXJwbGFuLnBvc3QudjEuRGVsZXRlUG9zdFJlc3BvbnNlIgASYAoLUHVibGlzaFBvc3QSJi5iZXR0ZXJwbGFuLnBvc3QudjEuUHVibGlzaFBvc3RSZXF1ZXN0GicuYmV0dGVycGxhbi5wb3N0LnYxLlB1Ymxpc2hQb3N0UmVzcG9uc2UiABJaCglSZXRyeVBvc3QSJC5iZXR0ZXJwbGFuLnBvc3QudjEuUmV0cnlQb3N0UmVxdWVzdBolLmJldHRlcnBsYW4ucG9zdC52MS5SZXRyeVBvc3RSZXNwb25zZSIAEmMKDFZhbGlkYXRlUG9zdBInLmJldHRlcnBsYW4ucG9zdC52MS5WYWxpZGF0ZVBvc3RSZXF1ZXN0GiguYmV0dGVycGxhbi5wb3N0LnYxLlZhbGlkYXRlUG9zdFJlc3BvbnNlIgASXwoKV2F0Y2hQb3N0cxIlLmJldHRlcnBsYW4ucG9zdC52MS5XYXRjaFBvc3RzUmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5XYXRjaFBvc3RzUmVzcG9uc2UiADABEmAKC0FwcHJvdmVQb3N0EiYuYmV0dGVycGxhbi5wb3N0LnYxLkFwcHJvdmVQb3N0UmVxdWVzdBonLmJldHRlcnBsYW4ucG9zdC52MS5BcHByb3ZlUG9zdFJlc3BvbnNlIgASXQoKUmVqZWN0UG9zdBIlLmJldHRlcnBsYW4ucG9zdC52MS5SZWplY3RQb3N0UmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5SZWplY3RQb3N0UmVzcG9uc2UiABJvChBMaXN0UG9zdEFjdGl2aXR5EisuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0QWN0aXZpdHlSZXF1ZXN0GiwuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0QWN0aXZpdHlSZXNwb25zZSIAQkBaPmdpdGh1Yi5jb20vYmV0dGVycGxhbi9iZXR0ZXJwbGFuL2dlbi9iZXR0ZXJwbGFuL3Bvc3QvdjE7cG9zdHYxYgZwcm90bzM", [file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * PostError is the last thing that went wrong with a post.
@@ -202,6 +202,27 @@ export type Post = Message<"betterplan.post.v1.Post"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 13;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The workspace it belongs to (its X account's).
+   *
+   * @generated from field: string workspace_id = 14;
+   */
+  workspaceId: string;
+
+  /**
+   * Who wrote it (a user id; empty once that user is deleted).
+   *
+   * @generated from field: string author_id = 15;
+   */
+  authorId: string;
+
+  /**
+   * Set while a rejected post is a draft again, until it is resubmitted.
+   *
+   * @generated from field: betterplan.post.v1.Rejection rejection = 16;
+   */
+  rejection?: Rejection | undefined;
 };
 
 /**
@@ -210,6 +231,37 @@ export type Post = Message<"betterplan.post.v1.Post"> & {
  */
 export const PostSchema: GenMessage<Post> = /*@__PURE__*/
   messageDesc(file_betterplan_post_v1_post, 3);
+
+/**
+ * Rejection is why an editor sent a post back.
+ *
+ * @generated from message betterplan.post.v1.Rejection
+ */
+export type Rejection = Message<"betterplan.post.v1.Rejection"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * The editor's user id.
+   *
+   * @generated from field: string rejected_by = 2;
+   */
+  rejectedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 3;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.Rejection.
+ * Use `create(RejectionSchema)` to create a new message.
+ */
+export const RejectionSchema: GenMessage<Rejection> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 4);
 
 /**
  * CreatePostRequest is the request of CreatePost.
@@ -275,7 +327,7 @@ export type CreatePostRequest = Message<"betterplan.post.v1.CreatePostRequest"> 
  * Use `create(CreatePostRequestSchema)` to create a new message.
  */
 export const CreatePostRequestSchema: GenMessage<CreatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 4);
+  messageDesc(file_betterplan_post_v1_post, 5);
 
 /**
  * CreatePostResponse is the response of CreatePost.
@@ -294,7 +346,7 @@ export type CreatePostResponse = Message<"betterplan.post.v1.CreatePostResponse"
  * Use `create(CreatePostResponseSchema)` to create a new message.
  */
 export const CreatePostResponseSchema: GenMessage<CreatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 5);
+  messageDesc(file_betterplan_post_v1_post, 6);
 
 /**
  * GetPostRequest is the request of GetPost.
@@ -315,7 +367,7 @@ export type GetPostRequest = Message<"betterplan.post.v1.GetPostRequest"> & {
  * Use `create(GetPostRequestSchema)` to create a new message.
  */
 export const GetPostRequestSchema: GenMessage<GetPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 6);
+  messageDesc(file_betterplan_post_v1_post, 7);
 
 /**
  * GetPostResponse is the response of GetPost.
@@ -334,7 +386,7 @@ export type GetPostResponse = Message<"betterplan.post.v1.GetPostResponse"> & {
  * Use `create(GetPostResponseSchema)` to create a new message.
  */
 export const GetPostResponseSchema: GenMessage<GetPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 7);
+  messageDesc(file_betterplan_post_v1_post, 8);
 
 /**
  * ListPostsRequest is the request of ListPosts.
@@ -342,6 +394,13 @@ export const GetPostResponseSchema: GenMessage<GetPostResponse> = /*@__PURE__*/
  * @generated from message betterplan.post.v1.ListPostsRequest
  */
 export type ListPostsRequest = Message<"betterplan.post.v1.ListPostsRequest"> & {
+  /**
+   * Required: the workspace (Workspace.id, a ULID).
+   *
+   * @generated from field: string workspace_id = 8;
+   */
+  workspaceId: string;
+
   /**
    * Only posts with one of these statuses (all when empty). At most 16.
    *
@@ -351,7 +410,7 @@ export type ListPostsRequest = Message<"betterplan.post.v1.ListPostsRequest"> & 
 
   /**
    * Only this X account's posts (Integration.id). An id that is no account
-   * of the caller's gives an empty list.
+   * of the workspace gives an empty list.
    *
    * @generated from field: string integration_id = 2;
    */
@@ -397,7 +456,7 @@ export type ListPostsRequest = Message<"betterplan.post.v1.ListPostsRequest"> & 
  * Use `create(ListPostsRequestSchema)` to create a new message.
  */
 export const ListPostsRequestSchema: GenMessage<ListPostsRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 8);
+  messageDesc(file_betterplan_post_v1_post, 9);
 
 /**
  * ListPostsResponse is the response of ListPosts.
@@ -423,7 +482,7 @@ export type ListPostsResponse = Message<"betterplan.post.v1.ListPostsResponse"> 
  * Use `create(ListPostsResponseSchema)` to create a new message.
  */
 export const ListPostsResponseSchema: GenMessage<ListPostsResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 9);
+  messageDesc(file_betterplan_post_v1_post, 10);
 
 /**
  * UpdatePostRequest is the request of UpdatePost. Unset fields keep their value.
@@ -490,7 +549,7 @@ export type UpdatePostRequest = Message<"betterplan.post.v1.UpdatePostRequest"> 
  * Use `create(UpdatePostRequestSchema)` to create a new message.
  */
 export const UpdatePostRequestSchema: GenMessage<UpdatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 10);
+  messageDesc(file_betterplan_post_v1_post, 11);
 
 /**
  * UpdatePostResponse is the response of UpdatePost.
@@ -509,7 +568,7 @@ export type UpdatePostResponse = Message<"betterplan.post.v1.UpdatePostResponse"
  * Use `create(UpdatePostResponseSchema)` to create a new message.
  */
 export const UpdatePostResponseSchema: GenMessage<UpdatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 11);
+  messageDesc(file_betterplan_post_v1_post, 12);
 
 /**
  * DeletePostRequest is the request of DeletePost.
@@ -530,7 +589,7 @@ export type DeletePostRequest = Message<"betterplan.post.v1.DeletePostRequest"> 
  * Use `create(DeletePostRequestSchema)` to create a new message.
  */
 export const DeletePostRequestSchema: GenMessage<DeletePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 12);
+  messageDesc(file_betterplan_post_v1_post, 13);
 
 /**
  * DeletePostResponse is the response of DeletePost.
@@ -545,7 +604,7 @@ export type DeletePostResponse = Message<"betterplan.post.v1.DeletePostResponse"
  * Use `create(DeletePostResponseSchema)` to create a new message.
  */
 export const DeletePostResponseSchema: GenMessage<DeletePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 13);
+  messageDesc(file_betterplan_post_v1_post, 14);
 
 /**
  * PublishPostRequest is the request of PublishPost.
@@ -566,7 +625,7 @@ export type PublishPostRequest = Message<"betterplan.post.v1.PublishPostRequest"
  * Use `create(PublishPostRequestSchema)` to create a new message.
  */
 export const PublishPostRequestSchema: GenMessage<PublishPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 14);
+  messageDesc(file_betterplan_post_v1_post, 15);
 
 /**
  * PublishPostResponse is the response of PublishPost.
@@ -585,7 +644,7 @@ export type PublishPostResponse = Message<"betterplan.post.v1.PublishPostRespons
  * Use `create(PublishPostResponseSchema)` to create a new message.
  */
 export const PublishPostResponseSchema: GenMessage<PublishPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 15);
+  messageDesc(file_betterplan_post_v1_post, 16);
 
 /**
  * RetryPostRequest is the request of RetryPost.
@@ -614,7 +673,7 @@ export type RetryPostRequest = Message<"betterplan.post.v1.RetryPostRequest"> & 
  * Use `create(RetryPostRequestSchema)` to create a new message.
  */
 export const RetryPostRequestSchema: GenMessage<RetryPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 16);
+  messageDesc(file_betterplan_post_v1_post, 17);
 
 /**
  * RetryPostResponse is the response of RetryPost.
@@ -633,7 +692,7 @@ export type RetryPostResponse = Message<"betterplan.post.v1.RetryPostResponse"> 
  * Use `create(RetryPostResponseSchema)` to create a new message.
  */
 export const RetryPostResponseSchema: GenMessage<RetryPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 17);
+  messageDesc(file_betterplan_post_v1_post, 18);
 
 /**
  * ValidatePostRequest is the request of ValidatePost.
@@ -654,7 +713,7 @@ export type ValidatePostRequest = Message<"betterplan.post.v1.ValidatePostReques
  * Use `create(ValidatePostRequestSchema)` to create a new message.
  */
 export const ValidatePostRequestSchema: GenMessage<ValidatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 18);
+  messageDesc(file_betterplan_post_v1_post, 19);
 
 /**
  * Problem is one reason X would refuse a text.
@@ -680,7 +739,7 @@ export type Problem = Message<"betterplan.post.v1.Problem"> & {
  * Use `create(ProblemSchema)` to create a new message.
  */
 export const ProblemSchema: GenMessage<Problem> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 19);
+  messageDesc(file_betterplan_post_v1_post, 20);
 
 /**
  * ValidatePostResponse is the response of ValidatePost.
@@ -714,7 +773,7 @@ export type ValidatePostResponse = Message<"betterplan.post.v1.ValidatePostRespo
  * Use `create(ValidatePostResponseSchema)` to create a new message.
  */
 export const ValidatePostResponseSchema: GenMessage<ValidatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 20);
+  messageDesc(file_betterplan_post_v1_post, 21);
 
 /**
  * WatchPostsRequest is the request of WatchPosts.
@@ -722,6 +781,12 @@ export const ValidatePostResponseSchema: GenMessage<ValidatePostResponse> = /*@_
  * @generated from message betterplan.post.v1.WatchPostsRequest
  */
 export type WatchPostsRequest = Message<"betterplan.post.v1.WatchPostsRequest"> & {
+  /**
+   * Required: the workspace (Workspace.id, a ULID).
+   *
+   * @generated from field: string workspace_id = 1;
+   */
+  workspaceId: string;
 };
 
 /**
@@ -729,7 +794,7 @@ export type WatchPostsRequest = Message<"betterplan.post.v1.WatchPostsRequest"> 
  * Use `create(WatchPostsRequestSchema)` to create a new message.
  */
 export const WatchPostsRequestSchema: GenMessage<WatchPostsRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 21);
+  messageDesc(file_betterplan_post_v1_post, 22);
 
 /**
  * WatchPostsResponse is one message of WatchPosts' stream; exactly one of
@@ -783,7 +848,198 @@ export type WatchPostsResponse = Message<"betterplan.post.v1.WatchPostsResponse"
  * Use `create(WatchPostsResponseSchema)` to create a new message.
  */
 export const WatchPostsResponseSchema: GenMessage<WatchPostsResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 22);
+  messageDesc(file_betterplan_post_v1_post, 23);
+
+/**
+ * ApprovePostRequest is the request of ApprovePost.
+ *
+ * @generated from message betterplan.post.v1.ApprovePostRequest
+ */
+export type ApprovePostRequest = Message<"betterplan.post.v1.ApprovePostRequest"> & {
+  /**
+   * Required: Post.id (a ULID).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The version the editor read (a newer one: the writer changed it since).
+   *
+   * @generated from field: int64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * Another time than the one the writer asked for.
+   *
+   * @generated from field: google.protobuf.Timestamp scheduled_time = 3;
+   */
+  scheduledTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.ApprovePostRequest.
+ * Use `create(ApprovePostRequestSchema)` to create a new message.
+ */
+export const ApprovePostRequestSchema: GenMessage<ApprovePostRequest> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 24);
+
+/**
+ * ApprovePostResponse is the response of ApprovePost.
+ *
+ * @generated from message betterplan.post.v1.ApprovePostResponse
+ */
+export type ApprovePostResponse = Message<"betterplan.post.v1.ApprovePostResponse"> & {
+  /**
+   * @generated from field: betterplan.post.v1.Post post = 1;
+   */
+  post?: Post | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.ApprovePostResponse.
+ * Use `create(ApprovePostResponseSchema)` to create a new message.
+ */
+export const ApprovePostResponseSchema: GenMessage<ApprovePostResponse> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 25);
+
+/**
+ * RejectPostRequest is the request of RejectPost.
+ *
+ * @generated from message betterplan.post.v1.RejectPostRequest
+ */
+export type RejectPostRequest = Message<"betterplan.post.v1.RejectPostRequest"> & {
+  /**
+   * Required: Post.id (a ULID).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The version the editor read.
+   *
+   * @generated from field: int64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * Required: what the writer should change; at most 1,000 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message betterplan.post.v1.RejectPostRequest.
+ * Use `create(RejectPostRequestSchema)` to create a new message.
+ */
+export const RejectPostRequestSchema: GenMessage<RejectPostRequest> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 26);
+
+/**
+ * RejectPostResponse is the response of RejectPost.
+ *
+ * @generated from message betterplan.post.v1.RejectPostResponse
+ */
+export type RejectPostResponse = Message<"betterplan.post.v1.RejectPostResponse"> & {
+  /**
+   * @generated from field: betterplan.post.v1.Post post = 1;
+   */
+  post?: Post | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.RejectPostResponse.
+ * Use `create(RejectPostResponseSchema)` to create a new message.
+ */
+export const RejectPostResponseSchema: GenMessage<RejectPostResponse> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 27);
+
+/**
+ * ListPostActivityRequest is the request of ListPostActivity.
+ *
+ * @generated from message betterplan.post.v1.ListPostActivityRequest
+ */
+export type ListPostActivityRequest = Message<"betterplan.post.v1.ListPostActivityRequest"> & {
+  /**
+   * Required: Post.id (a ULID).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message betterplan.post.v1.ListPostActivityRequest.
+ * Use `create(ListPostActivityRequestSchema)` to create a new message.
+ */
+export const ListPostActivityRequestSchema: GenMessage<ListPostActivityRequest> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 28);
+
+/**
+ * Activity is one thing that happened to a post.
+ *
+ * @generated from message betterplan.post.v1.Activity
+ */
+export type Activity = Message<"betterplan.post.v1.Activity"> & {
+  /**
+   * @generated from field: betterplan.post.v1.ActivityKind kind = 1;
+   */
+  kind: ActivityKind;
+
+  /**
+   * Who did it (a user id); empty for BetterPlan itself (the publisher).
+   *
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+
+  /**
+   * Their display name at the time of reading.
+   *
+   * @generated from field: string actor_name = 3;
+   */
+  actorName: string;
+
+  /**
+   * @generated from field: string note = 4;
+   */
+  note: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 5;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.Activity.
+ * Use `create(ActivitySchema)` to create a new message.
+ */
+export const ActivitySchema: GenMessage<Activity> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 29);
+
+/**
+ * ListPostActivityResponse is the response of ListPostActivity.
+ *
+ * @generated from message betterplan.post.v1.ListPostActivityResponse
+ */
+export type ListPostActivityResponse = Message<"betterplan.post.v1.ListPostActivityResponse"> & {
+  /**
+   * @generated from field: repeated betterplan.post.v1.Activity activity = 1;
+   */
+  activity: Activity[];
+};
+
+/**
+ * Describes the message betterplan.post.v1.ListPostActivityResponse.
+ * Use `create(ListPostActivityResponseSchema)` to create a new message.
+ */
+export const ListPostActivityResponseSchema: GenMessage<ListPostActivityResponse> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 30);
 
 /**
  * Status is where a post is in its life.
@@ -802,6 +1058,14 @@ export enum Status {
    * @generated from enum value: STATUS_DRAFT = 1;
    */
   DRAFT = 1,
+
+  /**
+   * A writer's post with a time, waiting for an editor to approve it
+   * (ApprovePost) or send it back (RejectPost). The publisher ignores it.
+   *
+   * @generated from enum value: STATUS_PENDING_APPROVAL = 7;
+   */
+  PENDING_APPROVAL = 7,
 
   /**
    * Waiting for its time (or for a retry, or for X's rate limit to reset:
@@ -939,9 +1203,103 @@ export const ErrorKindSchema: GenEnum<ErrorKind> = /*@__PURE__*/
   enumDesc(file_betterplan_post_v1_post, 1);
 
 /**
+ * ActivityKind is what happened.
+ *
+ * @generated from enum betterplan.post.v1.ActivityKind
+ */
+export enum ActivityKind {
+  /**
+   * @generated from enum value: ACTIVITY_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_EDITED = 2;
+   */
+  EDITED = 2,
+
+  /**
+   * A writer asked for approval.
+   *
+   * @generated from enum value: ACTIVITY_KIND_SUBMITTED = 3;
+   */
+  SUBMITTED = 3,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_APPROVED = 4;
+   */
+  APPROVED = 4,
+
+  /**
+   * note is the reason.
+   *
+   * @generated from enum value: ACTIVITY_KIND_REJECTED = 5;
+   */
+  REJECTED = 5,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_SCHEDULED = 6;
+   */
+  SCHEDULED = 6,
+
+  /**
+   * Moved back to drafts.
+   *
+   * @generated from enum value: ACTIVITY_KIND_UNSCHEDULED = 7;
+   */
+  UNSCHEDULED = 7,
+
+  /**
+   * Someone asked to publish it now.
+   *
+   * @generated from enum value: ACTIVITY_KIND_PUBLISH_REQUESTED = 8;
+   */
+  PUBLISH_REQUESTED = 8,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_RETRIED = 9;
+   */
+  RETRIED = 9,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_PUBLISHED = 10;
+   */
+  PUBLISHED = 10,
+
+  /**
+   * note is what went wrong.
+   *
+   * @generated from enum value: ACTIVITY_KIND_FAILED = 11;
+   */
+  FAILED = 11,
+
+  /**
+   * @generated from enum value: ACTIVITY_KIND_UNCONFIRMED = 12;
+   */
+  UNCONFIRMED = 12,
+}
+
+/**
+ * Describes the enum betterplan.post.v1.ActivityKind.
+ */
+export const ActivityKindSchema: GenEnum<ActivityKind> = /*@__PURE__*/
+  enumDesc(file_betterplan_post_v1_post, 2);
+
+/**
  * PostService writes, schedules and tracks posts. A post is one X post or a
  * thread (2 to 25 parts, each replying to the one before). The publisher
  * sends each post at its time and records what happened on the post itself.
+ *
+ * Posts belong to the workspace of their X account. Reading needs any role
+ * in it; writers create and edit their own drafts, and a post they give a
+ * time waits for approval (pending_approval) until an editor approves it;
+ * editors (and above) schedule, publish, retry and approve; another
+ * workspace's post is not_found.
  *
  * Requests are checked against the buf.validate rules below after
  * authentication; a violation is invalid_argument and names the field. No
@@ -1059,6 +1417,39 @@ export const PostService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchPostsRequestSchema;
     output: typeof WatchPostsResponseSchema;
+  },
+  /**
+   * ApprovePost schedules a post waiting for approval at its time, or at
+   * scheduled_time when given (editor).
+   *
+   * @generated from rpc betterplan.post.v1.PostService.ApprovePost
+   */
+  approvePost: {
+    methodKind: "unary";
+    input: typeof ApprovePostRequestSchema;
+    output: typeof ApprovePostResponseSchema;
+  },
+  /**
+   * RejectPost sends a post waiting for approval back to its writer as a
+   * draft, with the reason (editor).
+   *
+   * @generated from rpc betterplan.post.v1.PostService.RejectPost
+   */
+  rejectPost: {
+    methodKind: "unary";
+    input: typeof RejectPostRequestSchema;
+    output: typeof RejectPostResponseSchema;
+  },
+  /**
+   * ListPostActivity is what happened to a post and who did it (the latest
+   * 100 entries, oldest first).
+   *
+   * @generated from rpc betterplan.post.v1.PostService.ListPostActivity
+   */
+  listPostActivity: {
+    methodKind: "unary";
+    input: typeof ListPostActivityRequestSchema;
+    output: typeof ListPostActivityResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_betterplan_post_v1_post, 0);
