@@ -123,8 +123,9 @@ func seedPosts(b *browser, s *stack, email string, month time.Time, n int) {
 		b.fatalf("database: %v", err)
 	}
 	defer conn.Close(ctx)
-	var userID, integrationID string
-	if err := conn.QueryRow(ctx, `SELECT u.id, i.id FROM users u JOIN integrations i ON i.user_id = u.id WHERE u.email = $1 LIMIT 1`, email).Scan(&userID, &integrationID); err != nil {
+	var workspaceID, integrationID string
+	if err := conn.QueryRow(ctx, `SELECT i.workspace_id, i.id FROM users u JOIN memberships m ON m.user_id = u.id
+		JOIN integrations i ON i.workspace_id = m.workspace_id WHERE u.email = $1 LIMIT 1`, email).Scan(&workspaceID, &integrationID); err != nil {
 		b.fatalf("the person's X account: %v", err)
 	}
 	span := month.AddDate(0, 1, 0).Sub(month)
@@ -133,10 +134,10 @@ func seedPosts(b *browser, s *stack, email string, month time.Time, n int) {
 	for i := range rows {
 		at := month.Add(span / time.Duration(n) * time.Duration(i)).Truncate(time.Minute)
 		text := fmt.Sprintf("Post %d of the budget test, for %s: a line long enough to be cut short in a calendar chip.", i+1, at.Format(time.RFC822))
-		rows[i] = []any{ulid.Make().String(), userID, integrationID, "scheduled", []string{text}, false, at, at, now, now}
+		rows[i] = []any{ulid.Make().String(), workspaceID, integrationID, "scheduled", []string{text}, false, at, at, now, now}
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"posts"},
-		[]string{"id", "user_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}, pgx.CopyFromRows(rows)); err != nil {
+		[]string{"id", "workspace_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}, pgx.CopyFromRows(rows)); err != nil {
 		b.fatalf("seed posts: %v", err)
 	}
 }

@@ -94,7 +94,7 @@ func TestComposer(t *testing.T) {
 	b.click(role("button", "Save draft"))
 	b.waitGone(role("dialog", "New post"))
 	api := signInAPI(b, s, "ada@example.com", "correct horse battery")
-	list, err := api.posts.ListPosts(context.Background(), connect.NewRequest(&postv1.ListPostsRequest{Statuses: []postv1.Status{postv1.Status_STATUS_DRAFT}}))
+	list, err := api.posts.ListPosts(context.Background(), connect.NewRequest(&postv1.ListPostsRequest{WorkspaceId: api.workspace(b), Statuses: []postv1.Status{postv1.Status_STATUS_DRAFT}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -215,11 +215,21 @@ func newAPI(s *stack, token string) *api {
 
 func (a *api) firstAccount(b *browser) string {
 	b.t.Helper()
-	list, err := a.integrations.ListIntegrations(context.Background(), connect.NewRequest(&integrationv1.ListIntegrationsRequest{}))
+	list, err := a.integrations.ListIntegrations(context.Background(), connect.NewRequest(&integrationv1.ListIntegrationsRequest{WorkspaceId: a.workspace(b)}))
 	if err != nil || len(list.Msg.GetIntegrations()) == 0 {
 		b.fatalf("list X accounts: %v", errors.Join(err, errors.New("none")))
 	}
 	return list.Msg.GetIntegrations()[0].GetId()
+}
+
+// workspace is the person's personal workspace (GetMe lists it first).
+func (a *api) workspace(b *browser) string {
+	b.t.Helper()
+	me, err := a.account.GetMe(context.Background(), connect.NewRequest(&accountv1.GetMeRequest{}))
+	if err != nil || len(me.Msg.GetWorkspaces()) == 0 {
+		b.fatalf("GetMe: %v (workspaces: %v)", err, me.Msg.GetWorkspaces())
+	}
+	return me.Msg.GetWorkspaces()[0].GetWorkspace().GetId()
 }
 
 func (a *api) create(b *browser, req *postv1.CreatePostRequest) string {

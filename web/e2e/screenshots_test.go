@@ -2,19 +2,13 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
-	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
-	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
-	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
-	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 )
 
 // seedForScreenshots gives the README's screenshots a week that looks used:
@@ -25,25 +19,9 @@ func seedForScreenshots(b *browser, email, password string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	hc := &http.Client{Timeout: 10 * time.Second}
-	signIn, err := accountv1connect.NewAccountServiceClient(hc, b.s.AppURL).SignIn(ctx,
-		connect.NewRequest(&accountv1.SignInRequest{Email: email, Password: password}))
-	if err != nil {
-		b.fatalf("screenshots: sign in through the api: %v", err)
-	}
-	auth := connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			req.Header().Set("Authorization", "Bearer "+signIn.Msg.GetSessionToken())
-			return next(ctx, req)
-		}
-	}))
-	list, err := integrationv1connect.NewIntegrationServiceClient(hc, b.s.AppURL, auth).ListIntegrations(ctx,
-		connect.NewRequest(&integrationv1.ListIntegrationsRequest{}))
-	if err != nil || len(list.Msg.GetIntegrations()) == 0 {
-		b.fatalf("screenshots: list X accounts: %v", err)
-	}
-	account := list.Msg.GetIntegrations()[0].GetId()
-	posts := postv1connect.NewPostServiceClient(hc, b.s.AppURL, auth)
+	api := signInAPI(b, b.s, email, password)
+	account := api.firstAccount(b)
+	posts := api.posts
 	day := func(d, h, m int) *timestamppb.Timestamp {
 		y, mo, dd := time.Now().AddDate(0, 0, d).Date()
 		return timestamppb.New(time.Date(y, mo, dd, h, m, 0, 0, time.Local))

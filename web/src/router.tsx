@@ -10,7 +10,7 @@ import { SignInPage, SignUpPage } from "./pages/auth";
 import { CalendarPage } from "./pages/calendar";
 import { NotFoundPage } from "./pages/notfound";
 import { ensureMe } from "./lib/session";
-import { validateAuthSearch, validateCalendarSearch, validateIntegrationsSearch, validatePostsSearch } from "./search";
+import { validateAuthSearch, validateCalendarSearch, validateIntegrationsSearch, validateJoinSearch, validatePostsSearch } from "./search";
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
   component: () => (
@@ -91,6 +91,20 @@ const integrationsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/integrations"), "IntegrationsPage"),
 });
 
+const teamRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/team",
+  component: lazyRouteComponent(() => import("./pages/team"), "TeamPage"),
+});
+
+// An invitation link (APP_URL/app/join?token=…).
+const joinRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/join",
+  validateSearch: validateJoinSearch,
+  component: lazyRouteComponent(() => import("./pages/join"), "JoinPage"),
+});
+
 const settingsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/settings",
@@ -101,7 +115,7 @@ const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
   signUpRoute,
-  appRoute.addChildren([calendarRoute, postsRoute, integrationsRoute, settingsRoute]),
+  appRoute.addChildren([calendarRoute, postsRoute, integrationsRoute, teamRoute, joinRoute, settingsRoute]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

@@ -43,11 +43,12 @@ export function validateIntegrationsSearch(s: Record<string, unknown>): Integrat
   return out;
 }
 
-export type Show = "all" | "upcoming" | "attention" | "drafts" | "published";
+export type Show = "all" | "upcoming" | "approval" | "attention" | "drafts" | "published";
 
 export const shows: { value: Show; label: string }[] = [
   { value: "all", label: "Everything" },
   { value: "upcoming", label: "Upcoming" },
+  { value: "approval", label: "Awaiting approval" },
   { value: "attention", label: "Failed or unconfirmed" },
   { value: "drafts", label: "Drafts" },
   { value: "published", label: "Published" },
@@ -67,4 +68,12 @@ export function validatePostsSearch(s: Record<string, unknown>): PostsSearch {
   if (typeof s.from === "string" && parseCivil(s.from)) out.from = s.from;
   if (typeof s.to === "string" && parseCivil(s.to)) out.to = s.to;
   return out;
+}
+
+export interface JoinSearch {
+  token?: string;
+}
+
+export function validateJoinSearch(s: Record<string, unknown>): JoinSearch {
+  return typeof s.token === "string" && s.token.length <= 200 ? { token: s.token } : {};
 }

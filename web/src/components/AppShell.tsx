@@ -3,14 +3,16 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { AccountService } from "../gen/betterplan/account/v1/account_pb";
 import { useWatchPosts } from "../lib/live";
-import { forgetSession, meQuery, useMe } from "../lib/session";
+import { forgetSession, meQuery, setUser, useMe, useMeAndWorkspaces } from "../lib/session";
 import { browserTimeZone } from "../lib/time";
 import { loadTwitterText } from "../lib/weighted";
+import { chooseWorkspace, roleNames, useRole, useWorkspace, useWorkspaceId, workspaceLabel } from "../lib/workspace";
 import { ComposerHost, preloadDialogs, useComposer } from "./ComposerHost";
 import { Button } from "./ui/button";
+import { Select } from "./ui/input";
 
 export function AppShell() {
   const { data: me } = useQuery(meQuery);
@@ -27,11 +29,11 @@ function SignedIn() {
   const me = useMe();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  useWatchPosts(qc);
+  useWatchPosts(qc, useWorkspaceId());
 
   // A user without a time zone gets the browser's, saved to the account.
   const updateMe = useMutation(AccountService.method.updateMe, {
-    onSuccess: (r) => r.user && qc.setQueryData(meQuery.queryKey, r.user),
+    onSuccess: (r) => setUser(qc, r.user),
   });
   const askedZone = useRef(false);
   useEffect(() => {
@@ -81,11 +83,13 @@ function SignedIn() {
           <Link to="/calendar" className="flex min-h-14 items-center text-lg font-extrabold tracking-tight text-slate-950">
             BetterPlan
           </Link>
+          <WorkspaceSwitcher />
           <nav aria-label="Main" className="order-last -mx-3 w-[calc(100%+1.5rem)] overflow-x-auto border-t border-slate-100 px-1 md:order-none md:mx-0 md:w-auto md:border-0 md:px-0">
             <ul className="flex">
               <NavItem to="/calendar">Calendar</NavItem>
               <NavItem to="/posts">Posts</NavItem>
               <NavItem to="/integrations">X accounts</NavItem>
+              <NavItem to="/team">Team</NavItem>
               <NavItem to="/settings">Settings</NavItem>
             </ul>
           </nav>
@@ -107,7 +111,7 @@ function SignedIn() {
   );
 }
 
-function NavItem({ to, children }: { to: "/calendar" | "/posts" | "/integrations" | "/settings"; children: ReactNode }) {
+function NavItem({ to, children }: { to: "/calendar" | "/posts" | "/integrations" | "/team" | "/settings"; children: ReactNode }) {
   return (
     <li>
       <Link
@@ -121,8 +125,35 @@ function NavItem({ to, children }: { to: "/calendar" | "/posts" | "/integrations
   );
 }
 
+// WorkspaceSwitcher picks the workspace every page shows.
+function WorkspaceSwitcher() {
+  const me = useMeAndWorkspaces();
+  const current = useWorkspace();
+  const id = useId();
+  if (me.workspaces.length < 2) return null;
+  return (
+    <div className="flex items-center gap-2">
+      <label htmlFor={id} className="sr-only">Workspace</label>
+      <Select
+        id={id}
+        value={current.workspace?.id ?? ""}
+        onChange={(e) => chooseWorkspace(me.user.id, e.target.value)}
+        className="h-11 max-w-56 truncate py-0 text-sm font-semibold"
+      >
+        {me.workspaces.map((m) => (
+          <option key={m.workspace?.id} value={m.workspace?.id}>
+            {workspaceLabel(m, me.user.id)} · {roleNames[m.role]}
+          </option>
+        ))}
+      </Select>
+    </div>
+  );
+}
+
 function NewPostButton() {
   const { compose } = useComposer();
+  const { canWrite } = useRole();
+  if (!canWrite) return null;
   return (
     <Button size="sm" onClick={() => compose()}>
       New post

@@ -26,6 +26,7 @@ import { DialogBody, DialogFooter, DialogHeader, DialogTitle } from "./ui/dialog
 import { Checkbox, Hint, Input, Label, Textarea } from "./ui/input";
 import { toast } from "./ui/toast";
 import { XPreview } from "./XPreview";
+import { usePostAccess, useRole, useWorkspaceId } from "../lib/workspace";
 
 interface Part {
   key: number;
@@ -49,7 +50,12 @@ export function Composer(props: ComposerProps) {
   const confirm = useConfirm();
   const tt = useTwitterText();
   const ids = useId();
-  const accountsQuery = useQuery(IntegrationService.method.listIntegrations, {});
+  const workspaceId = useWorkspaceId();
+  // A writer's time asks an editor for approval; editors schedule.
+  const { canSchedule: scheduleHere } = useRole();
+  const editAccess = usePostAccess(props.mode === "edit" ? props.post : undefined);
+  const canSchedule = props.mode === "edit" ? editAccess.canSchedule : scheduleHere;
+  const accountsQuery = useQuery(IntegrationService.method.listIntegrations, { workspaceId });
   const accounts = useMemo(() => accountsQuery.data?.integrations ?? [], [accountsQuery.data]);
   const editing = props.mode === "edit" ? props.post : undefined;
 
@@ -268,7 +274,9 @@ export function Composer(props: ComposerProps) {
     if (failed.length === 0) {
       clearComposer(me.id);
       rememberAccounts(me.id, chosen);
-      const title = action === "schedule" ? `Scheduled for ${formatDateTime(at, tz)}` : action === "now" ? "Publishing now" : "Saved as a draft";
+      const title = action === "schedule"
+        ? (canSchedule ? `Scheduled for ${formatDateTime(at, tz)}` : `Submitted for approval for ${formatDateTime(at, tz)}`)
+        : action === "now" ? "Publishing now" : "Saved as a draft";
       // One post publishing now: its toast says how it ended (see live.ts).
       toast({ id: created.length === 1 ? `post-${created[0].id}` : undefined, tone: action === "now" ? "info" : "success", title, description: handles ? `Posting as ${handles}.` : undefined });
       if (action === "now" && created.length === 1) settleToastNow(created[0]);
@@ -289,7 +297,7 @@ export function Composer(props: ComposerProps) {
     const original = editing.parts.map((p) => p.text);
     const changed = texts.length !== original.length || texts.some((t, i) => t !== original[i]);
     let w: UpdatePostRequest["when"] = { case: undefined };
-    if (action === "schedule" && at !== undefined && (status !== Status.SCHEDULED || when !== initial.when)) {
+    if (action === "schedule" && at !== undefined && ((status !== Status.SCHEDULED && status !== Status.PENDING_APPROVAL) || when !== initial.when)) {
       w = { case: "scheduledTime", value: msToTs(at) };
     } else if (action === "draft" && status !== Status.DRAFT) {
       w = { case: "draft", value: true };
@@ -302,7 +310,7 @@ export function Composer(props: ComposerProps) {
     try {
       const res = await updatePost.mutateAsync({ id: editing.id, version, content: changed ? content(texts) : { case: undefined }, when: w });
       afterChange(qc, res.post);
-      toast({ id: `post-${editing.id}`, title: w.case === "scheduledTime" ? `Scheduled for ${formatDateTime(at, tz)}` : w.case === "draft" ? "Moved to drafts" : "Saved" });
+      toast({ id: `post-${editing.id}`, title: w.case === "scheduledTime" ? (canSchedule ? `Scheduled for ${formatDateTime(at, tz)}` : `Submitted for approval for ${formatDateTime(at, tz)}`) : w.case === "draft" ? "Moved to drafts" : "Saved" });
       dirtyRef.current = false;
       props.onDone();
     } catch (e) {
@@ -500,7 +508,9 @@ export function Composer(props: ComposerProps) {
                   {errors.when}
                 </p>
               )}
-              <Hint id={`${ids}-when-hint`}>In your time zone, {zone}.</Hint>
+              <Hint id={`${ids}-when-hint`}>
+                In your time zone, {zone}.{!canSchedule && " As a writer, you ask for this time: an editor approves the post (or sends it back) before it is scheduled."}
+              </Hint>
             </div>
 
             {summary.length > 0 && (
@@ -533,7 +543,7 @@ export function Composer(props: ComposerProps) {
               {busy === "draft" ? "Saving…" : status === Status.DRAFT ? "Save draft" : "Move to drafts"}
             </Button>
             <Button type="submit" disabled={busy !== null || gone}>
-              {busy === "schedule" ? "Saving…" : status === Status.SCHEDULED ? "Save" : "Schedule"}
+              {busy === "schedule" ? "Saving…" : status === Status.SCHEDULED || (status === Status.PENDING_APPROVAL && !canSchedule) ? "Save" : canSchedule ? "Schedule" : "Submit for approval"}
             </Button>
           </>
         ) : (
@@ -541,11 +551,13 @@ export function Composer(props: ComposerProps) {
             <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("draft")}>
               {busy === "draft" ? "Saving…" : "Save draft"}
             </Button>
-            <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("now")}>
-              {busy === "now" ? "Publishing…" : "Publish now"}
-            </Button>
+            {canSchedule && (
+              <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("now")}>
+                {busy === "now" ? "Publishing…" : "Publish now"}
+              </Button>
+            )}
             <Button type="submit" disabled={busy !== null || noAccounts}>
-              {busy === "schedule" ? "Scheduling…" : "Schedule"}
+              {busy === "schedule" ? (canSchedule ? "Scheduling…" : "Submitting…") : canSchedule ? "Schedule" : "Submit for approval"}
             </Button>
           </>
         )}

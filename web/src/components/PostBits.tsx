@@ -1,19 +1,23 @@
 // Pieces shown wherever a post is: its facts, its parts with their links
 // on X, X's words when something went wrong, and what can be done next.
-import { useMutation } from "@connectrpc/connect-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
 import { Link } from "@tanstack/react-router";
 import type { Integration } from "../gen/betterplan/integration/v1/integration_pb";
 import { ErrorKind, PostService, Status, type Post } from "../gen/betterplan/post/v1/post_pb";
+import { WorkspaceService } from "../gen/betterplan/workspace/v1/workspace_pb";
 import { errorMessage } from "../lib/api";
 import { afterChange, removePost } from "../lib/cache";
 import { settleToastNow } from "../lib/live";
 import { editable, errorKinds, statusLabel } from "../lib/posts";
 import { tsToMs } from "../lib/time";
 import { cn } from "../lib/utils";
+import { usePostAccess } from "../lib/workspace";
 import { RelativeTime } from "./RelativeTime";
 import { useConfirm } from "./ui/alert-dialog";
 import { Button } from "./ui/button";
+import { Input, Label } from "./ui/input";
 import { toast } from "./ui/toast";
 
 export function PostFacts({ post }: { post: Post }) {
@@ -31,7 +35,7 @@ export function PostFacts({ post }: { post: Post }) {
         </>
       ) : scheduled !== undefined ? (
         <>
-          <dt className="font-semibold text-slate-800">{post.status === Status.PUBLISHED ? "Scheduled for" : "When"}</dt>
+          <dt className="font-semibold text-slate-800">{post.status === Status.PUBLISHED ? "Scheduled for" : post.status === Status.PENDING_APPROVAL ? "Asked for" : "When"}</dt>
           <dd className="text-slate-900"><RelativeTime ms={scheduled} relative={waiting || post.status === Status.FAILED} /></dd>
         </>
       ) : null}
@@ -80,6 +84,25 @@ export function PostParts({ post, clamp }: { post: Post; clamp?: boolean }) {
         </li>
       ))}
     </List>
+  );
+}
+
+// RejectionView: why an editor sent the post back (until it is resubmitted).
+export function RejectionView({ post }: { post: Post }) {
+  const r = post.rejection;
+  const members = useQuery(WorkspaceService.method.listMembers, { workspaceId: post.workspaceId }, { enabled: !!r });
+  if (!r) return null;
+  const by = members.data?.members.find((m) => m.userId === r.rejectedBy);
+  const at = tsToMs(r.time);
+  return (
+    <div className="rounded-lg border border-orange-300 bg-orange-50 px-3 py-2 text-sm text-orange-950">
+      <p>
+        <strong>Sent back{by ? ` by ${by.displayName || by.email}` : ""}: </strong>
+        {r.reason}
+      </p>
+      <p className="mt-1">Change it and give it a time again to ask for approval once more.</p>
+      {at !== undefined && <p className="mt-1 text-slate-800"><RelativeTime ms={at} past /></p>}
+    </div>
   );
 }
 
@@ -150,11 +173,58 @@ export function PostActions({ post, account, onEdit, onDeleted }: { post: Post; 
     },
     onError: fail("Could not delete the post"),
   });
-  const sendable = post.integrationId !== "";
-  const busy = publish.isPending || retry.isPending || del.isPending;
+  const approve = useMutation(PostService.method.approvePost, {
+    onSuccess: (r) => {
+      afterChange(qc, r.post);
+      toast({ id: toastId, title: "Approved", description: "It is scheduled at its time." });
+    },
+    onError: fail("Could not approve the post"),
+  });
+  const reject = useMutation(PostService.method.rejectPost, {
+    onSuccess: (r) => {
+      afterChange(qc, r.post);
+      setRejecting(false);
+      setReason("");
+      toast({ id: toastId, title: "Sent back to the writer" });
+    },
+    onError: fail("Could not send the post back"),
+  });
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState("");
+  const reasonId = useId();
+  const { canSchedule, canChange } = usePostAccess(post);
+  const sendable = post.integrationId !== "" && canSchedule;
+  const busy = publish.isPending || retry.isPending || del.isPending || approve.isPending || reject.isPending;
 
   return (
     <div className="flex flex-wrap gap-2">
+      {sendable && post.status === Status.PENDING_APPROVAL && (
+        <>
+          <Button size="sm" disabled={busy} onClick={() => approve.mutate({ id: post.id, version: post.version })}>
+            {approve.isPending ? "Approving…" : "Approve"}
+          </Button>
+          <Button size="sm" variant="secondary" disabled={busy} aria-expanded={rejecting} onClick={() => setRejecting((v) => !v)}>
+            Send back
+          </Button>
+        </>
+      )}
+      {rejecting && (
+        <form
+          className="flex w-full flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            reject.mutate({ id: post.id, version: post.version, reason: reason.trim() });
+          }}
+        >
+          <div className="min-w-56 flex-1">
+            <Label htmlFor={reasonId}>What should the writer change?</Label>
+            <Input id={reasonId} value={reason} maxLength={1000} required onChange={(e) => setReason(e.target.value)} className="mt-1" />
+          </div>
+          <Button size="sm" type="submit" disabled={busy || reason.trim() === ""}>
+            {reject.isPending ? "Sending back…" : "Send back to the writer"}
+          </Button>
+        </form>
+      )}
       {sendable && (post.status === Status.DRAFT || post.status === Status.SCHEDULED) && (
         <Button
           size="sm"
@@ -204,12 +274,12 @@ export function PostActions({ post, account, onEdit, onDeleted }: { post: Post; 
           </Button>
         </>
       )}
-      {onEdit && editable(post) && (
+      {onEdit && editable(post) && canChange && (
         <Button size="sm" variant="secondary" disabled={busy} onClick={onEdit}>
           Edit
         </Button>
       )}
-      {post.status !== Status.PUBLISHING && (
+      {post.status !== Status.PUBLISHING && canChange && (
         <Button
           size="sm"
           variant="danger-outline"

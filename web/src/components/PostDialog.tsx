@@ -1,19 +1,21 @@
 // One post, opened from the calendar or the list: what it is, what
 // happened to it, and what can be done (edit, move, publish, retry, delete).
 import { useQuery } from "@connectrpc/connect-query";
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import { IntegrationService } from "../gen/betterplan/integration/v1/integration_pb";
-import { PostService } from "../gen/betterplan/post/v1/post_pb";
+import { ActivityKind, PostService, type Post } from "../gen/betterplan/post/v1/post_pb";
 import { errorMessage } from "../lib/api";
 import { movable } from "../lib/posts";
 import { useReschedule } from "../lib/reschedule";
 import { useTimeZone } from "../lib/session";
 import { fromInputValue, inputValue, tsToMs, zoneLabel } from "../lib/time";
+import { usePostAccess } from "../lib/workspace";
 import { Avatar } from "./Avatar";
+import { RelativeTime } from "./RelativeTime";
 import { Composer } from "./Composer";
 
 export { Composer };
-import { PostActions, PostErrorView, PostFacts, PostParts } from "./PostBits";
+import { PostActions, PostErrorView, PostFacts, PostParts, RejectionView } from "./PostBits";
 import { StatusBadge } from "./StatusBadge";
 import { Button } from "./ui/button";
 import { Alert } from "./ui/card";
@@ -28,10 +30,12 @@ export function PostDialogBody({ id, edit, setEdit, onClose, requestClose }: {
   requestClose: { current: (() => void) | null };
 }) {
   const q = useQuery(PostService.method.getPost, { id });
-  const accounts = useQuery(IntegrationService.method.listIntegrations, {});
+  // The post's own workspace (a link may open a post of another one).
+  const accounts = useQuery(IntegrationService.method.listIntegrations, { workspaceId: q.data?.post?.workspaceId ?? "" }, { enabled: !!q.data?.post });
   const post = q.data?.post;
   const account = accounts.data?.integrations.find((a) => a.id === post?.integrationId);
   useFocusWhenReady(post !== undefined && !edit);
+  const access = usePostAccess(post);
 
   if (post && edit) {
     return <Composer mode="edit" post={post} onDone={() => setEdit(false)} onCancel={() => setEdit(false)} requestClose={requestClose} />;
@@ -57,8 +61,10 @@ export function PostDialogBody({ id, edit, setEdit, onClose, requestClose }: {
             <PostFacts post={post} />
             <PostParts post={post} />
             <PostErrorView post={post} />
-            {movable(post) && <MoveForm key={`${post.id}-${post.version}`} postId={post.id} />}
+            <RejectionView post={post} />
+            {movable(post) && access.canMove && <MoveForm key={`${post.id}-${post.version}`} postId={post.id} />}
             <PostActions post={post} account={account} onEdit={() => setEdit(true)} onDeleted={onClose} />
+            <ActivityList post={post} />
           </>
         )}
       </DialogBody>
@@ -111,5 +117,50 @@ function MoveForm({ postId }: { postId: string }) {
       {error && <p id={`${id}-error`} className="mt-1 text-sm font-medium text-red-800">{error}</p>}
       <Hint id={`${id}-hint`}>In your time zone, {zoneLabel(tz)}.</Hint>
     </form>
+  );
+}
+
+const activityWords: Record<ActivityKind, string> = {
+  [ActivityKind.UNSPECIFIED]: "did something",
+  [ActivityKind.CREATED]: "created it",
+  [ActivityKind.EDITED]: "edited it",
+  [ActivityKind.SUBMITTED]: "submitted it for approval",
+  [ActivityKind.APPROVED]: "approved it",
+  [ActivityKind.REJECTED]: "sent it back",
+  [ActivityKind.SCHEDULED]: "scheduled it",
+  [ActivityKind.UNSCHEDULED]: "moved it to drafts",
+  [ActivityKind.PUBLISH_REQUESTED]: "asked to publish it now",
+  [ActivityKind.RETRIED]: "retried it",
+  [ActivityKind.PUBLISHED]: "published it on X",
+  [ActivityKind.FAILED]: "could not publish it",
+  [ActivityKind.UNCONFIRMED]: "could not confirm it on X",
+};
+
+// ActivityList: who did what to the post, oldest first. The version in the
+// query key refetches it whenever the post changes.
+function ActivityList({ post }: { post: Post }) {
+  const q = useQuery(PostService.method.listPostActivity, { id: post.id }, { staleTime: 0 });
+  const refetch = q.refetch;
+  useEffect(() => {
+    void refetch();
+  }, [post.version, refetch]);
+  const items = q.data?.activity ?? [];
+  if (items.length === 0) return null;
+  return (
+    <section aria-label="Activity" className="border-t border-slate-200 pt-3">
+      <h3 className="text-sm font-semibold text-slate-900">Activity</h3>
+      <ol className="mt-1 space-y-1 text-sm text-slate-800">
+        {items.map((a, i) => {
+          const at = tsToMs(a.time);
+          return (
+            <li key={i}>
+              <strong className="font-semibold text-slate-950">{a.actorId ? a.actorName || "Someone" : "BetterPlan"}</strong> {activityWords[a.kind]}
+              {a.note && <>: “{a.note}”</>}
+              {at !== undefined && <span className="text-slate-700"> · <RelativeTime ms={at} past /></span>}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
   );
 }

@@ -35,7 +35,7 @@ export function useLiveState(): LiveState {
 const silenceMs = 45_000;
 const maxBackoffMs = 30_000;
 
-export function watchPosts(qc: QueryClient): () => void {
+export function watchPosts(qc: QueryClient, workspaceId: string): () => void {
   const client = createClient(PostService, transport);
   let stopped = false;
   let current: AbortController | undefined;
@@ -68,7 +68,7 @@ export function watchPosts(qc: QueryClient): () => void {
       };
       alive();
       try {
-        for await (const res of client.watchPosts({}, { signal: ctrl.signal })) {
+        for await (const res of client.watchPosts({ workspaceId }, { signal: ctrl.signal })) {
           alive();
           const ev = res.event;
           switch (ev.case) {
@@ -127,8 +127,10 @@ export function watchPosts(qc: QueryClient): () => void {
   };
 }
 
-export function useWatchPosts(qc: QueryClient): void {
-  useEffect(() => watchPosts(qc), [qc]);
+// useWatchPosts keeps the current workspace's posts live (a new stream
+// when the workspace changes).
+export function useWatchPosts(qc: QueryClient, workspaceId: string): void {
+  useEffect(() => watchPosts(qc, workspaceId), [qc, workspaceId]);
 }
 
 // The latest posts the stream reported, for a toast created after the

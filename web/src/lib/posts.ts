@@ -19,6 +19,7 @@ export interface StatusInfo {
 export const statusInfo: Record<Status, StatusInfo> = {
   [Status.UNSPECIFIED]: { label: "Unknown", badge: "bg-slate-100 text-slate-800 ring-slate-300", chip: "bg-slate-50 border-slate-500 text-slate-900" },
   [Status.DRAFT]: { label: "Draft", badge: "bg-slate-100 text-slate-800 ring-slate-300", chip: "bg-slate-50 border-slate-500 text-slate-900" },
+  [Status.PENDING_APPROVAL]: { label: "Awaiting approval", badge: "bg-orange-50 text-orange-950 ring-orange-400", chip: "bg-orange-50 border-orange-600 border-dashed text-orange-950" },
   [Status.SCHEDULED]: { label: "Scheduled", badge: "bg-sky-50 text-sky-900 ring-sky-300", chip: "bg-sky-50 border-sky-600 text-sky-950" },
   [Status.PUBLISHING]: { label: "Publishing", badge: "bg-violet-50 text-violet-900 ring-violet-300", chip: "bg-violet-50 border-violet-600 text-violet-950" },
   [Status.PUBLISHED]: { label: "Published", badge: "bg-emerald-50 text-emerald-900 ring-emerald-300", chip: "bg-emerald-50 border-emerald-600 text-emerald-950" },
@@ -32,12 +33,12 @@ export function statusLabel(s: Status): string {
 
 // editable: UpdatePost takes these.
 export function editable(p: Post): boolean {
-  return p.integrationId !== "" && (p.status === Status.DRAFT || p.status === Status.SCHEDULED || p.status === Status.FAILED);
+  return p.integrationId !== "" && (p.status === Status.DRAFT || p.status === Status.PENDING_APPROVAL || p.status === Status.SCHEDULED || p.status === Status.FAILED);
 }
 
 // movable: a calendar chip that can be dragged to another time.
 export function movable(p: Post): boolean {
-  return p.integrationId !== "" && (p.status === Status.SCHEDULED || p.status === Status.FAILED);
+  return p.integrationId !== "" && (p.status === Status.SCHEDULED || p.status === Status.PENDING_APPROVAL || p.status === Status.FAILED);
 }
 
 // content is a CreatePost/UpdatePost content oneof for these texts.

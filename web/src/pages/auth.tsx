@@ -9,7 +9,7 @@ import { Alert } from "../components/ui/card";
 import { Hint, Input, Label } from "../components/ui/input";
 import { AccountService, type User } from "../gen/betterplan/account/v1/account_pb";
 import { errorMessage } from "../lib/api";
-import { meQuery } from "../lib/session";
+import { refreshMe } from "../lib/session";
 import { safeRedirect, type AuthSearch } from "../search";
 
 function useSignedIn(redirect: string | undefined): (user: User | undefined) => void {
@@ -17,9 +17,11 @@ function useSignedIn(redirect: string | undefined): (user: User | undefined) => 
   const router = useRouter();
   return (user) => {
     if (!user) return;
-    qc.setQueryData(meQuery.queryKey, user);
-    if (redirect && safeRedirect(redirect)) router.history.replace(redirect);
-    else void router.navigate({ to: "/calendar", replace: true });
+    // The workspaces come with GetMe; read them before going in.
+    void refreshMe(qc).then(() => {
+      if (redirect && safeRedirect(redirect)) router.history.replace(redirect);
+      else void router.navigate({ to: "/calendar", replace: true });
+    });
   };
 }
 

@@ -25,12 +25,14 @@ import {
 } from "../lib/time";
 import { cn } from "../lib/utils";
 import type { CalendarSearch } from "../search";
+import { usePostAccess, useWorkspaceId } from "../lib/workspace";
 
 const slotMinutes = 30;
 const rows = (24 * 60) / slotMinutes;
 
 export function CalendarPage({ search }: { search: CalendarSearch }) {
   const tz = useTimeZone();
+  const workspaceId = useWorkspaceId();
   const now = useNow();
   const navigate = useNavigate();
   const { compose, openPost } = useComposer();
@@ -53,14 +55,14 @@ export function CalendarPage({ search }: { search: CalendarSearch }) {
 
   const q = useInfiniteQuery(
     PostService.method.listPosts,
-    { scheduledAfter: msToTs(from), scheduledBefore: msToTs(to), pageSize: 100, pageToken: "" },
+    { workspaceId, scheduledAfter: msToTs(from), scheduledBefore: msToTs(to), pageSize: 100, pageToken: "" },
     { pageParamKey: "pageToken", getNextPageParam: (r) => r.nextPageToken || undefined, placeholderData: keepPreviousData },
   );
   // The calendar shows every post of its range: read the pages that follow.
   useEffect(() => {
     if (q.hasNextPage && !q.isFetchingNextPage && !q.isError) void q.fetchNextPage();
   }, [q.hasNextPage, q.isFetchingNextPage, q.isError, q]);
-  const accounts = useQuery(IntegrationService.method.listIntegrations, {});
+  const accounts = useQuery(IntegrationService.method.listIntegrations, { workspaceId });
   const accountById = useMemo(() => new Map((accounts.data?.integrations ?? []).map((a) => [a.id, a])), [accounts.data]);
 
   // Moves on their way to the server show at once.
@@ -375,13 +377,14 @@ function Chip({ item, tz, compact, account, dragging, onPointerDown, onOpen }: {
   const { post, at } = item;
   const info = statusInfo[post.status] ?? statusInfo[Status.UNSPECIFIED];
   const text = firstWords(post.parts[0]?.text ?? "", 80);
-  const canMove = movable(post);
+  const access = usePostAccess(post);
+  const canMove = movable(post) && access.canMove;
   return (
     <button
       type="button"
       data-testid="post-chip"
       data-post-id={post.id}
-      onPointerDown={(e) => onPointerDown(e, post)}
+      onPointerDown={(e) => canMove && onPointerDown(e, post)}
       onClick={(e) => {
         e.stopPropagation();
         onOpen();
@@ -585,7 +588,7 @@ function dropTime(post: Post, slot: HTMLElement, tz: string): number | undefined
 }
 
 function Legend() {
-  const shown = [Status.SCHEDULED, Status.PUBLISHING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED];
+  const shown = [Status.PENDING_APPROVAL, Status.SCHEDULED, Status.PUBLISHING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED];
   return (
     <div className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-slate-800">
       <span className="font-semibold">Colours:</span>

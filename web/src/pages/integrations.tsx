@@ -19,6 +19,7 @@ import { RelativeTime } from "../components/RelativeTime";
 import { tsToMs } from "../lib/time";
 import type { IntegrationsSearch } from "../search";
 import { getRouteApi } from "@tanstack/react-router";
+import { useRole, useWorkspaceId } from "../lib/workspace";
 
 // What each ?error=<code> of the OAuth callback means, for a person.
 export const connectErrors: Record<string, string> = {
@@ -42,7 +43,9 @@ export function IntegrationsPage() {
   const qc = useQueryClient();
   const confirm = useConfirm();
   const { compose } = useComposer();
-  const list = useQuery(IntegrationService.method.listIntegrations, {});
+  const workspaceId = useWorkspaceId();
+  const { canManage } = useRole();
+  const list = useQuery(IntegrationService.method.listIntegrations, { workspaceId });
   // The callback's outcome is shown once; the address loses it.
   const [outcome] = useState(search);
   useEffect(() => {
@@ -85,10 +88,12 @@ export function IntegrationsPage() {
 
   return (
     <>
-      <PageHeader title="X accounts" description="BetterPlan posts to X with the accounts you connect here.">
-        <Button onClick={() => start.mutate({})} disabled={busy}>
-          {busy ? "Opening X…" : "Connect X"}
-        </Button>
+      <PageHeader title="X accounts" description={canManage ? "BetterPlan posts to X with the accounts connected to this workspace." : "The X accounts of this workspace. An admin connects and disconnects them."}>
+        {canManage && (
+          <Button onClick={() => start.mutate({ workspaceId })} disabled={busy}>
+            {busy ? "Opening X…" : "Connect X"}
+          </Button>
+        )}
       </PageHeader>
       <div className="space-y-4">
         {outcome.error !== undefined && (
@@ -153,15 +158,17 @@ export function IntegrationsPage() {
                     )}
                   </div>
                   <div className="flex flex-wrap gap-2">
-                    {reconnect && (
-                      <Button size="sm" onClick={() => start.mutate({})} disabled={busy}>
+                    {reconnect && canManage && (
+                      <Button size="sm" onClick={() => start.mutate({ workspaceId })} disabled={busy}>
                         Reconnect
                       </Button>
                     )}
-                    <Button size="sm" variant="danger-outline" onClick={() => void disconnect(it)} disabled={remove.isPending}>
-                      Disconnect
-                      <span className="sr-only"> @{it.username}</span>
-                    </Button>
+                    {canManage && (
+                      <Button size="sm" variant="danger-outline" onClick={() => void disconnect(it)} disabled={remove.isPending}>
+                        Disconnect
+                        <span className="sr-only"> @{it.username}</span>
+                      </Button>
+                    )}
                   </div>
                 </li>
               );

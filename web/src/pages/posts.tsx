@@ -10,7 +10,7 @@ import { useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { PageHeader } from "../components/AppShell";
 import { Avatar } from "../components/Avatar";
 import { useComposer } from "../components/ComposerHost";
-import { PostActions, PostErrorView, PostParts } from "../components/PostBits";
+import { PostActions, PostErrorView, PostParts, RejectionView } from "../components/PostBits";
 import { RelativeTime } from "../components/RelativeTime";
 import { StatusBadge } from "../components/StatusBadge";
 import { Badge } from "../components/ui/badge";
@@ -24,6 +24,7 @@ import { useLiveState } from "../lib/live";
 import { useTimeZone } from "../lib/session";
 import { addDays, msToTs, parseCivil, tsToMs, zonedToInstant, zoneLabel } from "../lib/time";
 import { shows, type PostsSearch, type Show } from "../search";
+import { useWorkspaceId } from "../lib/workspace";
 
 interface Section {
   id: Exclude<Show, "all">;
@@ -34,6 +35,7 @@ interface Section {
 }
 
 const sections: Section[] = [
+  { id: "approval", title: "Awaiting approval", statuses: [Status.PENDING_APPROVAL], descending: false, empty: "Nothing waits for approval." },
   { id: "attention", title: "Needs attention", statuses: [Status.FAILED, Status.UNCONFIRMED], descending: true, empty: "Nothing failed. Good." },
   { id: "upcoming", title: "Upcoming", statuses: [Status.SCHEDULED, Status.PUBLISHING], descending: false, empty: "Nothing is scheduled." },
   { id: "drafts", title: "Drafts", statuses: [Status.DRAFT], descending: false, empty: "No drafts." },
@@ -57,7 +59,8 @@ export function PostsPage() {
   const { compose, openPost } = useComposer();
   const live = useLiveState();
   const show = search.show ?? "all";
-  const accounts = useQuery(IntegrationService.method.listIntegrations, {});
+  const workspaceId = useWorkspaceId();
+  const accounts = useQuery(IntegrationService.method.listIntegrations, { workspaceId });
   const accountById = useMemo(() => new Map((accounts.data?.integrations ?? []).map((a) => [a.id, a])), [accounts.data]);
 
   const fromDay = parseCivil(search.from);
@@ -74,7 +77,7 @@ export function PostsPage() {
     // eslint-disable-next-line react-hooks/rules-of-hooks
     const q = useInfiniteQuery(
       PostService.method.listPosts,
-      { statuses: sec.statuses, integrationId: search.account ?? "", descending: sec.descending, pageSize, pageToken: "", ...range },
+      { workspaceId, statuses: sec.statuses, integrationId: search.account ?? "", descending: sec.descending, pageSize, pageToken: "", ...range },
       { pageParamKey: "pageToken", getNextPageParam: (r) => r.nextPageToken || undefined, enabled: on },
     );
     return { sec, on, q };
@@ -86,7 +89,7 @@ export function PostsPage() {
       if (!on) continue;
       const posts = q.data?.pages.flatMap((p) => p.posts) ?? [];
       // In the overview, an empty "needs attention" section says nothing.
-      if (show === "all" && sec.id === "attention" && q.isSuccess && posts.length === 0) continue;
+      if (show === "all" && (sec.id === "attention" || sec.id === "approval") && q.isSuccess && posts.length === 0) continue;
       out.push({ kind: "head", section: sec, count: posts.length, more: q.hasNextPage });
       if (q.isPending) out.push({ kind: "note", section: sec, text: "Loading…" });
       else if (q.isError && posts.length === 0) out.push({ kind: "note", section: sec, text: `Could not load these posts: ${errorMessage(q.error)}`, error: true });
@@ -276,6 +279,7 @@ function PostRow({ post, account, onOpen }: { post: Post; account: Integration |
         )}
         <div className="mt-3 empty:hidden">
           <PostErrorView post={post} />
+          <RejectionView post={post} />
         </div>
         <div className="mt-3 flex flex-wrap items-center gap-2">
           <PostActions post={post} account={account} onEdit={() => onOpen(post.id, true)} />

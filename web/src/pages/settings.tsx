@@ -11,7 +11,7 @@ import { Hint, Input, Label, Select } from "../components/ui/input";
 import { toast } from "../components/ui/toast";
 import { AccountService } from "../gen/betterplan/account/v1/account_pb";
 import { errorMessage } from "../lib/api";
-import { meQuery, useMe, useTimeZone } from "../lib/session";
+import { setUser, useMe, useTimeZone } from "../lib/session";
 import { allTimeZones, browserTimeZone, msToTs, tsToMs, zoneLabel } from "../lib/time";
 
 export function SettingsPage() {
@@ -39,7 +39,7 @@ function ProfileCard() {
   }, [zone]);
   const update = useMutation(AccountService.method.updateMe, {
     onSuccess: (r) => {
-      if (r.user) qc.setQueryData(meQuery.queryKey, r.user);
+      setUser(qc, r.user);
       toast({ id: "profile", title: "Settings saved" });
     },
   });
