@@ -1,7 +1,7 @@
 // The one dialog for writing and opening posts, reachable from every page:
 // compose(at?) opens a new post (at a time, from a calendar slot),
 // openPost(id) opens an existing one.
-import { createContext, lazy, Suspense, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Dialog, DialogContent, DialogTitle } from "./ui/dialog";
 import { loadTwitterText } from "../lib/weighted";
 
@@ -43,6 +43,24 @@ export function ComposerHost({ children }: { children: ReactNode }) {
     requestClose.current = null;
     setOpen(null);
   }, []);
+  // Radix gives Escape to its top layer, which is a toast whenever one is
+  // showing: Escape pressed inside this dialog closes the dialog (through
+  // its unsaved-change guard), whatever toasts are up.
+  const isOpen = open !== null;
+  useEffect(() => {
+    if (!isOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      const inside = document.activeElement?.closest('[role="dialog"], [role="alertdialog"]');
+      if (!inside?.hasAttribute("data-composer-host")) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (requestClose.current) requestClose.current();
+      else close();
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, [isOpen, close]);
   const api = useMemo<ComposerApi>(() => ({
     compose: (at) => {
       void loadTwitterText().catch(() => {});
@@ -69,6 +87,7 @@ export function ComposerHost({ children }: { children: ReactNode }) {
         {open && (
           <DialogContent
             wide={open.kind === "new" || open.edit}
+            data-composer-host
             aria-describedby={undefined}
             key={open.n}
             onCloseAutoFocus={(e) => {

@@ -197,7 +197,7 @@ export function PostActions({ post, account, onEdit, onDeleted }: { post: Post; 
   const busy = publish.isPending || retry.isPending || del.isPending || approve.isPending || reject.isPending;
 
   return (
-    <div className="flex flex-wrap gap-2">
+    <div data-autofocus className="flex flex-wrap gap-2">
       {sendable && post.status === Status.PENDING_APPROVAL && (
         <>
           <Button size="sm" disabled={busy} onClick={() => approve.mutate({ id: post.id, version: post.version })}>

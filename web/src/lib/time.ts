@@ -234,7 +234,7 @@ export function fromNow(ms: number | undefined, now: number, past = false): stri
   if (ms === undefined) return "";
   const secs = past ? Math.min(0, (ms - now) / 1000) : (ms - now) / 1000;
   const abs = Math.abs(secs);
-  if (abs < 45) return secs >= 0 ? "in a few seconds" : "just now";
+  if (abs < 45) return secs > 0 ? "in a few seconds" : "just now";
   const [value, unit]: [number, Intl.RelativeTimeFormatUnit] =
     abs < 3600 ? [secs / 60, "minute"] :
     abs < 86400 ? [secs / 3600, "hour"] :

@@ -265,7 +265,7 @@ function PostRow({ post, account, onOpen }: { post: Post; account: Integration |
             {account ? `@${account.username}` : post.integrationId ? "" : "disconnected X account"}
           </span>
           <h3 id={headId} className="ml-auto text-sm text-slate-800">
-            {post.status === Status.DRAFT ? "Draft, not scheduled" : published !== undefined ? <>Published <RelativeTime ms={published} /></> : scheduled !== undefined ? <>{post.status === Status.FAILED || post.status === Status.UNCONFIRMED ? "Was due" : "Scheduled for"} <RelativeTime ms={scheduled} relative={waiting || post.status === Status.FAILED} /></> : "No time"}
+            {post.status === Status.DRAFT ? "Draft, not scheduled" : published !== undefined ? <>Published <RelativeTime ms={published} past /></> : scheduled !== undefined ? <>{post.status === Status.FAILED || post.status === Status.UNCONFIRMED ? "Was due" : post.status === Status.PENDING_APPROVAL ? "Asked for" : "Scheduled for"} <RelativeTime ms={scheduled} relative={waiting || post.status === Status.FAILED} /></> : "No time"}
           </h3>
         </header>
         <div className="mt-3">

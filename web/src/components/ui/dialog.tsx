@@ -84,15 +84,22 @@ export function DialogFooter({ className, ...props }: ComponentProps<"div">) {
 
 // useFocusWhenReady: a dialog whose content arrives after it opened (code
 // loaded on demand, a query) has the focus on itself, since there was
-// nothing to focus then. Once ready, the focus moves to the first control
-// of its body (else of the dialog), as if it had opened with its content.
+// nothing to focus then; one whose content was replaced (an edit saved)
+// has lost it. Once ready, the focus moves to the first control marked
+// data-autofocus (else of its body, else of the dialog), as if it had
+// opened with its content.
 export function useFocusWhenReady(ready: boolean) {
   useEffect(() => {
     if (!ready) return;
-    const dialog = document.activeElement;
+    const active = document.activeElement;
+    const lost = !active || active === document.body;
+    const dialog = lost ? document.querySelector('[role="dialog"][data-state="open"]') : active;
     if (!(dialog instanceof HTMLElement) || dialog.getAttribute("role") !== "dialog") return;
     const focusable = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
-    const first = dialog.querySelector<HTMLElement>(`[data-dialog-body] :is(${focusable})`) ?? dialog.querySelector<HTMLElement>(focusable);
+    const first =
+      dialog.querySelector<HTMLElement>(`[data-autofocus] :is(${focusable})`) ??
+      dialog.querySelector<HTMLElement>(`[data-dialog-body] :is(${focusable})`) ??
+      dialog.querySelector<HTMLElement>(focusable);
     first?.focus();
   }, [ready]);
 }
