@@ -29,9 +29,11 @@ import (
 	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/mail"
 	"github.com/betterplan/betterplan/internal/password"
 	"github.com/betterplan/betterplan/internal/xclient"
 	"github.com/betterplan/betterplan/internal/xweb"
+	"github.com/betterplan/betterplan/services/workspace"
 )
 
 // memoryHeadroom is what the api may use besides argon2 before its GC works
@@ -117,11 +119,19 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 	} else {
 		log.Warn("X_CLIENT_ID is not set: connecting X accounts is disabled (make run starts an offline X sandbox instead)")
 	}
+	// A nil *mail.Sender would be a non-nil interface: only a real one goes in.
+	var mailer workspace.Mailer
+	if s := mail.NewSender(cfg.Mail, log); s != nil {
+		mailer = s
+	} else {
+		log.Info("SMTP_URL is not set: invitation links are shown to the inviter and logged, not emailed")
+	}
 	handlers := apiserver.New(apiserver.Deps{
 		Pool: pool, Log: log, Now: clock.Real,
 		AppURL: cfg.AppURL.String(), SecureCookies: cfg.SecureCookies(),
 		Keys: cfg.Keys.Ring, X: x, XWeb: xweb.New(cfg.X.WebURL),
 		TrustedProxies: cfg.TrustedProxies, PasswordHashConcurrency: cfg.PasswordHashConcurrency, Limits: cfg.Limits,
+		Mail: mailer,
 	})
 	// Both ports are bound before either serves, so a taken port stops the
 	// start with its name rather than leaving half an api running.

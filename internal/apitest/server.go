@@ -34,6 +34,7 @@ import (
 	"github.com/betterplan/betterplan/internal/logging"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
+	"github.com/betterplan/betterplan/services/workspace"
 )
 
 // Epoch is where every test's manual clock starts.
@@ -70,6 +71,8 @@ type Options struct {
 	TrustedProxies []string
 	// Limits are the rate limits; a zero rule is the production default.
 	Limits config.RateLimits
+	// Mail sends invitation emails (nil: none, as without SMTP_URL).
+	Mail workspace.Mailer
 }
 
 // Start runs the real api handler and HTTP server (HTTP/1.1 and h2c) on a
@@ -119,7 +122,7 @@ func Start(t testing.TB, opts Options) *Env {
 	h := apiserver.New(apiserver.Deps{
 		Pool: env.Pool, Log: log, Now: env.Clock.Now,
 		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
-		Keys: env.Keys, X: x, TrustedProxies: proxies, Limits: opts.Limits,
+		Keys: env.Keys, X: x, TrustedProxies: proxies, Limits: opts.Limits, Mail: opts.Mail,
 	})
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/logging"
+	"github.com/betterplan/betterplan/internal/mail"
 	"github.com/betterplan/betterplan/internal/password"
 	"github.com/betterplan/betterplan/internal/ratelimit"
 )
@@ -42,6 +43,8 @@ type API struct {
 	// argon2 runs at once, 19 MiB each.
 	PasswordHashConcurrency int
 	Limits                  RateLimits
+	// Mail (SMTP_URL, SMTP_FROM) emails invitation links; off when unset.
+	Mail mail.Config
 }
 
 // RateLimits are the api's per-caller limits (RATE_LIMIT_*).
@@ -85,6 +88,10 @@ func LoadAPI(getenv Getenv) (API, error) {
 	c.Limits.SignUp, errs = rateLimit(getenv, "RATE_LIMIT_SIGN_UP", d.SignUp, errs)
 	c.Limits.CreatePost, errs = rateLimit(getenv, "RATE_LIMIT_CREATE_POST", d.CreatePost, errs)
 	c.Limits.StartXAuthorization, errs = rateLimit(getenv, "RATE_LIMIT_START_X_AUTHORIZATION", d.StartXAuthorization, errs)
+	var err error
+	if c.Mail, err = mail.ParseConfig(getenv("SMTP_URL"), getenv("SMTP_FROM")); err != nil {
+		errs = append(errs, err)
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -105,6 +112,8 @@ func (c API) LogValue() slog.Value {
 		slog.String("RATE_LIMIT_SIGN_UP", c.Limits.SignUp.Spec()),
 		slog.String("RATE_LIMIT_CREATE_POST", c.Limits.CreatePost.Spec()),
 		slog.String("RATE_LIMIT_START_X_AUTHORIZATION", c.Limits.StartXAuthorization.Spec()),
+		slog.String("SMTP_URL", c.Mail.Redacted()),
+		slog.String("SMTP_FROM", c.Mail.From),
 		slog.Attr{Key: "x", Value: c.X.LogValue()},
 		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
 	)

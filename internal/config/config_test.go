@@ -47,6 +47,8 @@ func TestLoadAPIBadValues(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_CLIENT_ID": "ck"}, "X_CLIENT_ID and X_CLIENT_SECRET must be set together"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_API_URL": "api.x.com"}, "X_API_URL="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "X_WEB_URL": "https://x.com/home"}, "X_WEB_URL="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "SMTP_URL": "smtp://u:hunter2@mail.example.com:587"}, "SMTP_FROM must be set"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "SMTP_URL": "http://mail.example.com", "SMTP_FROM": "a@example.com"}, "SMTP_URL="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "METRICS_ADDR": "3003"}, "METRICS_ADDR="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "HTTP_ADDR": ":3000", "METRICS_ADDR": "127.0.0.1:3000"}, "METRICS_ADDR=\"127.0.0.1:3000\" must use another port"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES: entry 2: \"proxy.local\" is not an IP address or CIDR"},

@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	workspacev1 "github.com/betterplan/betterplan/gen/betterplan/workspace/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apitest"
+	"github.com/betterplan/betterplan/internal/mail"
+	"github.com/betterplan/betterplan/internal/mail/mailtest"
 )
 
 var ctx = context.Background()
@@ -288,4 +291,43 @@ func TestMembers(t *testing.T) {
 	// Ada, an editor now, removes nobody.
 	_, err = ada.ws.RemoveMember(ctx, connect.NewRequest(&workspacev1.RemoveMemberRequest{WorkspaceId: team, UserId: bobID}))
 	wantCode(t, err, connect.CodePermissionDenied, "needs the admin role")
+}
+
+// TestInvitationEmailed: with SMTP configured the link goes by email (a
+// real SMTP server receives it) and the response says so; the link in the
+// email joins.
+func TestInvitationEmailed(t *testing.T) {
+	t.Parallel()
+	smtpd := mailtest.Start(t, "", "")
+	cfg, err := mail.ParseConfig("smtp://"+smtpd.Addr+"?tls=none", "BetterPlan <noreply@example.com>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := apitest.Start(t, apitest.Options{Mail: mail.NewSender(cfg, slog.New(slog.DiscardHandler))})
+	ada := signUp(t, env, "ada@example.com")
+	team := ada.create(t, "Analytical Engines")
+	res, err := ada.ws.CreateInvitation(ctx, connect.NewRequest(&workspacev1.CreateInvitationRequest{WorkspaceId: team, Email: "grace@example.com", Role: workspacev1.Role_ROLE_EDITOR}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Msg.GetEmailed() {
+		t.Fatal("emailed is false with SMTP configured")
+	}
+	got := smtpd.Messages()
+	if len(got) != 1 || got[0].From != "noreply@example.com" || len(got[0].To) != 1 || got[0].To[0] != "grace@example.com" {
+		t.Fatalf("the SMTP server received %+v", got)
+	}
+	// The link as the email carries it (quoted-printable folds long lines).
+	data := strings.ReplaceAll(strings.ReplaceAll(got[0].Data, "=\r\n", ""), "=3D", "=")
+	if !strings.Contains(data, res.Msg.GetUrl()) || !strings.Contains(data, "Analytical Engines") || !strings.Contains(data, "as editor") {
+		t.Fatalf("the email lacks the link %s:\n%s", res.Msg.GetUrl(), data)
+	}
+	link, _ := url.Parse(res.Msg.GetUrl())
+	grace := signUp(t, env, "grace@example.com")
+	if _, err := grace.accept(link.Query().Get("token")); err != nil {
+		t.Fatalf("the emailed link: %v", err)
+	}
+	if strings.Contains(env.Logs.String(), link.Query().Get("token")) {
+		t.Fatal("an emailed invitation's token is in the log")
+	}
 }
