@@ -149,7 +149,7 @@ BEGIN
             = to_jsonb(NEW) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[] THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_notify('posts_changed', p.author_id || ':' || p.id);
+    PERFORM pg_notify('posts_changed', p.user_id || ':' || p.id);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

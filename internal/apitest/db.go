@@ -43,6 +43,12 @@ func pgConfig() pgtestdb.Config {
 // when the test ends. With no PostgreSQL reachable the test fails (never skips).
 func DB(t testing.TB) string {
 	t.Helper()
+	return pgtestdb.Custom(t, reachable(t), migrator).URL()
+}
+
+// reachable is the server's config, failing the test when nobody listens.
+func reachable(t testing.TB) pgtestdb.Config {
+	t.Helper()
 	conf := pgConfig()
 	addr := net.JoinHostPort(conf.Host, conf.Port)
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
@@ -50,7 +56,14 @@ func DB(t testing.TB) string {
 		t.Fatalf("no PostgreSQL at %s (%v): run the tests with `make test`, which starts one, or set PGPORT to a running server's port", addr, err)
 	}
 	_ = c.Close()
-	return pgtestdb.Custom(t, conf, migrator).URL()
+	return conf
+}
+
+// EmptyDB returns the URL of a fresh database with no migration applied
+// (for tests of the migrations themselves), dropped when the test ends.
+func EmptyDB(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, reachable(t), pgtestdb.NoopMigrator{}).URL()
 }
 
 // Pool opens a pool on url, closed when the test ends.
