@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
+	workspacev1 "github.com/betterplan/betterplan/gen/betterplan/workspace/v1"
 	"github.com/betterplan/betterplan/internal/apitest"
 	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/ratelimit"
@@ -30,7 +32,7 @@ func wantExhausted(t *testing.T, err error, msg, retryAfter string) {
 	}
 }
 
-// TestPerUserLimits: CreatePost and StartXAuthorization are limited per
+// TestPerUserLimits: CreatePost, StartXAuthorization and CreateInvitation are limited per
 // user (small limits here; the defaults are 600 per 10 minutes and 20 per
 // 15 minutes), and one user's count is not another's.
 func TestPerUserLimits(t *testing.T) {
@@ -38,6 +40,7 @@ func TestPerUserLimits(t *testing.T) {
 	env := apitest.Start(t, apitest.Options{Limits: config.RateLimits{
 		CreatePost:          ratelimit.Rule{Limit: 3, Window: 10 * time.Minute},
 		StartXAuthorization: ratelimit.Rule{Limit: 2, Window: 15 * time.Minute},
+		CreateInvitation:    ratelimit.Rule{Limit: 2, Window: time.Hour},
 	}})
 	ctx := context.Background()
 	ada, bob := env.SignUp(t, "ada@example.com"), env.SignUp(t, "bob@example.com")
@@ -81,6 +84,22 @@ func TestPerUserLimits(t *testing.T) {
 	}
 	wantExhausted(t, create(ada), "too many posts created: the limit is 3 per 10 minutes; try again in 10m0s", "600")
 	if err := create(bob); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("another user: %v", err)
+	}
+
+	// CreateInvitation may send an email each time: limited per user.
+	invite := func(token, email string) error {
+		_, err := env.Workspace(token).CreateInvitation(ctx, connect.NewRequest(&workspacev1.CreateInvitationRequest{
+			WorkspaceId: env.PersonalWorkspace(t, token), Email: email, Role: workspacev1.Role_ROLE_VIEWER}))
+		return err
+	}
+	for i := range 2 {
+		if err := invite(ada, fmt.Sprintf("friend%d@example.com", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantExhausted(t, invite(ada, "friend3@example.com"), "too many invitations sent: the limit is 2 per hour; try again in 1h0m0s", "3600")
+	if err := invite(bob, "friend@example.com"); err != nil {
 		t.Fatalf("another user: %v", err)
 	}
 }

@@ -140,6 +140,7 @@ func New(d Deps) Handlers {
 
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(workspace.New(workspace.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, AppURL: d.AppURL, Mail: d.Mail,
+		Invites: limiter.For("create_invitation", limits.CreateInvitation, "invitations sent"),
 	}), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
@@ -174,6 +175,7 @@ func withDefaults(l config.RateLimits) config.RateLimits {
 	d := config.DefaultRateLimits()
 	for _, r := range []struct{ got, def *ratelimit.Rule }{
 		{&l.SignUp, &d.SignUp}, {&l.CreatePost, &d.CreatePost}, {&l.StartXAuthorization, &d.StartXAuthorization},
+		{&l.CreateInvitation, &d.CreateInvitation},
 	} {
 		if *r.got == (ratelimit.Rule{}) {
 			*r.got = *r.def

@@ -52,6 +52,7 @@ type RateLimits struct {
 	SignUp              ratelimit.Rule // per client address
 	CreatePost          ratelimit.Rule // per user
 	StartXAuthorization ratelimit.Rule // per user
+	CreateInvitation    ratelimit.Rule // per user: each may send an email
 }
 
 // DefaultRateLimits are generous: a person never meets them, a runaway
@@ -61,6 +62,7 @@ func DefaultRateLimits() RateLimits {
 		SignUp:              ratelimit.Rule{Limit: 10, Window: time.Hour},
 		CreatePost:          ratelimit.Rule{Limit: 600, Window: 10 * time.Minute},
 		StartXAuthorization: ratelimit.Rule{Limit: 20, Window: 15 * time.Minute},
+		CreateInvitation:    ratelimit.Rule{Limit: 50, Window: time.Hour},
 	}
 }
 
@@ -88,6 +90,7 @@ func LoadAPI(getenv Getenv) (API, error) {
 	c.Limits.SignUp, errs = rateLimit(getenv, "RATE_LIMIT_SIGN_UP", d.SignUp, errs)
 	c.Limits.CreatePost, errs = rateLimit(getenv, "RATE_LIMIT_CREATE_POST", d.CreatePost, errs)
 	c.Limits.StartXAuthorization, errs = rateLimit(getenv, "RATE_LIMIT_START_X_AUTHORIZATION", d.StartXAuthorization, errs)
+	c.Limits.CreateInvitation, errs = rateLimit(getenv, "RATE_LIMIT_CREATE_INVITATION", d.CreateInvitation, errs)
 	var err error
 	if c.Mail, err = mail.ParseConfig(getenv("SMTP_URL"), getenv("SMTP_FROM")); err != nil {
 		errs = append(errs, err)
@@ -112,6 +115,7 @@ func (c API) LogValue() slog.Value {
 		slog.String("RATE_LIMIT_SIGN_UP", c.Limits.SignUp.Spec()),
 		slog.String("RATE_LIMIT_CREATE_POST", c.Limits.CreatePost.Spec()),
 		slog.String("RATE_LIMIT_START_X_AUTHORIZATION", c.Limits.StartXAuthorization.Spec()),
+		slog.String("RATE_LIMIT_CREATE_INVITATION", c.Limits.CreateInvitation.Spec()),
 		slog.String("SMTP_URL", c.Mail.Redacted()),
 		slog.String("SMTP_FROM", c.Mail.From),
 		slog.Attr{Key: "x", Value: c.X.LogValue()},

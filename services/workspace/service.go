@@ -24,6 +24,7 @@ import (
 	"github.com/betterplan/betterplan/internal/auth"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/emailaddr"
+	"github.com/betterplan/betterplan/internal/ratelimit"
 )
 
 const (
@@ -62,6 +63,8 @@ type Deps struct {
 	AppURL string
 	// Mail sends invitation links; nil: they are returned and logged only.
 	Mail Mailer
+	// Invites limits CreateInvitation per user: each may send an email.
+	Invites *ratelimit.Limit
 }
 
 // Service implements WorkspaceService.
@@ -284,6 +287,9 @@ func (s *Service) CreateInvitation(ctx context.Context, req *connect.Request[wor
 		if err := access.Require(row.Role, dbq.WorkspaceRoleOwner, "inviting an owner"); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.Invites.Enforce(ctx, me); err != nil {
+		return nil, err
 	}
 	token := auth.NewToken(tokenPrefix)
 	now := s.Now.Now()
