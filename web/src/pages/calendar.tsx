@@ -25,7 +25,7 @@ import {
 } from "../lib/time";
 import { cn } from "../lib/utils";
 import type { CalendarSearch } from "../search";
-import { usePostAccess, useWorkspaceId } from "../lib/workspace";
+import { usePostAccess, useRole, useWorkspaceId } from "../lib/workspace";
 
 const slotMinutes = 30;
 const rows = (24 * 60) / slotMinutes;
@@ -33,6 +33,7 @@ const rows = (24 * 60) / slotMinutes;
 export function CalendarPage({ search }: { search: CalendarSearch }) {
   const tz = useTimeZone();
   const workspaceId = useWorkspaceId();
+  const { canWrite } = useRole();
   const now = useNow();
   const navigate = useNavigate();
   const { compose, openPost } = useComposer();
@@ -128,7 +129,7 @@ export function CalendarPage({ search }: { search: CalendarSearch }) {
           {rangeLabel}
         </h2>
         <p className="ml-auto text-sm text-slate-700" aria-live="polite">
-          {loading ? "Loading posts…" : posts.length === 0 ? `Nothing scheduled this ${unit}. Click a time to write a post.` : `${posts.length} post${posts.length === 1 ? "" : "s"}`}
+          {loading ? "Loading posts…" : posts.length === 0 ? `Nothing scheduled this ${unit}.${canWrite ? " Click a time to write a post." : ""}` : `${posts.length} post${posts.length === 1 ? "" : "s"}`}
         </p>
       </div>
       {q.isError && <Alert role="alert" className="mb-3">Could not load the posts: {errorMessage(q.error)}</Alert>}
@@ -143,8 +144,10 @@ export function CalendarPage({ search }: { search: CalendarSearch }) {
         accountById={accountById}
         onOpen={(p) => openPost(p.id)}
         onMove={move}
-        onCompose={(at) => compose(at)}
+        // A viewer reads the calendar; an empty slot opens no composer.
+        onCompose={(at) => canWrite && compose(at)}
         onComposeDay={(day) => {
+          if (!canWrite) return;
           if (sameCivil(day, today)) compose(defaultScheduleTime());
           else if (zonedToInstant(day, tz) < now) compose();
           else compose(zonedToInstant({ ...day, h: 9 }, tz));

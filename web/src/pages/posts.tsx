@@ -24,7 +24,7 @@ import { useLiveState } from "../lib/live";
 import { useTimeZone } from "../lib/session";
 import { addDays, msToTs, parseCivil, tsToMs, zonedToInstant, zoneLabel } from "../lib/time";
 import { shows, type PostsSearch, type Show } from "../search";
-import { useWorkspaceId } from "../lib/workspace";
+import { useRole, useWorkspaceId } from "../lib/workspace";
 
 interface Section {
   id: Exclude<Show, "all">;
@@ -60,6 +60,7 @@ export function PostsPage() {
   const live = useLiveState();
   const show = search.show ?? "all";
   const workspaceId = useWorkspaceId();
+  const { canWrite } = useRole();
   const accounts = useQuery(IntegrationService.method.listIntegrations, { workspaceId });
   const accountById = useMemo(() => new Map((accounts.data?.integrations ?? []).map((a) => [a.id, a])), [accounts.data]);
 
@@ -131,7 +132,7 @@ export function PostsPage() {
   return (
     <>
       <PageHeader title="Posts" description={`Times in ${zoneLabel(tz)}. This list updates itself as posts go out.`}>
-        <Button onClick={() => compose()}>Write a post</Button>
+        {canWrite && <Button onClick={() => compose()}>Write a post</Button>}
       </PageHeader>
       {live === "reconnecting" && (
         <Alert tone="warning" role="status" className="mb-3">
