@@ -28,15 +28,12 @@ export function chooseWorkspace(userId: string, workspaceId: string): void {
   listeners.forEach((l) => l());
 }
 
+// Each tab keeps its own choice once made (two tabs may show two
+// workspaces); a new tab starts with the last one chosen in this browser.
 function subscribe(l: () => void): () => void {
   listeners.add(l);
-  const onStorage = (e: StorageEvent) => {
-    if (e.key?.startsWith("betterplan:workspace:")) l();
-  };
-  window.addEventListener("storage", onStorage);
   return () => {
     listeners.delete(l);
-    window.removeEventListener("storage", onStorage);
   };
 }
 
