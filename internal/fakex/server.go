@@ -28,8 +28,9 @@ const (
 // requestTokenTTL: X's request tokens are only good for a short while.
 const requestTokenTTL = 15 * time.Minute
 
-// maxBody bounds request bodies; X's own limits are far below this.
-const maxBody = 1 << 20
+// maxBody bounds request bodies: the largest X takes is a 5 MB media
+// segment (or image) in a multipart body.
+const maxBody = 6 << 20
 
 // Options configure a Server. The zero value works.
 type Options struct {
@@ -55,6 +56,11 @@ type Options struct {
 	// OnPost is called (outside any lock) for every post created, e.g. so
 	// a benchmark can timestamp arrivals.
 	OnPost func(Post)
+	// MediaProcessing is how long a finalized GIF or video stays pending,
+	// then in progress, before it succeeds (by Now); images need none.
+	// Default 2 s. A video initialized with media_type video/x-unplayable
+	// fails processing, as X does for a file it cannot play.
+	MediaProcessing time.Duration
 }
 
 // Request is what the fake saw of one request, for test assertions.
@@ -103,6 +109,9 @@ type Server struct {
 	faults   []*activeFault
 	requests []Request
 	inFlight map[string]int // by lower-case Host
+	media    map[string]*mediaItem
+	// mediaProcessing: see Options.MediaProcessing.
+	mediaProcessing time.Duration
 }
 
 // New returns a fake X. It panics if Options.StateFile exists but cannot
@@ -118,17 +127,19 @@ func New(opts Options) *Server {
 // Open is New returning state-file errors instead of panicking.
 func Open(opts Options) (*Server, error) {
 	s := &Server{
-		consumerKey:    cmp.Or(opts.ConsumerKey, DefaultConsumerKey),
-		consumerSecret: cmp.Or(opts.ConsumerSecret, DefaultConsumerSecret),
-		now:            opts.Now,
-		callbacks:      slices.Clone(opts.AllowedCallbackPrefixes),
-		log:            opts.Logger,
-		stateFile:      opts.StateFile,
-		onPost:         opts.OnPost,
-		closed:         make(chan struct{}),
-		inFlight:       map[string]int{},
-		st:             newState(),
-		limits:         newRateLimits(),
+		consumerKey:     cmp.Or(opts.ConsumerKey, DefaultConsumerKey),
+		consumerSecret:  cmp.Or(opts.ConsumerSecret, DefaultConsumerSecret),
+		now:             opts.Now,
+		callbacks:       slices.Clone(opts.AllowedCallbackPrefixes),
+		log:             opts.Logger,
+		stateFile:       opts.StateFile,
+		onPost:          opts.OnPost,
+		closed:          make(chan struct{}),
+		inFlight:        map[string]int{},
+		st:              newState(),
+		limits:          newRateLimits(),
+		media:           map[string]*mediaItem{},
+		mediaProcessing: cmp.Or(opts.MediaProcessing, 2*time.Second),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -160,6 +171,11 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /2/users/{id}/tweets", s.handleUserPosts)
 	m.HandleFunc("POST /2/tweets", s.handleCreatePost)
 	m.HandleFunc("DELETE /2/tweets/{id}", s.handleDeletePost)
+	m.HandleFunc("POST /2/media/upload", s.handleMediaUpload)
+	m.HandleFunc("GET /2/media/upload", s.handleMediaStatus)
+	m.HandleFunc("POST /2/media/upload/initialize", s.handleMediaInit)
+	m.HandleFunc("POST /2/media/upload/{id}/append", s.handleMediaAppend)
+	m.HandleFunc("POST /2/media/upload/{id}/finalize", s.handleMediaFinalize)
 	// The web pages that links to X point at (X_WEB_URL under make run).
 	m.HandleFunc("GET /{username}", s.handleProfile)
 	m.HandleFunc("GET /{username}/status/{id}", s.handleStatus)

@@ -17,6 +17,7 @@ type Post struct {
 	Username    string    `json:"username"`
 	Text        string    `json:"text"`
 	InReplyToID string    `json:"in_reply_to_id,omitempty"`
+	MediaIDs    []string  `json:"media_ids,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
 	Deleted     bool      `json:"deleted,omitempty"`
 }

@@ -51,12 +51,19 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 	if body.Text != nil {
 		text = *body.Text
 	}
+	var mediaIDs []string
 	if body.Media != nil {
-		// The fake has no media upload, so no media id can be valid.
-		writeProblem(w, http.StatusBadRequest, invalidRequestBody("media.media_ids", body.Media.MediaIDs, "Your media IDs are invalid."))
-		return
+		s.mu.Lock()
+		problem := s.usableMediaLocked(body.Media.MediaIDs, at.UserID)
+		s.mu.Unlock()
+		if problem != "" {
+			writeProblem(w, http.StatusBadRequest, invalidRequestBody("media.media_ids", body.Media.MediaIDs, problem))
+			return
+		}
+		mediaIDs = body.Media.MediaIDs
 	}
-	if strings.TrimSpace(text) == "" {
+	// Text is required unless media is given.
+	if strings.TrimSpace(text) == "" && len(mediaIDs) == 0 {
 		writeProblem(w, http.StatusBadRequest, invalidRequestBody("text", []string{text}, "Post text must not be empty."))
 		return
 	}
@@ -83,7 +90,7 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.st.liveTexts[textKey{at.UserID, text}] > 0 {
+	if text != "" && s.st.liveTexts[textKey{at.UserID, text}] > 0 {
 		s.mu.Unlock()
 		writeProblem(w, http.StatusForbidden, bodyV2Duplicate)
 		return
@@ -96,6 +103,7 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		Text:        text,
 		InReplyToID: replyTo,
 		ReceivedAt:  now,
+		MediaIDs:    mediaIDs,
 	}
 	s.st.Posts = append(s.st.Posts, p)
 	s.st.indexPost(p)
