@@ -7,8 +7,13 @@ import (
 )
 
 type createPostRequest struct {
-	Text  string     `json:"text"`
+	Text  string     `json:"text,omitempty"`
 	Reply *postReply `json:"reply,omitempty"`
+	Media *postMedia `json:"media,omitempty"`
+}
+
+type postMedia struct {
+	MediaIDs []string `json:"media_ids"`
 }
 
 type postReply struct {
@@ -16,18 +21,21 @@ type postReply struct {
 }
 
 // CreatePost publishes text (POST /2/tweets), as a reply to inReplyToID
-// when that is not empty (how threads are built), and returns the new
-// post's id.
+// when that is not empty (how threads are built), with the media ids
+// given (uploaded and processed beforehand), and returns the new post's id.
 //
 // Errors worth telling apart: Duplicate (already posted), RateLimited (see
 // ResetAt), NotReached (nothing was sent: retry), Ambiguous (the post may
 // exist: do not blindly retry). A 2xx without data.id is Ambiguous too: X
 // accepted the post but we cannot know its id.
-func (c *Client) CreatePost(ctx context.Context, creds Credentials, text, inReplyToID string) (string, error) {
+func (c *Client) CreatePost(ctx context.Context, creds Credentials, text, inReplyToID string, mediaIDs ...string) (string, error) {
 	const op = "create post"
 	req := createPostRequest{Text: text}
 	if inReplyToID != "" {
 		req.Reply = &postReply{InReplyToTweetID: inReplyToID}
+	}
+	if len(mediaIDs) > 0 {
+		req.Media = &postMedia{MediaIDs: mediaIDs}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
