@@ -29,7 +29,7 @@ article{border-bottom:1px solid #ddd;padding:.7rem 0}article:target{background:#
 <div class="meta"><a href="/{{.Username}}"><strong>@{{.Username}}</strong></a> · {{ts .ReceivedAt}} · <a href="/{{.Username}}/status/{{.ID}}">id {{.ID}}</a>{{if .Deleted}} · deleted{{end}}</div>
 {{if .InReplyToID}}<div class="reply">↳ reply to <a href="/i/status/{{.InReplyToID}}">{{.InReplyToID}}</a></div>{{end}}
 <p class="text">{{.Text}}</p>
-{{if .MediaIDs}}<div class="reply">media: {{range .MediaIDs}}{{.}} {{end}}</div>{{end}}
+{{$p := .}}{{range $i, $id := .MediaIDs}}<div class="reply">media {{$id}}{{with index $p.MediaAlt $i}} · alt text: {{.}}{{end}}</div>{{end}}
 </article>
 {{end}}
 {{if .Users}}<h2>Accounts</h2><ul>{{range .Users}}<li>@{{.Username}} (id {{.ID}})</li>{{end}}</ul>{{end}}

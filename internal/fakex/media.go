@@ -38,6 +38,7 @@ type mediaItem struct {
 	id, userID, category, mediaType string
 	total                           int64
 	segments                        map[int]int64
+	altText                         string
 	finalizedAt                     time.Time // zero until finalized
 	expires                         time.Time
 	processFails                    bool
@@ -295,4 +296,42 @@ func (s *Server) usableMediaLocked(ids []string, userID string) string {
 		return "Your media IDs are invalid."
 	}
 	return ""
+}
+
+// POST /2/media/metadata (JSON: id, metadata.alt_text.text ≤ 1000 characters).
+func (s *Server) handleMediaMetadata(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.authUser(w, r, styleV2)
+	if !ok {
+		return
+	}
+	var body struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText *struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeProblem(w, http.StatusBadRequest, invalidRequestBody("", nil, "Request body is not valid JSON."))
+		return
+	}
+	if body.Metadata.AltText == nil {
+		mediaProblem(w, "metadata", "", "$.metadata: no metadata to set")
+		return
+	}
+	if n := len([]rune(body.Metadata.AltText.Text)); n > 1000 {
+		mediaProblem(w, "metadata.alt_text.text", strconv.Itoa(n), "$.metadata.alt_text.text: must be at most 1000 characters")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.ownMedia(w, body.ID, at.UserID)
+	if m == nil {
+		return
+	}
+	m.altText = body.Metadata.AltText.Text
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.id, "associated_metadata": map[string]any{"alt_text": map[string]any{"text": m.altText}},
+	}})
 }

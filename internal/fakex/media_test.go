@@ -193,3 +193,33 @@ func TestChunkedVideoUpload(t *testing.T) {
 		t.Fatalf("four images, no text: %d %s", p.status, p.body)
 	}
 }
+
+func TestMediaAltText(t *testing.T) {
+	f := newFixture(t, fakex.Options{})
+	_, hc := f.connect("ada")
+	_, eve := f.connect("eve")
+	id := dataID(t, f.uploadImage(hc, pngBytes(2, 2), "tweet_image"))
+	meta := func(hc *http.Client, id, text string) response {
+		b, _ := json.Marshal(map[string]any{"id": id, "metadata": map[string]any{"alt_text": map[string]any{"text": text}}})
+		return f.do(hc, "POST", "/2/media/metadata", "application/json", string(b))
+	}
+	if r := meta(hc, id, "A <cat> at a loom"); r.status != 200 || !strings.Contains(r.body, `"associated_metadata":{"alt_text":{"text":"A <cat> at a loom"}}`) {
+		t.Fatalf("set alt text: %d %s", r.status, r.body)
+	}
+	if r := meta(hc, id, strings.Repeat("é", 1001)); r.status != 400 || !strings.Contains(r.body, "at most 1000") {
+		t.Fatalf("1001 characters: %d %s", r.status, r.body)
+	}
+	if r := meta(eve, id, "mine now"); r.status != 400 || !strings.Contains(r.body, "not found") {
+		t.Fatalf("another user's media: %d %s", r.status, r.body)
+	}
+	if p := f.postMedia(hc, "with alt text", id); p.status != 201 {
+		t.Fatalf("post: %d %s", p.status, p.body)
+	}
+	if got := f.fake.Posts(); len(got[0].MediaAlt) != 1 || got[0].MediaAlt[0] != "A <cat> at a loom" {
+		t.Fatalf("the post's alt texts: %v", got[0].MediaAlt)
+	}
+	// The sandbox's page shows it, escaped.
+	if home := f.do(http.DefaultClient, "GET", "/", "", ""); !strings.Contains(home.body, "alt text: A &lt;cat&gt; at a loom") {
+		t.Fatalf("the sandbox page: %s", home.body)
+	}
+}

@@ -174,6 +174,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /2/media/upload", s.handleMediaUpload)
 	m.HandleFunc("GET /2/media/upload", s.handleMediaStatus)
 	m.HandleFunc("POST /2/media/upload/initialize", s.handleMediaInit)
+	m.HandleFunc("POST /2/media/metadata", s.handleMediaMetadata)
 	m.HandleFunc("POST /2/media/upload/{id}/append", s.handleMediaAppend)
 	m.HandleFunc("POST /2/media/upload/{id}/finalize", s.handleMediaFinalize)
 	// The web pages that links to X point at (X_WEB_URL under make run).

@@ -18,6 +18,7 @@ type Post struct {
 	Text        string    `json:"text"`
 	InReplyToID string    `json:"in_reply_to_id,omitempty"`
 	MediaIDs    []string  `json:"media_ids,omitempty"`
+	MediaAlt    []string  `json:"media_alt,omitempty"` // each one\'s alt text when posted
 	ReceivedAt  time.Time `json:"received_at"`
 	Deleted     bool      `json:"deleted,omitempty"`
 }

@@ -62,6 +62,14 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		}
 		mediaIDs = body.Media.MediaIDs
 	}
+	var alts []string
+	if len(mediaIDs) > 0 {
+		s.mu.Lock()
+		for _, id := range mediaIDs {
+			alts = append(alts, s.media[id].altText)
+		}
+		s.mu.Unlock()
+	}
 	// Text is required unless media is given.
 	if strings.TrimSpace(text) == "" && len(mediaIDs) == 0 {
 		writeProblem(w, http.StatusBadRequest, invalidRequestBody("text", []string{text}, "Post text must not be empty."))
@@ -104,6 +112,7 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		InReplyToID: replyTo,
 		ReceivedAt:  now,
 		MediaIDs:    mediaIDs,
+		MediaAlt:    alts,
 	}
 	s.st.Posts = append(s.st.Posts, p)
 	s.st.indexPost(p)

@@ -155,3 +155,19 @@ func (c *Client) UploadStatus(ctx context.Context, creds Credentials, mediaID st
 	}
 	return parseMedia(op, x)
 }
+
+// SetAltText describes an uploaded image or GIF for people who cannot see
+// it (POST /2/media/metadata; at most 1,000 characters). Safe to retry.
+func (c *Client) SetAltText(ctx context.Context, creds Credentials, mediaID, text string) error {
+	const op = "set alt text"
+	if !isPostID(mediaID) {
+		return &Error{Op: op, Kind: BadRequest, Detail: "media id must be 1-19 digits"}
+	}
+	body, err := json.Marshal(map[string]any{"id": mediaID, "metadata": map[string]any{"alt_text": map[string]string{"text": text}}})
+	if err != nil {
+		return &Error{Op: op, Kind: BadRequest, Err: err}
+	}
+	_, err = c.roundTrip(ctx, call{op: op, method: "POST", path: "/2/media/metadata", idempotent: true, secrets: creds.secrets(),
+		send: c.signedSend(creds, "POST", "/2/media/metadata", body, "application/json")})
+	return err
+}

@@ -26,8 +26,15 @@ func TestMediaUploads(t *testing.T) {
 	if err != nil || m.ID == "" || m.ExpiresAfter != 24*time.Hour || m.State != "" {
 		t.Fatalf("UploadImage: %+v %v", m, err)
 	}
+	if err := e.client.SetAltText(ctx, creds, m.ID, "A small black rectangle"); err != nil {
+		t.Fatalf("SetAltText: %v", err)
+	}
 	if _, err := e.client.CreatePost(ctx, creds, "with a picture", "", m.ID); err != nil {
 		t.Fatalf("post with the image: %v", err)
+	}
+
+	if got := e.fake.Posts(); len(got) != 1 || len(got[0].MediaAlt) != 1 || got[0].MediaAlt[0] != "A small black rectangle" {
+		t.Fatalf("X has %+v", got)
 	}
 
 	video := bytes.Repeat([]byte("v"), 7<<20) // two segments
