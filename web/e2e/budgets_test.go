@@ -30,13 +30,18 @@ func TestBudgets(t *testing.T) {
 	now := time.Now()
 	next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.Local)
 	after := next.AddDate(0, 1, 0)
+	// Off the app while 1,000 posts arrive: an open page would take each
+	// as a live event (what is measured is loading them, below).
+	b.navigate("about:blank")
 	seedPosts(b, s, "ada@example.com", next, 500)
 	seedPosts(b, s, "ada@example.com", after, 500)
 
 	// --- the month with 500 posts ---
 	start := time.Now()
 	b.navigate(s.AppURL + "/app/calendar?view=month&date=" + next.Format(time.DateOnly))
-	b.waitVisible(roleWithText("paragraph", `^\d{3,} posts$`))
+	// A report, not a timing assertion: a machine busy with other tests
+	// may take longer than a step's usual 10 s.
+	b.waitVisibleWithin(time.Minute, roleWithText("paragraph", `^\d{3,} posts$`))
 	loaded := time.Since(start)
 	// The grid's six weeks hold the days around the month too.
 	shown := run(b, "read the count", chromedp.Evaluate[string](`[...document.querySelectorAll("p")].map((p) => p.textContent).find((t) => /^\d+ posts$/.test(t))`))
@@ -94,7 +99,7 @@ func TestBudgets(t *testing.T) {
 		}
 	})
 	run(b, "scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
-	b.waitVisible(roleWithText("heading", `Upcoming\s*1000`))
+	b.waitVisibleWithin(time.Minute, roleWithText("heading", `Upcoming\s*1000`))
 	rows := b.count(role("article", "").with(chromedp.AtLeast(0)))
 	if rows > 60 {
 		b.fatalf("the posts page keeps %d posts in the page for 1,000: the list is not virtualized", rows)
@@ -121,6 +126,12 @@ func TestBudgets(t *testing.T) {
 	})()`, chromedp.EvalAwaitPromise))
 	t.Logf("budget: posts page with 1,000 posts: first posts in %s; %d \"Load more\" (50 each): %s; %d posts in the page; scrolling: %s",
 		first.Round(time.Millisecond), loads, long, rows, frames)
+}
+
+// waitVisibleWithin is waitVisible with a longer wait.
+func (b *browser) waitVisibleWithin(d time.Duration, e el) {
+	b.t.Helper()
+	b.doWithin(d, "wait for "+e.desc, chromedp.WaitVisible(e.desc, e.opts...))
 }
 
 // seedPosts writes n scheduled posts of the person's first X account,
