@@ -25,6 +25,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/apiserver"
+	"github.com/betterplan/betterplan/internal/blobstore"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/credential"
@@ -126,12 +127,17 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 	} else {
 		log.Info("SMTP_URL is not set: invitation links are shown to the inviter and logged, not emailed")
 	}
+	bucket, err := blobstore.Open(ctx, cfg.MediaBucketURL)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
 	handlers := apiserver.New(apiserver.Deps{
 		Pool: pool, Log: log, Now: clock.Real,
 		AppURL: cfg.AppURL.String(), SecureCookies: cfg.SecureCookies(),
 		Keys: cfg.Keys.Ring, X: x, XWeb: xweb.New(cfg.X.WebURL),
 		TrustedProxies: cfg.TrustedProxies, PasswordHashConcurrency: cfg.PasswordHashConcurrency, Limits: cfg.Limits,
-		Mail: mailer,
+		Mail: mailer, Bucket: bucket,
 	})
 	// Both ports are bound before either serves, so a taken port stops the
 	// start with its name rather than leaving half an api running.

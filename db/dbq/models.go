@@ -52,6 +52,135 @@ func (ns NullIntegrationStatus) Value() (driver.Value, error) {
 	return string(ns.IntegrationStatus), nil
 }
 
+type MediaKind string
+
+const (
+	MediaKindImage MediaKind = "image"
+	MediaKindGif   MediaKind = "gif"
+	MediaKindVideo MediaKind = "video"
+)
+
+func (e *MediaKind) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = MediaKind(s)
+	case string:
+		*e = MediaKind(s)
+	default:
+		return fmt.Errorf("unsupported scan type for MediaKind: %T", src)
+	}
+	return nil
+}
+
+type NullMediaKind struct {
+	MediaKind MediaKind
+	Valid     bool // Valid is true if MediaKind is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullMediaKind) Scan(value interface{}) error {
+	if value == nil {
+		ns.MediaKind, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.MediaKind.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullMediaKind) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.MediaKind), nil
+}
+
+type MediaState string
+
+const (
+	MediaStateUploading MediaState = "uploading"
+	MediaStateReady     MediaState = "ready"
+)
+
+func (e *MediaState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = MediaState(s)
+	case string:
+		*e = MediaState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for MediaState: %T", src)
+	}
+	return nil
+}
+
+type NullMediaState struct {
+	MediaState MediaState
+	Valid      bool // Valid is true if MediaState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullMediaState) Scan(value interface{}) error {
+	if value == nil {
+		ns.MediaState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.MediaState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullMediaState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.MediaState), nil
+}
+
+type MediaUploadState string
+
+const (
+	MediaUploadStateUploading  MediaUploadState = "uploading"
+	MediaUploadStateProcessing MediaUploadState = "processing"
+	MediaUploadStateReady      MediaUploadState = "ready"
+	MediaUploadStateFailed     MediaUploadState = "failed"
+)
+
+func (e *MediaUploadState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = MediaUploadState(s)
+	case string:
+		*e = MediaUploadState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for MediaUploadState: %T", src)
+	}
+	return nil
+}
+
+type NullMediaUploadState struct {
+	MediaUploadState MediaUploadState
+	Valid            bool // Valid is true if MediaUploadState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullMediaUploadState) Scan(value interface{}) error {
+	if value == nil {
+		ns.MediaUploadState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.MediaUploadState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullMediaUploadState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.MediaUploadState), nil
+}
+
 type PostActivityKind string
 
 const (
@@ -117,6 +246,8 @@ const (
 	PostErrorKindMissed                  PostErrorKind = "missed"
 	PostErrorKindIntegrationDisconnected PostErrorKind = "integration_disconnected"
 	PostErrorKindInternal                PostErrorKind = "internal"
+	PostErrorKindMediaPending            PostErrorKind = "media_pending"
+	PostErrorKindMediaRejected           PostErrorKind = "media_rejected"
 )
 
 func (e *PostErrorKind) Scan(src interface{}) error {
@@ -289,6 +420,42 @@ type Invitation struct {
 	RevokedAt   *time.Time
 }
 
+type MediaUpload struct {
+	MediaID        string
+	IntegrationID  string
+	State          MediaUploadState
+	XMediaID       string
+	SegmentsDone   int32
+	ExpiresAt      *time.Time
+	NextAt         time.Time
+	Attempts       int32
+	LeaseOwner     *string
+	LeaseExpiresAt *time.Time
+	ErrorMessage   string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type Medium struct {
+	ID           string
+	WorkspaceID  string
+	UploadedBy   *string
+	Filename     string
+	State        MediaState
+	DeclaredType string
+	SizeBytes    int64
+	UploadedAt   *time.Time
+	Sha256       []byte
+	Kind         *MediaKind
+	Mime         string
+	Width        int32
+	Height       int32
+	DurationMs   int32
+	AltText      string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type Membership struct {
 	WorkspaceID string
 	UserID      string
@@ -327,6 +494,7 @@ type Post struct {
 	RejectionReason  string
 	RejectedBy       *string
 	RejectedAt       *time.Time
+	PartMedia        []string
 }
 
 type PostActivity struct {

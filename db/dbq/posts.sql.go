@@ -18,7 +18,7 @@ SET status = 'scheduled', scheduled_at = coalesce($1, scheduled_at),
     version = version + 1, updated_at = $2
 WHERE id = $3 AND workspace_id = $4 AND version = $5 AND status = 'pending_approval'
   AND integration_id IS NOT NULL
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostApproveParams struct {
@@ -70,6 +70,7 @@ func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post,
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }
@@ -92,10 +93,10 @@ WITH clock AS (
         in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
         version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.part_media, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
               p.x_username, p.in_flight_since, due.doubt_part
 )
-SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.part_media, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id
@@ -114,6 +115,7 @@ type PostClaimDueRow struct {
 	WorkspaceID       string
 	IntegrationID     *string
 	Parts             []string
+	PartMedia         []string
 	IsThread          bool
 	DueAt             *time.Time
 	Attempts          int32
@@ -156,6 +158,7 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 			&i.WorkspaceID,
 			&i.IntegrationID,
 			&i.Parts,
+			&i.PartMedia,
 			&i.IsThread,
 			&i.DueAt,
 			&i.Attempts,
@@ -182,12 +185,12 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 }
 
 const postCreate = `-- name: PostCreate :one
-INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        CASE WHEN $8::boolean THEN coalesce($9::timestamptz, now()) ELSE $10 END,
-        CASE WHEN $8::boolean THEN coalesce($9::timestamptz, now()) ELSE $11 END,
-        coalesce($9::timestamptz, now()), coalesce($9::timestamptz, now()))
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
+        CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
+        coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostCreateParams struct {
@@ -197,6 +200,7 @@ type PostCreateParams struct {
 	IntegrationID *string
 	Status        PostStatus
 	Parts         []string
+	PartMedia     []string
 	IsThread      bool
 	PublishNow    bool
 	Now           *time.Time
@@ -214,6 +218,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		arg.IntegrationID,
 		arg.Status,
 		arg.Parts,
+		arg.PartMedia,
 		arg.IsThread,
 		arg.PublishNow,
 		arg.Now,
@@ -251,6 +256,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }
@@ -370,7 +376,7 @@ func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, 
 }
 
 const postGetForMember = `-- name: PostGetForMember :one
-SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, m.role FROM posts
+SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, m.role FROM posts
 JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = $1
 WHERE posts.id = $2
 `
@@ -420,13 +426,14 @@ func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberPara
 		&i.Post.RejectionReason,
 		&i.Post.RejectedBy,
 		&i.Post.RejectedAt,
+		&i.Post.PartMedia,
 		&i.Role,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -503,6 +510,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.RejectionReason,
 			&i.RejectedBy,
 			&i.RejectedAt,
+			&i.PartMedia,
 		); err != nil {
 			return nil, err
 		}
@@ -515,7 +523,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -592,6 +600,7 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.RejectionReason,
 			&i.RejectedBy,
 			&i.RejectedAt,
+			&i.PartMedia,
 		); err != nil {
 			return nil, err
 		}
@@ -657,7 +666,7 @@ UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $2 AND workspace_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostPublishNowParams struct {
@@ -700,6 +709,7 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }
@@ -799,7 +809,7 @@ SET status = 'draft', due_at = NULL, scheduled_at = NULL,
     rejection_reason = $1, rejected_by = $2, rejected_at = $3::timestamptz,
     version = version + 1, updated_at = $3::timestamptz
 WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'pending_approval'
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostRejectParams struct {
@@ -852,6 +862,7 @@ func (q *Queries) PostReject(ctx context.Context, arg PostRejectParams) (Post, e
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }
@@ -864,7 +875,7 @@ SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $3 AND workspace_id = $4 AND integration_id IS NOT NULL
   AND status IN ('failed', 'unconfirmed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostRetryParams struct {
@@ -915,6 +926,7 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }
@@ -995,21 +1007,22 @@ func (q *Queries) PostSchedulerState(ctx context.Context, arg PostSchedulerState
 
 const postUpdate = `-- name: PostUpdate :one
 UPDATE posts
-SET parts = $1, is_thread = $2, status = $3,
-    scheduled_at = $4, due_at = $5,
-    attempts = $6,
+SET parts = $1, part_media = $2, is_thread = $3, status = $4,
+    scheduled_at = $5, due_at = $6,
+    attempts = $7,
     -- A rejected post that is submitted (or scheduled) again is no longer rejected.
-    rejection_reason = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
-    rejected_by = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
-    rejected_at = CASE WHEN $3::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
-    version = version + 1, updated_at = $7
-WHERE id = $8 AND workspace_id = $9 AND version = $10
+    rejection_reason = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
+    rejected_by = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
+    rejected_at = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
+    version = version + 1, updated_at = $8
+WHERE id = $9 AND workspace_id = $10 AND version = $11
   AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
 `
 
 type PostUpdateParams struct {
 	Parts       []string
+	PartMedia   []string
 	IsThread    bool
 	Status      PostStatus
 	ScheduledAt *time.Time
@@ -1026,6 +1039,7 @@ type PostUpdateParams struct {
 func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, error) {
 	row := q.db.QueryRow(ctx, postUpdate,
 		arg.Parts,
+		arg.PartMedia,
 		arg.IsThread,
 		arg.Status,
 		arg.ScheduledAt,
@@ -1067,6 +1081,7 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.RejectionReason,
 		&i.RejectedBy,
 		&i.RejectedAt,
+		&i.PartMedia,
 	)
 	return i, err
 }

@@ -1,8 +1,8 @@
 -- name: PostCreate :one
 -- @publish_now: scheduled and due now by the database's clock, the one the
 -- publishers compare with.
-INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, @is_thread,
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
+VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, @part_media, @is_thread,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
         coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))
@@ -47,7 +47,7 @@ LIMIT @lim;
 -- Applies an edit computed by the service, if nobody changed the post since
 -- it was read (version) and it is still editable.
 UPDATE posts
-SET parts = @parts, is_thread = @is_thread, status = @status,
+SET parts = @parts, part_media = @part_media, is_thread = @is_thread, status = @status,
     scheduled_at = sqlc.narg(scheduled_at), due_at = sqlc.narg(due_at),
     attempts = @attempts,
     -- A rejected post that is submitted (or scheduled) again is no longer rejected.
@@ -119,10 +119,10 @@ WITH clock AS (
         in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
         version = p.version + 1, updated_at = (SELECT now FROM clock)
     FROM due WHERE p.id = due.id
-    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
+    RETURNING p.id, p.workspace_id, p.integration_id, p.parts, p.part_media, p.is_thread, p.due_at, p.attempts, p.x_post_ids,
               p.x_username, p.in_flight_since, due.doubt_part
 )
-SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
+SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.part_media, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
        i.credential, i.credential_key_id

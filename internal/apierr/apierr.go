@@ -9,9 +9,11 @@ package apierr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -145,4 +147,35 @@ func (i *Interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		return Connect(ctx, i.log, conn.Spec().Procedure, next(ctx, conn))
 	}
+}
+
+// httpStatus is the HTTP status of a code on a plain HTTP handler (the
+// Connect protocol's mapping).
+var httpStatus = map[connect.Code]int{
+	connect.CodeCanceled: 499, connect.CodeInvalidArgument: http.StatusBadRequest,
+	connect.CodeDeadlineExceeded: http.StatusGatewayTimeout, connect.CodeNotFound: http.StatusNotFound,
+	connect.CodeAlreadyExists: http.StatusConflict, connect.CodePermissionDenied: http.StatusForbidden,
+	connect.CodeResourceExhausted: http.StatusTooManyRequests, connect.CodeFailedPrecondition: http.StatusPreconditionFailed,
+	connect.CodeAborted: http.StatusConflict, connect.CodeUnimplemented: http.StatusNotImplemented,
+	connect.CodeUnavailable: http.StatusServiceUnavailable, connect.CodeUnauthenticated: http.StatusUnauthorized,
+}
+
+// WriteHTTP answers a plain HTTP request (outside Connect, e.g. a file's
+// bytes) with err mapped as Connect maps it, in Connect's JSON error shape:
+// {"code": "not_found", "message": "..."}.
+func WriteHTTP(ctx context.Context, w http.ResponseWriter, log *slog.Logger, what string, err error) {
+	var ce *connect.Error
+	if !errors.As(Connect(ctx, log, what, err), &ce) {
+		ce = connect.NewError(connect.CodeInternal, errors.New(msgInternal))
+	}
+	status, ok := httpStatus[ce.Code()]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	for k, v := range ce.Meta() {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"code": ce.Code().String(), "message": ce.Message()})
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
+	"gocloud.dev/blob"
 
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
@@ -41,6 +43,7 @@ import (
 	"github.com/betterplan/betterplan/internal/xweb"
 	"github.com/betterplan/betterplan/services/account"
 	"github.com/betterplan/betterplan/services/integration"
+	mediasvc "github.com/betterplan/betterplan/services/media"
 	"github.com/betterplan/betterplan/services/post"
 	"github.com/betterplan/betterplan/services/workspace"
 	"github.com/betterplan/betterplan/web"
@@ -73,6 +76,8 @@ type Deps struct {
 	Watch post.WatchOptions
 	// Mail sends invitation emails; nil when SMTP is not configured.
 	Mail workspace.Mailer
+	// Bucket holds media bytes (MEDIA_BUCKET_URL).
+	Bucket *blob.Bucket
 }
 
 // Handlers are the api's two HTTP faces.
@@ -121,7 +126,7 @@ func New(d Deps) Handlers {
 
 	mux := http.NewServeMux()
 	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName,
-		workspacev1connect.WorkspaceServiceName}
+		workspacev1connect.WorkspaceServiceName, mediav1connect.MediaServiceName}
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(account.Deps{
 		Pool: d.Pool, Now: d.Now, Cookies: cookies, Log: d.Log, Passwords: passwords,
 		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
@@ -143,6 +148,11 @@ func New(d Deps) Handlers {
 		Invites: limiter.For("create_invitation", limits.CreateInvitation, "invitations sent"),
 	}), opts...))
 
+	media := mediasvc.New(mediasvc.Deps{
+		Pool: d.Pool, Now: d.Now, Log: d.Log, Bucket: d.Bucket, Origin: d.AppURL, Authenticate: authn.Authenticate,
+	})
+	mux.Handle(mediav1connect.NewMediaServiceHandler(media, opts...))
+
 	reflector := grpcreflect.NewStaticReflector(append(services, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
@@ -153,19 +163,28 @@ func New(d Deps) Handlers {
 	mux.Handle(grpchealth.NewHandler(&dbChecker{pool: d.Pool, services: checked}))
 	web.Mount(mux) // the web app at /app/, and / redirects there
 
-	corsed := cors.New(cors.Options{
+	corsOpts := cors.Options{
 		AllowedOrigins:   []string{d.AppURL},
-		AllowedMethods:   connectcors.AllowedMethods(),
+		AllowedMethods:   append(connectcors.AllowedMethods(), http.MethodPut, http.MethodHead), // PUT: media bytes
 		AllowedHeaders:   append(connectcors.AllowedHeaders(), "Authorization", logging.RequestIDHeader),
 		ExposedHeaders:   append(connectcors.ExposedHeaders(), logging.RequestIDHeader),
 		AllowCredentials: true,
 		MaxAge:           int((2 * time.Hour).Seconds()),
-	}).Handler(mux)
+	}
+	corsed := cors.New(corsOpts).Handler(mux)
+	corsMedia := cors.New(corsOpts)
 	clients := clientaddr.NewResolver(d.TrustedProxies)
 	metrics := http.NewServeMux()
 	metrics.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Media bytes are the one body bigger than MaxRequestBytes: their
+	// handler bounds each upload by the size announced for it.
+	files := corsMedia.Handler(media.ContentHandler())
+	limited := http.MaxBytesHandler(corsed, MaxRequestBytes+4096)
+	api := http.NewServeMux()
+	api.Handle("/api/media/", files)
+	api.Handle("/", limited)
 	return Handlers{
-		API:     logging.Middleware(clients.Middleware(http.MaxBytesHandler(corsed, MaxRequestBytes+4096))),
+		API:     logging.Middleware(clients.Middleware(api)),
 		Metrics: metrics,
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"gocloud.dev/blob"
 
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
@@ -27,6 +29,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
+	"github.com/betterplan/betterplan/internal/blobstore"
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
@@ -55,6 +58,9 @@ type Env struct {
 	XURL string
 	// Keys are the api's credential-encryption keys.
 	Keys *secretbox.Keyring
+	// Bucket holds media bytes; BucketURL is its MEDIA_BUCKET_URL.
+	Bucket    *blob.Bucket
+	BucketURL string
 }
 
 // Options change how Start builds the server.
@@ -73,6 +79,9 @@ type Options struct {
 	Limits config.RateLimits
 	// Mail sends invitation emails (nil: none, as without SMTP_URL).
 	Mail workspace.Mailer
+	// BucketURL is MEDIA_BUCKET_URL (default: a file:// temporary directory;
+	// S3Bucket gives an S3 one).
+	BucketURL string
 }
 
 // Start runs the real api handler and HTTP server (HTTP/1.1 and h2c) on a
@@ -111,6 +120,14 @@ func Start(t testing.TB, opts Options) *Env {
 			t.Fatal(err)
 		}
 	}
+	env.BucketURL = opts.BucketURL
+	if env.BucketURL == "" {
+		env.BucketURL = "file://" + filepath.ToSlash(t.TempDir())
+	}
+	if env.Bucket, err = blobstore.Open(context.Background(), env.BucketURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Bucket.Close() })
 	var proxies []netip.Prefix
 	for _, e := range opts.TrustedProxies {
 		p, err := clientaddr.ParseProxy(e)
@@ -123,6 +140,7 @@ func Start(t testing.TB, opts Options) *Env {
 		Pool: env.Pool, Log: log, Now: env.Clock.Now,
 		AppURL: opts.AppURL, SecureCookies: strings.HasPrefix(opts.AppURL, "https:"),
 		Keys: env.Keys, X: x, TrustedProxies: proxies, Limits: opts.Limits, Mail: opts.Mail,
+		Bucket: env.Bucket,
 	})
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -87,3 +87,73 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return got, err
 }
+
+// ReadSeeker reads one object sequentially from any offset: one range
+// request per seek, streamed (for http.ServeContent).
+type ReadSeeker struct {
+	ctx    context.Context
+	bucket *blob.Bucket
+	key    string
+	size   int64
+	off    int64
+	r      *blob.Reader
+}
+
+// NewReadSeeker reads key (of size bytes) in bucket. Close it when done.
+func NewReadSeeker(ctx context.Context, bucket *blob.Bucket, key string, size int64) *ReadSeeker {
+	return &ReadSeeker{ctx: ctx, bucket: bucket, key: key, size: size}
+}
+
+// Read implements io.Reader.
+func (s *ReadSeeker) Read(p []byte) (int, error) {
+	if s.off >= s.size {
+		return 0, io.EOF
+	}
+	if s.r == nil {
+		r, err := s.bucket.NewRangeReader(s.ctx, s.key, s.off, s.size-s.off, nil)
+		if err != nil {
+			return 0, err
+		}
+		s.r = r
+	}
+	n, err := s.r.Read(p)
+	s.off += int64(n)
+	if errors.Is(err, io.EOF) && s.off < s.size {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// Seek implements io.Seeker.
+func (s *ReadSeeker) Seek(offset int64, whence int) (int64, error) {
+	var to int64
+	switch whence {
+	case io.SeekStart:
+		to = offset
+	case io.SeekCurrent:
+		to = s.off + offset
+	case io.SeekEnd:
+		to = s.size + offset
+	default:
+		return 0, errors.New("blobstore: bad whence")
+	}
+	if to < 0 {
+		return 0, errors.New("blobstore: negative position")
+	}
+	if to != s.off && s.r != nil {
+		_ = s.r.Close()
+		s.r = nil
+	}
+	s.off = to
+	return to, nil
+}
+
+// Close ends the current read.
+func (s *ReadSeeker) Close() error {
+	if s.r == nil {
+		return nil
+	}
+	err := s.r.Close()
+	s.r = nil
+	return err
+}

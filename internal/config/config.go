@@ -45,6 +45,8 @@ type API struct {
 	Limits                  RateLimits
 	// Mail (SMTP_URL, SMTP_FROM) emails invitation links; off when unset.
 	Mail mail.Config
+	// MediaBucketURL (MEDIA_BUCKET_URL) is where uploaded media bytes live.
+	MediaBucketURL string
 }
 
 // RateLimits are the api's per-caller limits (RATE_LIMIT_*).
@@ -91,6 +93,7 @@ func LoadAPI(getenv Getenv) (API, error) {
 	c.Limits.CreatePost, errs = rateLimit(getenv, "RATE_LIMIT_CREATE_POST", d.CreatePost, errs)
 	c.Limits.StartXAuthorization, errs = rateLimit(getenv, "RATE_LIMIT_START_X_AUTHORIZATION", d.StartXAuthorization, errs)
 	c.Limits.CreateInvitation, errs = rateLimit(getenv, "RATE_LIMIT_CREATE_INVITATION", d.CreateInvitation, errs)
+	c.MediaBucketURL, errs = mediaBucketURL(getenv, errs)
 	var err error
 	if c.Mail, err = mail.ParseConfig(getenv("SMTP_URL"), getenv("SMTP_FROM")); err != nil {
 		errs = append(errs, err)
@@ -118,6 +121,7 @@ func (c API) LogValue() slog.Value {
 		slog.String("RATE_LIMIT_CREATE_INVITATION", c.Limits.CreateInvitation.Spec()),
 		slog.String("SMTP_URL", c.Mail.Redacted()),
 		slog.String("SMTP_FROM", c.Mail.From),
+		slog.String("MEDIA_BUCKET_URL", MaskURL(c.MediaBucketURL)),
 		slog.Attr{Key: "x", Value: c.X.LogValue()},
 		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
 	)

@@ -20,6 +20,9 @@ type Publisher struct {
 	// Lease (PUBLISHER_LEASE) is how long a claimed post stays this
 	// publisher's without progress; a dead publisher's posts wait that long.
 	Lease time.Duration
+	// MediaBucketURL (MEDIA_BUCKET_URL): the api's bucket, read to upload
+	// media to X.
+	MediaBucketURL string
 }
 
 // LoadPublisher reads the publisher's variables. Unlike the api it needs X
@@ -43,6 +46,7 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 		}
 		c.Workers = n
 	}
+	c.MediaBucketURL, errs = mediaBucketURL(getenv, errs)
 	c.Lease = 30 * time.Second
 	if v := strings.TrimSpace(getenv("PUBLISHER_LEASE")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -62,6 +66,7 @@ func (c Publisher) LogValue() slog.Value {
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 		slog.Int("PUBLISHER_WORKERS", c.Workers),
 		slog.Duration("PUBLISHER_LEASE", c.Lease),
+		slog.String("MEDIA_BUCKET_URL", MaskURL(c.MediaBucketURL)),
 		slog.Attr{Key: "x", Value: c.X.LogValue()},
 		slog.Attr{Key: "keys", Value: c.Keys.LogValue()},
 	)

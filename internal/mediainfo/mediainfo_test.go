@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
-	"image/color"
-	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/betterplan/betterplan/internal/mediainfo"
+	"github.com/betterplan/betterplan/internal/mediainfo/mediatest"
 )
 
 func sniff(t *testing.T, b []byte) (mediainfo.Info, error) {
@@ -47,26 +46,12 @@ func TestImages(t *testing.T) {
 	}
 }
 
-func gifOf(w, h, frames int) []byte {
-	g := &gif.GIF{}
-	for i := range frames {
-		pal := color.Palette{color.Black, color.White}
-		f := image.NewPaletted(image.Rect(0, 0, w, h), pal)
-		f.SetColorIndex(i%w, 0, 1)
-		g.Image = append(g.Image, f)
-		g.Delay = append(g.Delay, 10)
-	}
-	var b bytes.Buffer
-	_ = gif.EncodeAll(&b, g)
-	return b.Bytes()
-}
-
 func TestGIF(t *testing.T) {
-	still, err := sniff(t, gifOf(40, 30, 1))
+	still, err := sniff(t, mediatest.GIF(40, 30, 1))
 	if err != nil || still.Kind != mediainfo.Image || still.Frames != 1 || still.Width != 40 {
 		t.Fatalf("still GIF: %+v %v", still, err)
 	}
-	anim, err := sniff(t, gifOf(40, 30, 5))
+	anim, err := sniff(t, mediatest.GIF(40, 30, 5))
 	if err != nil || anim.Kind != mediainfo.GIF || anim.Frames != 5 || anim.MIME != "image/gif" {
 		t.Fatalf("animated GIF: %+v %v", anim, err)
 	}
@@ -76,15 +61,15 @@ func TestGIF(t *testing.T) {
 	if err := anim.Check(16 << 20); err == nil || !strings.Contains(err.Error(), "up to 15 MB") {
 		t.Fatalf("16 MB GIF: %v", err)
 	}
-	big, _ := sniff(t, gifOf(1300, 10, 2))
+	big, _ := sniff(t, mediatest.GIF(1300, 10, 2))
 	if err := big.Check(1000); err == nil || !strings.Contains(err.Error(), "1300×10") {
 		t.Fatalf("wide GIF: %v", err)
 	}
-	many, _ := sniff(t, gifOf(2, 2, 351))
+	many, _ := sniff(t, mediatest.GIF(2, 2, 351))
 	if err := many.Check(1000); err == nil || !strings.Contains(err.Error(), "351 frames") {
 		t.Fatalf("351 frames: %v (%+v)", err, many)
 	}
-	whole := gifOf(40, 30, 5)
+	whole := mediatest.GIF(40, 30, 5)
 	if _, err := sniff(t, whole[:len(whole)-20]); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("truncated GIF: %v", err)
 	}
@@ -119,85 +104,13 @@ func TestWebP(t *testing.T) {
 	}
 }
 
-// mp4 builds a movie: ftyp, the media data, and the movie box (or the
-// movie box first, as "fast start" files have it).
-type movie struct {
-	brand       string
-	scale       uint32 // movie timescale
-	duration    uint64 // in scale units
-	video       string // sample entry type; "" for none
-	w, h        uint16
-	fps         int
-	audio       string // "" for none, "lc", "he" or another entry type
-	moovFirst   bool
-	largeMdat   bool
-	mdatPayload int
-}
-
-func bx(typ string, parts ...[]byte) []byte {
-	body := bytes.Join(parts, nil)
-	b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
-	return append(append(b, typ...), body...)
-}
-
-func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
-func u16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
-
-func (m movie) bytes() []byte {
-	mvhd := bx("mvhd", []byte{1, 0, 0, 0}, make([]byte, 16), u32(m.scale), binary.BigEndian.AppendUint64(nil, m.duration), make([]byte, 80))
-	var traks [][]byte
-	if m.video != "" {
-		entry := bx(m.video, make([]byte, 6), u16(1), make([]byte, 16), u16(m.w), u16(m.h), make([]byte, 50))
-		stts := bx("stts", u32(0), u32(1), u32(uint32(m.fps*5)), u32(1000))
-		traks = append(traks, bx("trak", bx("mdia",
-			bx("mdhd", u32(0), u32(0), u32(0), u32(uint32(m.fps*1000)), u32(0), u32(0)),
-			bx("hdlr", u32(0), u32(0), []byte("vide"), make([]byte, 13)),
-			bx("minf", bx("stbl", bx("stsd", u32(0), u32(1), entry), stts)))))
-	}
-	if m.audio != "" {
-		typ, aot := "mp4a", byte(2)
-		switch m.audio {
-		case "he":
-			aot = 5
-		case "lc":
-		default:
-			typ = m.audio
-		}
-		dsi := []byte{0x05, 0x02, aot << 3, 0x10}
-		dcd := append([]byte{0x04, byte(13 + len(dsi)), 0x40, 0x15}, make([]byte, 11)...)
-		dcd = append(dcd, dsi...)
-		es := append([]byte{0x03, byte(3 + len(dcd)), 0, 1, 0}, dcd...)
-		entry := bx(typ, make([]byte, 6), u16(1), make([]byte, 20), bx("esds", u32(0), es))
-		traks = append(traks, bx("trak", bx("mdia",
-			bx("hdlr", u32(0), u32(0), []byte("soun"), make([]byte, 13)),
-			bx("minf", bx("stbl", bx("stsd", u32(0), u32(1), entry))))))
-	}
-	moov := bx("moov", append([][]byte{mvhd}, traks...)...)
-	ftyp := bx("ftyp", []byte(m.brand), u32(0), []byte(m.brand))
-	var mdat []byte
-	if m.largeMdat {
-		mdat = append(append(u32(1), "mdat"...), binary.BigEndian.AppendUint64(nil, uint64(16+m.mdatPayload))...)
-		mdat = append(mdat, make([]byte, m.mdatPayload)...)
-	} else {
-		mdat = bx("mdat", make([]byte, m.mdatPayload))
-	}
-	if m.moovFirst {
-		return bytes.Join([][]byte{ftyp, moov, mdat}, nil)
-	}
-	return bytes.Join([][]byte{ftyp, mdat, moov}, nil)
-}
-
-func good() movie {
-	return movie{brand: "isom", scale: 1000, duration: 5000, video: "avc1", w: 1280, h: 720, fps: 30, audio: "lc", mdatPayload: 4096}
-}
-
 func TestVideo(t *testing.T) {
-	for name, m := range map[string]movie{
-		"moov last":   good(),
-		"moov first":  func() movie { m := good(); m.moovFirst = true; return m }(),
-		"64-bit mdat": func() movie { m := good(); m.largeMdat = true; return m }(),
+	for name, m := range map[string]mediatest.Movie{
+		"moov last":   mediatest.GoodMovie(),
+		"moov first":  func() mediatest.Movie { m := mediatest.GoodMovie(); m.MoovFirst = true; return m }(),
+		"64-bit mdat": func() mediatest.Movie { m := mediatest.GoodMovie(); m.LargeMdat = true; return m }(),
 	} {
-		info, err := sniff(t, m.bytes())
+		info, err := sniff(t, m.Bytes())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -205,35 +118,35 @@ func TestVideo(t *testing.T) {
 			info.AudioCodec != "aac-lc" || info.Width != 1280 || info.Height != 720 || info.FPS != 30 {
 			t.Fatalf("%s: %+v", name, info)
 		}
-		if err := info.Check(int64(len(m.bytes()))); err != nil {
+		if err := info.Check(int64(len(m.Bytes()))); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	mov := good()
-	mov.brand = "qt  "
-	if info, _ := sniff(t, mov.bytes()); info.MIME != "video/quicktime" {
+	mov := mediatest.GoodMovie()
+	mov.Brand = "qt  "
+	if info, _ := sniff(t, mov.Bytes()); info.MIME != "video/quicktime" {
 		t.Fatalf("MOV: %+v", info)
 	}
-	silent := good()
-	silent.audio = ""
-	if info, err := sniff(t, silent.bytes()); err != nil || info.Check(1000) != nil {
+	silent := mediatest.GoodMovie()
+	silent.Audio = ""
+	if info, err := sniff(t, silent.Bytes()); err != nil || info.Check(1000) != nil {
 		t.Fatalf("a video without sound: %+v %v", info, err)
 	}
 
 	// What X refuses, in words.
-	for want, change := range map[string]func(*movie){
-		"H.265/HEVC":          func(m *movie) { m.video = "hvc1" },
-		"AAC-LC":              func(m *movie) { m.audio = "he" },
-		"0.5 to 140 seconds":  func(m *movie) { m.duration = 141000 },
-		"lasts 0.3 s":         func(m *movie) { m.duration = 300 },
-		"1920×1080":           func(m *movie) { m.w, m.h = 1920, 1080 },
-		"120 frames a second": func(m *movie) { m.fps = 120 },
-		"no video track":      func(m *movie) { m.video = "" },
-		"ac-3":                func(m *movie) { m.audio = "ac-3" },
+	for want, change := range map[string]func(*mediatest.Movie){
+		"H.265/HEVC":          func(m *mediatest.Movie) { m.Video = "hvc1" },
+		"AAC-LC":              func(m *mediatest.Movie) { m.Audio = "he" },
+		"0.5 to 140 seconds":  func(m *mediatest.Movie) { m.Duration = 141000 },
+		"lasts 0.3 s":         func(m *mediatest.Movie) { m.Duration = 300 },
+		"1920×1080":           func(m *mediatest.Movie) { m.W, m.H = 1920, 1080 },
+		"120 frames a second": func(m *mediatest.Movie) { m.FPS = 120 },
+		"no video track":      func(m *mediatest.Movie) { m.Video = "" },
+		"ac-3":                func(m *mediatest.Movie) { m.Audio = "ac-3" },
 	} {
-		m := good()
+		m := mediatest.GoodMovie()
 		change(&m)
-		info, err := sniff(t, m.bytes())
+		info, err := sniff(t, m.Bytes())
 		if err == nil {
 			err = info.Check(1 << 20)
 		}
@@ -250,7 +163,7 @@ func TestVideo(t *testing.T) {
 // TestDamagedFiles: every cut of a valid file, and files that lie about
 // their boxes, give an error and never a panic or a long read.
 func TestDamagedFiles(t *testing.T) {
-	full := good().bytes()
+	full := mediatest.GoodMovie().Bytes()
 	for n := range len(full) {
 		if info, err := sniff(t, full[:n]); err == nil && info.Check(int64(n)) == nil && n < len(full)-10 {
 			// A cut inside trailing padding may still describe the movie.
@@ -259,11 +172,11 @@ func TestDamagedFiles(t *testing.T) {
 			}
 		}
 	}
-	liar := append(bx("ftyp", []byte("isom")), append(u32(0x7fffffff), "mdat"...)...)
+	liar := append(mediatest.Box("ftyp", []byte("isom")), 0x7f, 0xff, 0xff, 0xff, 'm', 'd', 'a', 't')
 	if _, err := sniff(t, liar); err == nil || !strings.Contains(err.Error(), "claims more bytes") {
 		t.Fatalf("a box larger than the file: %v", err)
 	}
-	noMoov := bx("ftyp", []byte("isom"))
+	noMoov := mediatest.Box("ftyp", []byte("isom"))
 	if _, err := sniff(t, noMoov); err == nil || !strings.Contains(err.Error(), "no movie box") {
 		t.Fatalf("no moov: %v", err)
 	}

@@ -8,6 +8,7 @@ package postv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "github.com/betterplan/betterplan/gen/betterplan/media/v1"
 	_ "github.com/betterplan/betterplan/gen/betterplan/rules/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -413,7 +414,9 @@ type Part struct {
 	// Set once the part is on X.
 	XPostId string `protobuf:"bytes,2,opt,name=x_post_id,json=xPostId,proto3" json:"x_post_id,omitempty"`
 	// https://x.com/<username>/status/<x_post_id>
-	Url           string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// The part's media (MediaService ids), in order; Post.media has them.
+	MediaIds      []string `protobuf:"bytes,4,rep,name=media_ids,json=mediaIds,proto3" json:"media_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -469,6 +472,107 @@ func (x *Part) GetUrl() string {
 	return ""
 }
 
+func (x *Part) GetMediaIds() []string {
+	if x != nil {
+		return x.MediaIds
+	}
+	return nil
+}
+
+// PartMedia is the media of one part: up to 4 images, or 1 GIF, or 1 video
+// (X's rule), ready files of the post's workspace. More than 16 ids are
+// refused outright.
+type PartMedia struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MediaIds      []string               `protobuf:"bytes,1,rep,name=media_ids,json=mediaIds,proto3" json:"media_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartMedia) Reset() {
+	*x = PartMedia{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartMedia) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartMedia) ProtoMessage() {}
+
+func (x *PartMedia) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartMedia.ProtoReflect.Descriptor instead.
+func (*PartMedia) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PartMedia) GetMediaIds() []string {
+	if x != nil {
+		return x.MediaIds
+	}
+	return nil
+}
+
+// PostMedia is the media of each part of a post, in part order: the i-th
+// entry for the i-th part. Fewer entries than parts leave the rest without
+// media; more are refused.
+type PostMedia struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parts         []*PartMedia           `protobuf:"bytes,1,rep,name=parts,proto3" json:"parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostMedia) Reset() {
+	*x = PostMedia{}
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostMedia) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostMedia) ProtoMessage() {}
+
+func (x *PostMedia) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostMedia.ProtoReflect.Descriptor instead.
+func (*PostMedia) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PostMedia) GetParts() []*PartMedia {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
 // Post is a single post or a thread for one X account.
 type Post struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -496,14 +600,17 @@ type Post struct {
 	// Who wrote it (a user id; empty once that user is deleted).
 	AuthorId string `protobuf:"bytes,15,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
 	// Set while a rejected post is a draft again, until it is resubmitted.
-	Rejection     *Rejection `protobuf:"bytes,16,opt,name=rejection,proto3" json:"rejection,omitempty"`
+	Rejection *Rejection `protobuf:"bytes,16,opt,name=rejection,proto3" json:"rejection,omitempty"`
+	// The files the parts name (Part.media_ids), each once. A file deleted
+	// after the post went out is missing here.
+	Media         []*v1.Media `protobuf:"bytes,17,rep,name=media,proto3" json:"media,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Post) Reset() {
 	*x = Post{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[3]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +622,7 @@ func (x *Post) String() string {
 func (*Post) ProtoMessage() {}
 
 func (x *Post) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[3]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +635,7 @@ func (x *Post) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Post.ProtoReflect.Descriptor instead.
 func (*Post) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{3}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Post) GetId() string {
@@ -643,6 +750,13 @@ func (x *Post) GetRejection() *Rejection {
 	return nil
 }
 
+func (x *Post) GetMedia() []*v1.Media {
+	if x != nil {
+		return x.Media
+	}
+	return nil
+}
+
 // Rejection is why an editor sent a post back.
 type Rejection struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -656,7 +770,7 @@ type Rejection struct {
 
 func (x *Rejection) Reset() {
 	*x = Rejection{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +782,7 @@ func (x *Rejection) String() string {
 func (*Rejection) ProtoMessage() {}
 
 func (x *Rejection) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +795,7 @@ func (x *Rejection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejection.ProtoReflect.Descriptor instead.
 func (*Rejection) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{4}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Rejection) GetReason() string {
@@ -721,14 +835,16 @@ type CreatePostRequest struct {
 	//	*CreatePostRequest_ScheduledTime
 	//	*CreatePostRequest_PublishNow
 	//	*CreatePostRequest_Draft
-	When          isCreatePostRequest_When `protobuf_oneof:"when"`
+	When isCreatePostRequest_When `protobuf_oneof:"when"`
+	// Media per part (none when unset).
+	Media         *PostMedia `protobuf:"bytes,7,opt,name=media,proto3" json:"media,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreatePostRequest) Reset() {
 	*x = CreatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +856,7 @@ func (x *CreatePostRequest) String() string {
 func (*CreatePostRequest) ProtoMessage() {}
 
 func (x *CreatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +869,7 @@ func (x *CreatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePostRequest.ProtoReflect.Descriptor instead.
 func (*CreatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{5}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreatePostRequest) GetIntegrationId() string {
@@ -822,6 +938,13 @@ func (x *CreatePostRequest) GetDraft() bool {
 	return false
 }
 
+func (x *CreatePostRequest) GetMedia() *PostMedia {
+	if x != nil {
+		return x.Media
+	}
+	return nil
+}
+
 type isCreatePostRequest_Content interface {
 	isCreatePostRequest_Content()
 }
@@ -872,7 +995,7 @@ type CreatePostResponse struct {
 
 func (x *CreatePostResponse) Reset() {
 	*x = CreatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1007,7 @@ func (x *CreatePostResponse) String() string {
 func (*CreatePostResponse) ProtoMessage() {}
 
 func (x *CreatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1020,7 @@ func (x *CreatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePostResponse.ProtoReflect.Descriptor instead.
 func (*CreatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{6}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreatePostResponse) GetPost() *Post {
@@ -918,7 +1041,7 @@ type GetPostRequest struct {
 
 func (x *GetPostRequest) Reset() {
 	*x = GetPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1053,7 @@ func (x *GetPostRequest) String() string {
 func (*GetPostRequest) ProtoMessage() {}
 
 func (x *GetPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1066,7 @@ func (x *GetPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostRequest.ProtoReflect.Descriptor instead.
 func (*GetPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{7}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetPostRequest) GetId() string {
@@ -963,7 +1086,7 @@ type GetPostResponse struct {
 
 func (x *GetPostResponse) Reset() {
 	*x = GetPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1098,7 @@ func (x *GetPostResponse) String() string {
 func (*GetPostResponse) ProtoMessage() {}
 
 func (x *GetPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1111,7 @@ func (x *GetPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostResponse.ProtoReflect.Descriptor instead.
 func (*GetPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{8}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetPostResponse) GetPost() *Post {
@@ -1024,7 +1147,7 @@ type ListPostsRequest struct {
 
 func (x *ListPostsRequest) Reset() {
 	*x = ListPostsRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1159,7 @@ func (x *ListPostsRequest) String() string {
 func (*ListPostsRequest) ProtoMessage() {}
 
 func (x *ListPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1172,7 @@ func (x *ListPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostsRequest.ProtoReflect.Descriptor instead.
 func (*ListPostsRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{9}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListPostsRequest) GetWorkspaceId() string {
@@ -1120,7 +1243,7 @@ type ListPostsResponse struct {
 
 func (x *ListPostsResponse) Reset() {
 	*x = ListPostsResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1255,7 @@ func (x *ListPostsResponse) String() string {
 func (*ListPostsResponse) ProtoMessage() {}
 
 func (x *ListPostsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1268,7 @@ func (x *ListPostsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostsResponse.ProtoReflect.Descriptor instead.
 func (*ListPostsResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{10}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListPostsResponse) GetPosts() []*Post {
@@ -1179,14 +1302,18 @@ type UpdatePostRequest struct {
 	//
 	//	*UpdatePostRequest_ScheduledTime
 	//	*UpdatePostRequest_Draft
-	When          isUpdatePostRequest_When `protobuf_oneof:"when"`
+	When isUpdatePostRequest_When `protobuf_oneof:"when"`
+	// Media per part, replacing what the post had; unset keeps each part's
+	// media (parts beyond a shortened thread lose theirs). An empty
+	// PostMedia removes all media.
+	Media         *PostMedia `protobuf:"bytes,7,opt,name=media,proto3" json:"media,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdatePostRequest) Reset() {
 	*x = UpdatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1325,7 @@ func (x *UpdatePostRequest) String() string {
 func (*UpdatePostRequest) ProtoMessage() {}
 
 func (x *UpdatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1338,7 @@ func (x *UpdatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{11}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdatePostRequest) GetId() string {
@@ -1278,6 +1405,13 @@ func (x *UpdatePostRequest) GetDraft() bool {
 	return false
 }
 
+func (x *UpdatePostRequest) GetMedia() *PostMedia {
+	if x != nil {
+		return x.Media
+	}
+	return nil
+}
+
 type isUpdatePostRequest_Content interface {
 	isUpdatePostRequest_Content()
 }
@@ -1322,7 +1456,7 @@ type UpdatePostResponse struct {
 
 func (x *UpdatePostResponse) Reset() {
 	*x = UpdatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1334,7 +1468,7 @@ func (x *UpdatePostResponse) String() string {
 func (*UpdatePostResponse) ProtoMessage() {}
 
 func (x *UpdatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1347,7 +1481,7 @@ func (x *UpdatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{12}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdatePostResponse) GetPost() *Post {
@@ -1368,7 +1502,7 @@ type DeletePostRequest struct {
 
 func (x *DeletePostRequest) Reset() {
 	*x = DeletePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1514,7 @@ func (x *DeletePostRequest) String() string {
 func (*DeletePostRequest) ProtoMessage() {}
 
 func (x *DeletePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1527,7 @@ func (x *DeletePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePostRequest.ProtoReflect.Descriptor instead.
 func (*DeletePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{13}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeletePostRequest) GetId() string {
@@ -1412,7 +1546,7 @@ type DeletePostResponse struct {
 
 func (x *DeletePostResponse) Reset() {
 	*x = DeletePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1558,7 @@ func (x *DeletePostResponse) String() string {
 func (*DeletePostResponse) ProtoMessage() {}
 
 func (x *DeletePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1571,7 @@ func (x *DeletePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePostResponse.ProtoReflect.Descriptor instead.
 func (*DeletePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{14}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{16}
 }
 
 // PublishPostRequest is the request of PublishPost.
@@ -1451,7 +1585,7 @@ type PublishPostRequest struct {
 
 func (x *PublishPostRequest) Reset() {
 	*x = PublishPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1597,7 @@ func (x *PublishPostRequest) String() string {
 func (*PublishPostRequest) ProtoMessage() {}
 
 func (x *PublishPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1610,7 @@ func (x *PublishPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishPostRequest.ProtoReflect.Descriptor instead.
 func (*PublishPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{15}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PublishPostRequest) GetId() string {
@@ -1496,7 +1630,7 @@ type PublishPostResponse struct {
 
 func (x *PublishPostResponse) Reset() {
 	*x = PublishPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1508,7 +1642,7 @@ func (x *PublishPostResponse) String() string {
 func (*PublishPostResponse) ProtoMessage() {}
 
 func (x *PublishPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1521,7 +1655,7 @@ func (x *PublishPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishPostResponse.ProtoReflect.Descriptor instead.
 func (*PublishPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{16}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PublishPostResponse) GetPost() *Post {
@@ -1545,7 +1679,7 @@ type RetryPostRequest struct {
 
 func (x *RetryPostRequest) Reset() {
 	*x = RetryPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1691,7 @@ func (x *RetryPostRequest) String() string {
 func (*RetryPostRequest) ProtoMessage() {}
 
 func (x *RetryPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1704,7 @@ func (x *RetryPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPostRequest.ProtoReflect.Descriptor instead.
 func (*RetryPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{17}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RetryPostRequest) GetId() string {
@@ -1597,7 +1731,7 @@ type RetryPostResponse struct {
 
 func (x *RetryPostResponse) Reset() {
 	*x = RetryPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1609,7 +1743,7 @@ func (x *RetryPostResponse) String() string {
 func (*RetryPostResponse) ProtoMessage() {}
 
 func (x *RetryPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[18]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1622,7 +1756,7 @@ func (x *RetryPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPostResponse.ProtoReflect.Descriptor instead.
 func (*RetryPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{18}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RetryPostResponse) GetPost() *Post {
@@ -1636,14 +1770,18 @@ func (x *RetryPostResponse) GetPost() *Post {
 type ValidatePostRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 25,000 characters (X Premium's longest post).
-	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// The part's media (MediaService ids): checked against X's rule (up to 4
+	// images, or 1 GIF, or 1 video) and that each is a ready file the caller
+	// can see. A part with media may have no text.
+	MediaIds      []string `protobuf:"bytes,2,rep,name=media_ids,json=mediaIds,proto3" json:"media_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ValidatePostRequest) Reset() {
 	*x = ValidatePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +1793,7 @@ func (x *ValidatePostRequest) String() string {
 func (*ValidatePostRequest) ProtoMessage() {}
 
 func (x *ValidatePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[19]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +1806,7 @@ func (x *ValidatePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatePostRequest.ProtoReflect.Descriptor instead.
 func (*ValidatePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{19}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ValidatePostRequest) GetText() string {
@@ -1678,10 +1816,18 @@ func (x *ValidatePostRequest) GetText() string {
 	return ""
 }
 
-// Problem is one reason X would refuse a text.
+func (x *ValidatePostRequest) GetMediaIds() []string {
+	if x != nil {
+		return x.MediaIds
+	}
+	return nil
+}
+
+// Problem is one reason X would refuse a text or its media.
 type Problem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "empty", "too_long" or "invalid_character".
+	// "empty", "too_long", "invalid_character", "too_many_media",
+	// "mixed_media", "media_not_found" or "media_not_ready".
 	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1690,7 +1836,7 @@ type Problem struct {
 
 func (x *Problem) Reset() {
 	*x = Problem{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1848,7 @@ func (x *Problem) String() string {
 func (*Problem) ProtoMessage() {}
 
 func (x *Problem) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[20]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1861,7 @@ func (x *Problem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Problem.ProtoReflect.Descriptor instead.
 func (*Problem) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{20}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Problem) GetCode() string {
@@ -1745,7 +1891,7 @@ type ValidatePostResponse struct {
 
 func (x *ValidatePostResponse) Reset() {
 	*x = ValidatePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1903,7 @@ func (x *ValidatePostResponse) String() string {
 func (*ValidatePostResponse) ProtoMessage() {}
 
 func (x *ValidatePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[21]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1916,7 @@ func (x *ValidatePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatePostResponse.ProtoReflect.Descriptor instead.
 func (*ValidatePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{21}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ValidatePostResponse) GetWeightedLength() int32 {
@@ -1812,7 +1958,7 @@ type WatchPostsRequest struct {
 
 func (x *WatchPostsRequest) Reset() {
 	*x = WatchPostsRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +1970,7 @@ func (x *WatchPostsRequest) String() string {
 func (*WatchPostsRequest) ProtoMessage() {}
 
 func (x *WatchPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[22]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +1983,7 @@ func (x *WatchPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPostsRequest.ProtoReflect.Descriptor instead.
 func (*WatchPostsRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{22}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchPostsRequest) GetWorkspaceId() string {
@@ -1864,7 +2010,7 @@ type WatchPostsResponse struct {
 
 func (x *WatchPostsResponse) Reset() {
 	*x = WatchPostsResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1876,7 +2022,7 @@ func (x *WatchPostsResponse) String() string {
 func (*WatchPostsResponse) ProtoMessage() {}
 
 func (x *WatchPostsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[23]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1889,7 +2035,7 @@ func (x *WatchPostsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPostsResponse.ProtoReflect.Descriptor instead.
 func (*WatchPostsResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{23}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchPostsResponse) GetEvent() isWatchPostsResponse_Event {
@@ -1984,7 +2130,7 @@ type ApprovePostRequest struct {
 
 func (x *ApprovePostRequest) Reset() {
 	*x = ApprovePostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1996,7 +2142,7 @@ func (x *ApprovePostRequest) String() string {
 func (*ApprovePostRequest) ProtoMessage() {}
 
 func (x *ApprovePostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[24]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2009,7 +2155,7 @@ func (x *ApprovePostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePostRequest.ProtoReflect.Descriptor instead.
 func (*ApprovePostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{24}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApprovePostRequest) GetId() string {
@@ -2043,7 +2189,7 @@ type ApprovePostResponse struct {
 
 func (x *ApprovePostResponse) Reset() {
 	*x = ApprovePostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2055,7 +2201,7 @@ func (x *ApprovePostResponse) String() string {
 func (*ApprovePostResponse) ProtoMessage() {}
 
 func (x *ApprovePostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[25]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2068,7 +2214,7 @@ func (x *ApprovePostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePostResponse.ProtoReflect.Descriptor instead.
 func (*ApprovePostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{25}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ApprovePostResponse) GetPost() *Post {
@@ -2093,7 +2239,7 @@ type RejectPostRequest struct {
 
 func (x *RejectPostRequest) Reset() {
 	*x = RejectPostRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2105,7 +2251,7 @@ func (x *RejectPostRequest) String() string {
 func (*RejectPostRequest) ProtoMessage() {}
 
 func (x *RejectPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[26]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2118,7 +2264,7 @@ func (x *RejectPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPostRequest.ProtoReflect.Descriptor instead.
 func (*RejectPostRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{26}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RejectPostRequest) GetId() string {
@@ -2152,7 +2298,7 @@ type RejectPostResponse struct {
 
 func (x *RejectPostResponse) Reset() {
 	*x = RejectPostResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2310,7 @@ func (x *RejectPostResponse) String() string {
 func (*RejectPostResponse) ProtoMessage() {}
 
 func (x *RejectPostResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[27]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2323,7 @@ func (x *RejectPostResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPostResponse.ProtoReflect.Descriptor instead.
 func (*RejectPostResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{27}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RejectPostResponse) GetPost() *Post {
@@ -2198,7 +2344,7 @@ type ListPostActivityRequest struct {
 
 func (x *ListPostActivityRequest) Reset() {
 	*x = ListPostActivityRequest{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2210,7 +2356,7 @@ func (x *ListPostActivityRequest) String() string {
 func (*ListPostActivityRequest) ProtoMessage() {}
 
 func (x *ListPostActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[28]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2223,7 +2369,7 @@ func (x *ListPostActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostActivityRequest.ProtoReflect.Descriptor instead.
 func (*ListPostActivityRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{28}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListPostActivityRequest) GetId() string {
@@ -2249,7 +2395,7 @@ type Activity struct {
 
 func (x *Activity) Reset() {
 	*x = Activity{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2261,7 +2407,7 @@ func (x *Activity) String() string {
 func (*Activity) ProtoMessage() {}
 
 func (x *Activity) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[29]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2274,7 +2420,7 @@ func (x *Activity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Activity.ProtoReflect.Descriptor instead.
 func (*Activity) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{29}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Activity) GetKind() ActivityKind {
@@ -2322,7 +2468,7 @@ type ListPostActivityResponse struct {
 
 func (x *ListPostActivityResponse) Reset() {
 	*x = ListPostActivityResponse{}
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2334,7 +2480,7 @@ func (x *ListPostActivityResponse) String() string {
 func (*ListPostActivityResponse) ProtoMessage() {}
 
 func (x *ListPostActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_post_proto_msgTypes[30]
+	mi := &file_betterplan_post_v1_post_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2347,7 +2493,7 @@ func (x *ListPostActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPostActivityResponse.ProtoReflect.Descriptor instead.
 func (*ListPostActivityResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{30}
+	return file_betterplan_post_v1_post_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListPostActivityResponse) GetActivity() []*Activity {
@@ -2361,7 +2507,7 @@ var File_betterplan_post_v1_post_proto protoreflect.FileDescriptor
 
 const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\n" +
-	"\x1dbetterplan/post/v1/post.proto\x12\x12betterplan.post.v1\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	"\x1dbetterplan/post/v1/post.proto\x12\x12betterplan.post.v1\x1a\x1fbetterplan/media/v1/media.proto\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
 	"\tPostError\x121\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.betterplan.post.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x17\n" +
@@ -2371,11 +2517,16 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"4\n" +
 	"\x06Thread\x12*\n" +
 	"\x05parts\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10d\"\n" +
-	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x05parts\"H\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x05parts\"e\n" +
 	"\x04Part\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1a\n" +
 	"\tx_post_id\x18\x02 \x01(\tR\axPostId\x12\x10\n" +
-	"\x03url\x18\x03 \x01(\tR\x03url\"\xee\x05\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x1b\n" +
+	"\tmedia_ids\x18\x04 \x03(\tR\bmediaIds\"9\n" +
+	"\tPartMedia\x12,\n" +
+	"\tmedia_ids\x18\x01 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x10\"\x05r\x03\x98\x02\x01R\bmediaIds\"J\n" +
+	"\tPostMedia\x12=\n" +
+	"\x05parts\x18\x01 \x03(\v2\x1d.betterplan.post.v1.PartMediaB\b\xbaH\x05\x92\x01\x02\x10dR\x05parts\"\xa0\x06\n" +
 	"\x04Post\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x122\n" +
@@ -2396,12 +2547,13 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"updateTime\x12!\n" +
 	"\fworkspace_id\x18\x0e \x01(\tR\vworkspaceId\x12\x1b\n" +
 	"\tauthor_id\x18\x0f \x01(\tR\bauthorId\x12;\n" +
-	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\"t\n" +
+	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\x120\n" +
+	"\x05media\x18\x11 \x03(\v2\x1a.betterplan.media.v1.MediaR\x05media\"t\n" +
 	"\tRejection\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1f\n" +
 	"\vrejected_by\x18\x02 \x01(\tR\n" +
 	"rejectedBy\x12.\n" +
-	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xb5\x02\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xea\x02\n" +
 	"\x11CreatePostRequest\x122\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\rintegrationId\x12#\n" +
 	"\x04text\x18\x02 \x01(\tB\r\xbaH\n" +
@@ -2410,7 +2562,8 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x0escheduled_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\rscheduledTime\x12!\n" +
 	"\vpublish_now\x18\x05 \x01(\bH\x01R\n" +
 	"publishNow\x12\x16\n" +
-	"\x05draft\x18\x06 \x01(\bH\x01R\x05draftB\t\n" +
+	"\x05draft\x18\x06 \x01(\bH\x01R\x05draft\x123\n" +
+	"\x05media\x18\a \x01(\v2\x1d.betterplan.post.v1.PostMediaR\x05mediaB\t\n" +
 	"\acontentB\x06\n" +
 	"\x04when\"B\n" +
 	"\x12CreatePostResponse\x12,\n" +
@@ -2433,7 +2586,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"page_token\x18\a \x01(\tB\f\xbaH\tr\a\x88\xb5\x18\x01\x18\x80\x04R\tpageToken\"k\n" +
 	"\x11ListPostsResponse\x12.\n" +
 	"\x05posts\x18\x01 \x03(\v2\x18.betterplan.post.v1.PostR\x05posts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x95\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x02\n" +
 	"\x11UpdatePostRequest\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x03R\aversion\x12#\n" +
@@ -2441,7 +2594,8 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01H\x00R\x04text\x124\n" +
 	"\x06thread\x18\x04 \x01(\v2\x1a.betterplan.post.v1.ThreadH\x00R\x06thread\x12C\n" +
 	"\x0escheduled_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\rscheduledTime\x12\x16\n" +
-	"\x05draft\x18\x06 \x01(\bH\x01R\x05draftB\t\n" +
+	"\x05draft\x18\x06 \x01(\bH\x01R\x05draft\x123\n" +
+	"\x05media\x18\a \x01(\v2\x1d.betterplan.post.v1.PostMediaR\x05mediaB\t\n" +
 	"\acontentB\x06\n" +
 	"\x04when\"B\n" +
 	"\x12UpdatePostResponse\x12,\n" +
@@ -2457,10 +2611,11 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x02id\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\"A\n" +
 	"\x11RetryPostResponse\x12,\n" +
-	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"8\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"f\n" +
 	"\x13ValidatePostRequest\x12!\n" +
 	"\x04text\x18\x01 \x01(\tB\r\xbaH\n" +
-	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x04text\"7\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x04text\x12,\n" +
+	"\tmedia_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x10\"\x05r\x03\x98\x02\x01R\bmediaIds\"7\n" +
 	"\aProblem\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\xbe\x01\n" +
@@ -2569,7 +2724,7 @@ func file_betterplan_post_v1_post_proto_rawDescGZIP() []byte {
 }
 
 var file_betterplan_post_v1_post_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_betterplan_post_v1_post_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_betterplan_post_v1_post_proto_goTypes = []any{
 	(Status)(0),                      // 0: betterplan.post.v1.Status
 	(ErrorKind)(0),                   // 1: betterplan.post.v1.ErrorKind
@@ -2577,99 +2732,106 @@ var file_betterplan_post_v1_post_proto_goTypes = []any{
 	(*PostError)(nil),                // 3: betterplan.post.v1.PostError
 	(*Thread)(nil),                   // 4: betterplan.post.v1.Thread
 	(*Part)(nil),                     // 5: betterplan.post.v1.Part
-	(*Post)(nil),                     // 6: betterplan.post.v1.Post
-	(*Rejection)(nil),                // 7: betterplan.post.v1.Rejection
-	(*CreatePostRequest)(nil),        // 8: betterplan.post.v1.CreatePostRequest
-	(*CreatePostResponse)(nil),       // 9: betterplan.post.v1.CreatePostResponse
-	(*GetPostRequest)(nil),           // 10: betterplan.post.v1.GetPostRequest
-	(*GetPostResponse)(nil),          // 11: betterplan.post.v1.GetPostResponse
-	(*ListPostsRequest)(nil),         // 12: betterplan.post.v1.ListPostsRequest
-	(*ListPostsResponse)(nil),        // 13: betterplan.post.v1.ListPostsResponse
-	(*UpdatePostRequest)(nil),        // 14: betterplan.post.v1.UpdatePostRequest
-	(*UpdatePostResponse)(nil),       // 15: betterplan.post.v1.UpdatePostResponse
-	(*DeletePostRequest)(nil),        // 16: betterplan.post.v1.DeletePostRequest
-	(*DeletePostResponse)(nil),       // 17: betterplan.post.v1.DeletePostResponse
-	(*PublishPostRequest)(nil),       // 18: betterplan.post.v1.PublishPostRequest
-	(*PublishPostResponse)(nil),      // 19: betterplan.post.v1.PublishPostResponse
-	(*RetryPostRequest)(nil),         // 20: betterplan.post.v1.RetryPostRequest
-	(*RetryPostResponse)(nil),        // 21: betterplan.post.v1.RetryPostResponse
-	(*ValidatePostRequest)(nil),      // 22: betterplan.post.v1.ValidatePostRequest
-	(*Problem)(nil),                  // 23: betterplan.post.v1.Problem
-	(*ValidatePostResponse)(nil),     // 24: betterplan.post.v1.ValidatePostResponse
-	(*WatchPostsRequest)(nil),        // 25: betterplan.post.v1.WatchPostsRequest
-	(*WatchPostsResponse)(nil),       // 26: betterplan.post.v1.WatchPostsResponse
-	(*ApprovePostRequest)(nil),       // 27: betterplan.post.v1.ApprovePostRequest
-	(*ApprovePostResponse)(nil),      // 28: betterplan.post.v1.ApprovePostResponse
-	(*RejectPostRequest)(nil),        // 29: betterplan.post.v1.RejectPostRequest
-	(*RejectPostResponse)(nil),       // 30: betterplan.post.v1.RejectPostResponse
-	(*ListPostActivityRequest)(nil),  // 31: betterplan.post.v1.ListPostActivityRequest
-	(*Activity)(nil),                 // 32: betterplan.post.v1.Activity
-	(*ListPostActivityResponse)(nil), // 33: betterplan.post.v1.ListPostActivityResponse
-	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
+	(*PartMedia)(nil),                // 6: betterplan.post.v1.PartMedia
+	(*PostMedia)(nil),                // 7: betterplan.post.v1.PostMedia
+	(*Post)(nil),                     // 8: betterplan.post.v1.Post
+	(*Rejection)(nil),                // 9: betterplan.post.v1.Rejection
+	(*CreatePostRequest)(nil),        // 10: betterplan.post.v1.CreatePostRequest
+	(*CreatePostResponse)(nil),       // 11: betterplan.post.v1.CreatePostResponse
+	(*GetPostRequest)(nil),           // 12: betterplan.post.v1.GetPostRequest
+	(*GetPostResponse)(nil),          // 13: betterplan.post.v1.GetPostResponse
+	(*ListPostsRequest)(nil),         // 14: betterplan.post.v1.ListPostsRequest
+	(*ListPostsResponse)(nil),        // 15: betterplan.post.v1.ListPostsResponse
+	(*UpdatePostRequest)(nil),        // 16: betterplan.post.v1.UpdatePostRequest
+	(*UpdatePostResponse)(nil),       // 17: betterplan.post.v1.UpdatePostResponse
+	(*DeletePostRequest)(nil),        // 18: betterplan.post.v1.DeletePostRequest
+	(*DeletePostResponse)(nil),       // 19: betterplan.post.v1.DeletePostResponse
+	(*PublishPostRequest)(nil),       // 20: betterplan.post.v1.PublishPostRequest
+	(*PublishPostResponse)(nil),      // 21: betterplan.post.v1.PublishPostResponse
+	(*RetryPostRequest)(nil),         // 22: betterplan.post.v1.RetryPostRequest
+	(*RetryPostResponse)(nil),        // 23: betterplan.post.v1.RetryPostResponse
+	(*ValidatePostRequest)(nil),      // 24: betterplan.post.v1.ValidatePostRequest
+	(*Problem)(nil),                  // 25: betterplan.post.v1.Problem
+	(*ValidatePostResponse)(nil),     // 26: betterplan.post.v1.ValidatePostResponse
+	(*WatchPostsRequest)(nil),        // 27: betterplan.post.v1.WatchPostsRequest
+	(*WatchPostsResponse)(nil),       // 28: betterplan.post.v1.WatchPostsResponse
+	(*ApprovePostRequest)(nil),       // 29: betterplan.post.v1.ApprovePostRequest
+	(*ApprovePostResponse)(nil),      // 30: betterplan.post.v1.ApprovePostResponse
+	(*RejectPostRequest)(nil),        // 31: betterplan.post.v1.RejectPostRequest
+	(*RejectPostResponse)(nil),       // 32: betterplan.post.v1.RejectPostResponse
+	(*ListPostActivityRequest)(nil),  // 33: betterplan.post.v1.ListPostActivityRequest
+	(*Activity)(nil),                 // 34: betterplan.post.v1.Activity
+	(*ListPostActivityResponse)(nil), // 35: betterplan.post.v1.ListPostActivityResponse
+	(*timestamppb.Timestamp)(nil),    // 36: google.protobuf.Timestamp
+	(*v1.Media)(nil),                 // 37: betterplan.media.v1.Media
 }
 var file_betterplan_post_v1_post_proto_depIdxs = []int32{
 	1,  // 0: betterplan.post.v1.PostError.kind:type_name -> betterplan.post.v1.ErrorKind
-	34, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
-	0,  // 2: betterplan.post.v1.Post.status:type_name -> betterplan.post.v1.Status
-	5,  // 3: betterplan.post.v1.Post.parts:type_name -> betterplan.post.v1.Part
-	34, // 4: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
-	34, // 5: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
-	3,  // 6: betterplan.post.v1.Post.last_error:type_name -> betterplan.post.v1.PostError
-	34, // 7: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
-	34, // 8: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
-	34, // 9: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
-	7,  // 10: betterplan.post.v1.Post.rejection:type_name -> betterplan.post.v1.Rejection
-	34, // 11: betterplan.post.v1.Rejection.time:type_name -> google.protobuf.Timestamp
-	4,  // 12: betterplan.post.v1.CreatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	34, // 13: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
-	6,  // 14: betterplan.post.v1.CreatePostResponse.post:type_name -> betterplan.post.v1.Post
-	6,  // 15: betterplan.post.v1.GetPostResponse.post:type_name -> betterplan.post.v1.Post
-	0,  // 16: betterplan.post.v1.ListPostsRequest.statuses:type_name -> betterplan.post.v1.Status
-	34, // 17: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
-	34, // 18: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
-	6,  // 19: betterplan.post.v1.ListPostsResponse.posts:type_name -> betterplan.post.v1.Post
-	4,  // 20: betterplan.post.v1.UpdatePostRequest.thread:type_name -> betterplan.post.v1.Thread
-	34, // 21: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
-	6,  // 22: betterplan.post.v1.UpdatePostResponse.post:type_name -> betterplan.post.v1.Post
-	6,  // 23: betterplan.post.v1.PublishPostResponse.post:type_name -> betterplan.post.v1.Post
-	6,  // 24: betterplan.post.v1.RetryPostResponse.post:type_name -> betterplan.post.v1.Post
-	23, // 25: betterplan.post.v1.ValidatePostResponse.problems:type_name -> betterplan.post.v1.Problem
-	6,  // 26: betterplan.post.v1.WatchPostsResponse.post:type_name -> betterplan.post.v1.Post
-	34, // 27: betterplan.post.v1.ApprovePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
-	6,  // 28: betterplan.post.v1.ApprovePostResponse.post:type_name -> betterplan.post.v1.Post
-	6,  // 29: betterplan.post.v1.RejectPostResponse.post:type_name -> betterplan.post.v1.Post
-	2,  // 30: betterplan.post.v1.Activity.kind:type_name -> betterplan.post.v1.ActivityKind
-	34, // 31: betterplan.post.v1.Activity.time:type_name -> google.protobuf.Timestamp
-	32, // 32: betterplan.post.v1.ListPostActivityResponse.activity:type_name -> betterplan.post.v1.Activity
-	8,  // 33: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
-	10, // 34: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
-	12, // 35: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
-	14, // 36: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
-	16, // 37: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
-	18, // 38: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
-	20, // 39: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
-	22, // 40: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
-	25, // 41: betterplan.post.v1.PostService.WatchPosts:input_type -> betterplan.post.v1.WatchPostsRequest
-	27, // 42: betterplan.post.v1.PostService.ApprovePost:input_type -> betterplan.post.v1.ApprovePostRequest
-	29, // 43: betterplan.post.v1.PostService.RejectPost:input_type -> betterplan.post.v1.RejectPostRequest
-	31, // 44: betterplan.post.v1.PostService.ListPostActivity:input_type -> betterplan.post.v1.ListPostActivityRequest
-	9,  // 45: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
-	11, // 46: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
-	13, // 47: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
-	15, // 48: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
-	17, // 49: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
-	19, // 50: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
-	21, // 51: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
-	24, // 52: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
-	26, // 53: betterplan.post.v1.PostService.WatchPosts:output_type -> betterplan.post.v1.WatchPostsResponse
-	28, // 54: betterplan.post.v1.PostService.ApprovePost:output_type -> betterplan.post.v1.ApprovePostResponse
-	30, // 55: betterplan.post.v1.PostService.RejectPost:output_type -> betterplan.post.v1.RejectPostResponse
-	33, // 56: betterplan.post.v1.PostService.ListPostActivity:output_type -> betterplan.post.v1.ListPostActivityResponse
-	45, // [45:57] is the sub-list for method output_type
-	33, // [33:45] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	36, // 1: betterplan.post.v1.PostError.time:type_name -> google.protobuf.Timestamp
+	6,  // 2: betterplan.post.v1.PostMedia.parts:type_name -> betterplan.post.v1.PartMedia
+	0,  // 3: betterplan.post.v1.Post.status:type_name -> betterplan.post.v1.Status
+	5,  // 4: betterplan.post.v1.Post.parts:type_name -> betterplan.post.v1.Part
+	36, // 5: betterplan.post.v1.Post.scheduled_time:type_name -> google.protobuf.Timestamp
+	36, // 6: betterplan.post.v1.Post.next_attempt_time:type_name -> google.protobuf.Timestamp
+	3,  // 7: betterplan.post.v1.Post.last_error:type_name -> betterplan.post.v1.PostError
+	36, // 8: betterplan.post.v1.Post.publish_time:type_name -> google.protobuf.Timestamp
+	36, // 9: betterplan.post.v1.Post.create_time:type_name -> google.protobuf.Timestamp
+	36, // 10: betterplan.post.v1.Post.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 11: betterplan.post.v1.Post.rejection:type_name -> betterplan.post.v1.Rejection
+	37, // 12: betterplan.post.v1.Post.media:type_name -> betterplan.media.v1.Media
+	36, // 13: betterplan.post.v1.Rejection.time:type_name -> google.protobuf.Timestamp
+	4,  // 14: betterplan.post.v1.CreatePostRequest.thread:type_name -> betterplan.post.v1.Thread
+	36, // 15: betterplan.post.v1.CreatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	7,  // 16: betterplan.post.v1.CreatePostRequest.media:type_name -> betterplan.post.v1.PostMedia
+	8,  // 17: betterplan.post.v1.CreatePostResponse.post:type_name -> betterplan.post.v1.Post
+	8,  // 18: betterplan.post.v1.GetPostResponse.post:type_name -> betterplan.post.v1.Post
+	0,  // 19: betterplan.post.v1.ListPostsRequest.statuses:type_name -> betterplan.post.v1.Status
+	36, // 20: betterplan.post.v1.ListPostsRequest.scheduled_after:type_name -> google.protobuf.Timestamp
+	36, // 21: betterplan.post.v1.ListPostsRequest.scheduled_before:type_name -> google.protobuf.Timestamp
+	8,  // 22: betterplan.post.v1.ListPostsResponse.posts:type_name -> betterplan.post.v1.Post
+	4,  // 23: betterplan.post.v1.UpdatePostRequest.thread:type_name -> betterplan.post.v1.Thread
+	36, // 24: betterplan.post.v1.UpdatePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	7,  // 25: betterplan.post.v1.UpdatePostRequest.media:type_name -> betterplan.post.v1.PostMedia
+	8,  // 26: betterplan.post.v1.UpdatePostResponse.post:type_name -> betterplan.post.v1.Post
+	8,  // 27: betterplan.post.v1.PublishPostResponse.post:type_name -> betterplan.post.v1.Post
+	8,  // 28: betterplan.post.v1.RetryPostResponse.post:type_name -> betterplan.post.v1.Post
+	25, // 29: betterplan.post.v1.ValidatePostResponse.problems:type_name -> betterplan.post.v1.Problem
+	8,  // 30: betterplan.post.v1.WatchPostsResponse.post:type_name -> betterplan.post.v1.Post
+	36, // 31: betterplan.post.v1.ApprovePostRequest.scheduled_time:type_name -> google.protobuf.Timestamp
+	8,  // 32: betterplan.post.v1.ApprovePostResponse.post:type_name -> betterplan.post.v1.Post
+	8,  // 33: betterplan.post.v1.RejectPostResponse.post:type_name -> betterplan.post.v1.Post
+	2,  // 34: betterplan.post.v1.Activity.kind:type_name -> betterplan.post.v1.ActivityKind
+	36, // 35: betterplan.post.v1.Activity.time:type_name -> google.protobuf.Timestamp
+	34, // 36: betterplan.post.v1.ListPostActivityResponse.activity:type_name -> betterplan.post.v1.Activity
+	10, // 37: betterplan.post.v1.PostService.CreatePost:input_type -> betterplan.post.v1.CreatePostRequest
+	12, // 38: betterplan.post.v1.PostService.GetPost:input_type -> betterplan.post.v1.GetPostRequest
+	14, // 39: betterplan.post.v1.PostService.ListPosts:input_type -> betterplan.post.v1.ListPostsRequest
+	16, // 40: betterplan.post.v1.PostService.UpdatePost:input_type -> betterplan.post.v1.UpdatePostRequest
+	18, // 41: betterplan.post.v1.PostService.DeletePost:input_type -> betterplan.post.v1.DeletePostRequest
+	20, // 42: betterplan.post.v1.PostService.PublishPost:input_type -> betterplan.post.v1.PublishPostRequest
+	22, // 43: betterplan.post.v1.PostService.RetryPost:input_type -> betterplan.post.v1.RetryPostRequest
+	24, // 44: betterplan.post.v1.PostService.ValidatePost:input_type -> betterplan.post.v1.ValidatePostRequest
+	27, // 45: betterplan.post.v1.PostService.WatchPosts:input_type -> betterplan.post.v1.WatchPostsRequest
+	29, // 46: betterplan.post.v1.PostService.ApprovePost:input_type -> betterplan.post.v1.ApprovePostRequest
+	31, // 47: betterplan.post.v1.PostService.RejectPost:input_type -> betterplan.post.v1.RejectPostRequest
+	33, // 48: betterplan.post.v1.PostService.ListPostActivity:input_type -> betterplan.post.v1.ListPostActivityRequest
+	11, // 49: betterplan.post.v1.PostService.CreatePost:output_type -> betterplan.post.v1.CreatePostResponse
+	13, // 50: betterplan.post.v1.PostService.GetPost:output_type -> betterplan.post.v1.GetPostResponse
+	15, // 51: betterplan.post.v1.PostService.ListPosts:output_type -> betterplan.post.v1.ListPostsResponse
+	17, // 52: betterplan.post.v1.PostService.UpdatePost:output_type -> betterplan.post.v1.UpdatePostResponse
+	19, // 53: betterplan.post.v1.PostService.DeletePost:output_type -> betterplan.post.v1.DeletePostResponse
+	21, // 54: betterplan.post.v1.PostService.PublishPost:output_type -> betterplan.post.v1.PublishPostResponse
+	23, // 55: betterplan.post.v1.PostService.RetryPost:output_type -> betterplan.post.v1.RetryPostResponse
+	26, // 56: betterplan.post.v1.PostService.ValidatePost:output_type -> betterplan.post.v1.ValidatePostResponse
+	28, // 57: betterplan.post.v1.PostService.WatchPosts:output_type -> betterplan.post.v1.WatchPostsResponse
+	30, // 58: betterplan.post.v1.PostService.ApprovePost:output_type -> betterplan.post.v1.ApprovePostResponse
+	32, // 59: betterplan.post.v1.PostService.RejectPost:output_type -> betterplan.post.v1.RejectPostResponse
+	35, // 60: betterplan.post.v1.PostService.ListPostActivity:output_type -> betterplan.post.v1.ListPostActivityResponse
+	49, // [49:61] is the sub-list for method output_type
+	37, // [37:49] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_post_v1_post_proto_init() }
@@ -2677,20 +2839,20 @@ func file_betterplan_post_v1_post_proto_init() {
 	if File_betterplan_post_v1_post_proto != nil {
 		return
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[5].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[7].OneofWrappers = []any{
 		(*CreatePostRequest_Text)(nil),
 		(*CreatePostRequest_Thread)(nil),
 		(*CreatePostRequest_ScheduledTime)(nil),
 		(*CreatePostRequest_PublishNow)(nil),
 		(*CreatePostRequest_Draft)(nil),
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[11].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[13].OneofWrappers = []any{
 		(*UpdatePostRequest_Text)(nil),
 		(*UpdatePostRequest_Thread)(nil),
 		(*UpdatePostRequest_ScheduledTime)(nil),
 		(*UpdatePostRequest_Draft)(nil),
 	}
-	file_betterplan_post_v1_post_proto_msgTypes[23].OneofWrappers = []any{
+	file_betterplan_post_v1_post_proto_msgTypes[25].OneofWrappers = []any{
 		(*WatchPostsResponse_Ready)(nil),
 		(*WatchPostsResponse_Post)(nil),
 		(*WatchPostsResponse_DeletedPostId)(nil),
@@ -2702,7 +2864,7 @@ func file_betterplan_post_v1_post_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_betterplan_post_v1_post_proto_rawDesc), len(file_betterplan_post_v1_post_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

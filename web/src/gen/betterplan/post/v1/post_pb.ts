@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Media } from "../../media/v1/media_pb.js";
+import { file_betterplan_media_v1_media } from "../../media/v1/media_pb.js";
 import { file_betterplan_rules_v1_rules } from "../../rules/v1/rules_pb.js";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file betterplan/post/v1/post.proto.
  */
 export const file_betterplan_post_v1_post: GenFile = /*@__PURE__*/
-  fileDesc("Ch1iZXR0ZXJwbGFuL3Bvc3QvdjEvcG9zdC5wcm90bxISYmV0dGVycGxhbi5wb3N0LnYxIq0BCglQb3N0RXJyb3ISKwoEa2luZBgBIAEoDjIdLmJldHRlcnBsYW4ucG9zdC52MS5FcnJvcktpbmQSDwoHbWVzc2FnZRgCIAEoCRIPCgd4X3RpdGxlGAMgASgJEhAKCHhfZGV0YWlsGAQgASgJEhUKDXhfaHR0cF9zdGF0dXMYBSABKAUSKAoEdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLQoGVGhyZWFkEiMKBXBhcnRzGAEgAygJQhS6SBGSAQ4QZCIKcgiItRgBGKjDASI0CgRQYXJ0EgwKBHRleHQYASABKAkSEQoJeF9wb3N0X2lkGAIgASgJEgsKA3VybBgDIAEoCSK/BAoEUG9zdBIKCgJpZBgBIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCRIqCgZzdGF0dXMYAyABKA4yGi5iZXR0ZXJwbGFuLnBvc3QudjEuU3RhdHVzEicKBXBhcnRzGAQgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBhcnQSDgoGdGhyZWFkGAUgASgIEjIKDnNjaGVkdWxlZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFuZXh0X2F0dGVtcHRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSMQoKbGFzdF9lcnJvchgJIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0RXJyb3ISMAoMcHVibGlzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAsgASgDEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMd29ya3NwYWNlX2lkGA4gASgJEhEKCWF1dGhvcl9pZBgPIAEoCRIwCglyZWplY3Rpb24YECABKAsyHS5iZXR0ZXJwbGFuLnBvc3QudjEuUmVqZWN0aW9uIloKCVJlamVjdGlvbhIOCgZyZWFzb24YASABKAkSEwoLcmVqZWN0ZWRfYnkYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9gEKEUNyZWF0ZVBvc3RSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARIdCgR0ZXh0GAIgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAMgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEhUKC3B1Ymxpc2hfbm93GAUgASgISAESDwoFZHJhZnQYBiABKAhIAUIJCgdjb250ZW50QgYKBHdoZW4iPAoSQ3JlYXRlUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIpCg5HZXRQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiOQoPR2V0UG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCLRAgoQTGlzdFBvc3RzUmVxdWVzdBIhCgx3b3Jrc3BhY2VfaWQYCCABKAlCC7pICNgBAXIDmAIBEkEKCHN0YXR1c2VzGAEgAygOMhouYmV0dGVycGxhbi5wb3N0LnYxLlN0YXR1c0ITukgQkgENEBAiCYIBBpC1GAEQARIjCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCUILukgIcgaItRgBGBoSMwoPc2NoZWR1bGVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBzY2hlZHVsZWRfYmVmb3JlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkZXNjZW5kaW5nGAUgASgIEhEKCXBhZ2Vfc2l6ZRgGIAEoBRIgCgpwYWdlX3Rva2VuGAcgASgJQgy6SAlyB4i1GAEYgAQiVQoRTGlzdFBvc3RzUmVzcG9uc2USJwoFcG9zdHMYASADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki5AEKEVVwZGF0ZVBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCARIPCgd2ZXJzaW9uGAIgASgDEh0KBHRleHQYAyABKAlCDbpICnIIiLUYARiowwFIABIsCgZ0aHJlYWQYBCABKAsyGi5iZXR0ZXJwbGFuLnBvc3QudjEuVGhyZWFkSAASNAoOc2NoZWR1bGVkX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAESDwoFZHJhZnQYBiABKAhIAUIJCgdjb250ZW50QgYKBHdoZW4iPAoSVXBkYXRlUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIsChFEZWxldGVQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiFAoSRGVsZXRlUG9zdFJlc3BvbnNlIi0KElB1Ymxpc2hQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEiPQoTUHVibGlzaFBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiOgoQUmV0cnlQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgESDQoFZm9yY2UYAiABKAgiOwoRUmV0cnlQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IjIKE1ZhbGlkYXRlUG9zdFJlcXVlc3QSGwoEdGV4dBgBIAEoCUINukgKcgiItRgBGKjDASIoCgdQcm9ibGVtEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSKKAQoUVmFsaWRhdGVQb3N0UmVzcG9uc2USFwoPd2VpZ2h0ZWRfbGVuZ3RoGAEgASgFEhsKE21heF93ZWlnaHRlZF9sZW5ndGgYAiABKAUSDQoFdmFsaWQYAyABKAgSLQoIcHJvYmxlbXMYBCADKAsyGy5iZXR0ZXJwbGFuLnBvc3QudjEuUHJvYmxlbSI2ChFXYXRjaFBvc3RzUmVxdWVzdBIhCgx3b3Jrc3BhY2VfaWQYASABKAlCC7pICNgBAXIDmAIBIogBChJXYXRjaFBvc3RzUmVzcG9uc2USDwoFcmVhZHkYASABKAhIABIoCgRwb3N0GAIgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3RIABIZCg9kZWxldGVkX3Bvc3RfaWQYAyABKAlIABITCgloZWFydGJlYXQYBCABKAhIAEIHCgVldmVudCJyChJBcHByb3ZlUG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBEg8KB3ZlcnNpb24YAiABKAMSMgoOc2NoZWR1bGVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj0KE0FwcHJvdmVQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IlsKEVJlamVjdFBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCARIPCgd2ZXJzaW9uGAIgASgDEhwKBnJlYXNvbhgDIAEoCUIMukgJcgeItRgBGOgHIjwKElJlamVjdFBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiMgoXTGlzdFBvc3RBY3Rpdml0eVJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIpgBCghBY3Rpdml0eRIuCgRraW5kGAEgASgOMiAuYmV0dGVycGxhbi5wb3N0LnYxLkFjdGl2aXR5S2luZBIQCghhY3Rvcl9pZBgCIAEoCRISCgphY3Rvcl9uYW1lGAMgASgJEgwKBG5vdGUYBCABKAkSKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoYTGlzdFBvc3RBY3Rpdml0eVJlc3BvbnNlEi4KCGFjdGl2aXR5GAEgAygLMhwuYmV0dGVycGxhbi5wb3N0LnYxLkFjdGl2aXR5Kr0BCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEAoMU1RBVFVTX0RSQUZUEAESGwoXU1RBVFVTX1BFTkRJTkdfQVBQUk9WQUwQBxIUChBTVEFUVVNfU0NIRURVTEVEEAISFQoRU1RBVFVTX1BVQkxJU0hJTkcQAxIUChBTVEFUVVNfUFVCTElTSEVEEAQSEQoNU1RBVFVTX0ZBSUxFRBAFEhYKElNUQVRVU19VTkNPTkZJUk1FRBAGKsoCCglFcnJvcktpbmQSGgoWRVJST1JfS0lORF9VTlNQRUNJRklFRBAAEiEKHUVSUk9SX0tJTkRfUkVDT05ORUNUX1JFUVVJUkVEEAESGAoURVJST1JfS0lORF9EVVBMSUNBVEUQAhIXChNFUlJPUl9LSU5EX1JFSkVDVEVEEAMSGwoXRVJST1JfS0lORF9SQVRFX0xJTUlURUQQBBIbChdFUlJPUl9LSU5EX1VTQUdFX0NBUFBFRBAFEhwKGEVSUk9SX0tJTkRfWF9VTkFWQUlMQUJMRRAGEhoKFkVSUk9SX0tJTkRfVU5DT05GSVJNRUQQBxIVChFFUlJPUl9LSU5EX01JU1NFRBAIEicKI0VSUk9SX0tJTkRfSU5URUdSQVRJT05fRElTQ09OTkVDVEVEEAkSFwoTRVJST1JfS0lORF9JTlRFUk5BTBAKKokDCgxBY3Rpdml0eUtpbmQSHQoZQUNUSVZJVFlfS0lORF9VTlNQRUNJRklFRBAAEhkKFUFDVElWSVRZX0tJTkRfQ1JFQVRFRBABEhgKFEFDVElWSVRZX0tJTkRfRURJVEVEEAISGwoXQUNUSVZJVFlfS0lORF9TVUJNSVRURUQQAxIaChZBQ1RJVklUWV9LSU5EX0FQUFJPVkVEEAQSGgoWQUNUSVZJVFlfS0lORF9SRUpFQ1RFRBAFEhsKF0FDVElWSVRZX0tJTkRfU0NIRURVTEVEEAYSHQoZQUNUSVZJVFlfS0lORF9VTlNDSEVEVUxFRBAHEiMKH0FDVElWSVRZX0tJTkRfUFVCTElTSF9SRVFVRVNURUQQCBIZChVBQ1RJVklUWV9LSU5EX1JFVFJJRUQQCRIbChdBQ1RJVklUWV9LSU5EX1BVQkxJU0hFRBAKEhgKFEFDVElWSVRZX0tJTkRfRkFJTEVEEAsSHQoZQUNUSVZJVFlfS0lORF9VTkNPTkZJUk1FRBAMMpIJCgtQb3N0U2VydmljZRJdCgpDcmVhdGVQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLkNyZWF0ZVBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLkNyZWF0ZVBvc3RSZXNwb25zZSIAElQKB0dldFBvc3QSIi5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdFJlcXVlc3QaIy5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdFJlc3BvbnNlIgASWgoJTGlzdFBvc3RzEiQuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0c1JlcXVlc3QaJS5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFBvc3RzUmVzcG9uc2UiABJdCgpVcGRhdGVQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RSZXNwb25zZSIAEl0KCkRlbGV0ZVBvc3QSJS5iZXR0ZXJwbGFuLnBvc3QudjEuRGVsZXRlUG9zdFJlcXVlc3QaJi5iZXR0ZXJwbGFuLnBvc3QudjEuRGVsZXRlUG9zdFJlc3BvbnNlIgASYAoLUHVibGlzaFBvc3QSJi5iZXR0ZXJwbGFuLnBvc3QudjEuUHVibGlzaFBvc3RSZXF1ZXN0GicuYmV0dGVycGxhbi5wb3N0LnYxLlB1Ymxpc2hQb3N0UmVzcG9uc2UiABJaCglSZXRyeVBvc3QSJC5iZXR0ZXJwbGFuLnBvc3QudjEuUmV0cnlQb3N0UmVxdWVzdBolLmJldHRlcnBsYW4ucG9zdC52MS5SZXRyeVBvc3RSZXNwb25zZSIAEmMKDFZhbGlkYXRlUG9zdBInLmJldHRlcnBsYW4ucG9zdC52MS5WYWxpZGF0ZVBvc3RSZXF1ZXN0GiguYmV0dGVycGxhbi5wb3N0LnYxLlZhbGlkYXRlUG9zdFJlc3BvbnNlIgASXwoKV2F0Y2hQb3N0cxIlLmJldHRlcnBsYW4ucG9zdC52MS5XYXRjaFBvc3RzUmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5XYXRjaFBvc3RzUmVzcG9uc2UiADABEmAKC0FwcHJvdmVQb3N0EiYuYmV0dGVycGxhbi5wb3N0LnYxLkFwcHJvdmVQb3N0UmVxdWVzdBonLmJldHRlcnBsYW4ucG9zdC52MS5BcHByb3ZlUG9zdFJlc3BvbnNlIgASXQoKUmVqZWN0UG9zdBIlLmJldHRlcnBsYW4ucG9zdC52MS5SZWplY3RQb3N0UmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5SZWplY3RQb3N0UmVzcG9uc2UiABJvChBMaXN0UG9zdEFjdGl2aXR5EisuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0QWN0aXZpdHlSZXF1ZXN0GiwuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RQb3N0QWN0aXZpdHlSZXNwb25zZSIAQkBaPmdpdGh1Yi5jb20vYmV0dGVycGxhbi9iZXR0ZXJwbGFuL2dlbi9iZXR0ZXJwbGFuL3Bvc3QvdjE7cG9zdHYxYgZwcm90bzM", [file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Ch1iZXR0ZXJwbGFuL3Bvc3QvdjEvcG9zdC5wcm90bxISYmV0dGVycGxhbi5wb3N0LnYxIq0BCglQb3N0RXJyb3ISKwoEa2luZBgBIAEoDjIdLmJldHRlcnBsYW4ucG9zdC52MS5FcnJvcktpbmQSDwoHbWVzc2FnZRgCIAEoCRIPCgd4X3RpdGxlGAMgASgJEhAKCHhfZGV0YWlsGAQgASgJEhUKDXhfaHR0cF9zdGF0dXMYBSABKAUSKAoEdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLQoGVGhyZWFkEiMKBXBhcnRzGAEgAygJQhS6SBGSAQ4QZCIKcgiItRgBGKjDASJHCgRQYXJ0EgwKBHRleHQYASABKAkSEQoJeF9wb3N0X2lkGAIgASgJEgsKA3VybBgDIAEoCRIRCgltZWRpYV9pZHMYBCADKAkiLwoJUGFydE1lZGlhEiIKCW1lZGlhX2lkcxgBIAMoCUIPukgMkgEJEBAiBXIDmAIBIkMKCVBvc3RNZWRpYRI2CgVwYXJ0cxgBIAMoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5QYXJ0TWVkaWFCCLpIBZIBAhBkIuoECgRQb3N0EgoKAmlkGAEgASgJEhYKDmludGVncmF0aW9uX2lkGAIgASgJEioKBnN0YXR1cxgDIAEoDjIaLmJldHRlcnBsYW4ucG9zdC52MS5TdGF0dXMSJwoFcGFydHMYBCADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUGFydBIOCgZ0aHJlYWQYBSABKAgSMgoOc2NoZWR1bGVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEW5leHRfYXR0ZW1wdF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghhdHRlbXB0cxgIIAEoBRIxCgpsYXN0X2Vycm9yGAkgASgLMh0uYmV0dGVycGxhbi5wb3N0LnYxLlBvc3RFcnJvchIwCgxwdWJsaXNoX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YCyABKAMSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx3b3Jrc3BhY2VfaWQYDiABKAkSEQoJYXV0aG9yX2lkGA8gASgJEjAKCXJlamVjdGlvbhgQIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5SZWplY3Rpb24SKQoFbWVkaWEYESADKAsyGi5iZXR0ZXJwbGFuLm1lZGlhLnYxLk1lZGlhIloKCVJlamVjdGlvbhIOCgZyZWFzb24YASABKAkSEwoLcmVqZWN0ZWRfYnkYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipAIKEUNyZWF0ZVBvc3RSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARIdCgR0ZXh0GAIgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAMgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEhUKC3B1Ymxpc2hfbm93GAUgASgISAESDwoFZHJhZnQYBiABKAhIARIsCgVtZWRpYRgHIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0TWVkaWFCCQoHY29udGVudEIGCgR3aGVuIjwKEkNyZWF0ZVBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiKQoOR2V0UG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBIjkKD0dldFBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3Qi0QIKEExpc3RQb3N0c1JlcXVlc3QSIQoMd29ya3NwYWNlX2lkGAggASgJQgu6SAjYAQFyA5gCARJBCghzdGF0dXNlcxgBIAMoDjIaLmJldHRlcnBsYW4ucG9zdC52MS5TdGF0dXNCE7pIEJIBDRAQIgmCAQaQtRgBEAESIwoOaW50ZWdyYXRpb25faWQYAiABKAlCC7pICHIGiLUYARgaEjMKD3NjaGVkdWxlZF9hZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQc2NoZWR1bGVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGVzY2VuZGluZxgFIAEoCBIRCglwYWdlX3NpemUYBiABKAUSIAoKcGFnZV90b2tlbhgHIAEoCUIMukgJcgeItRgBGIAEIlUKEUxpc3RQb3N0c1Jlc3BvbnNlEicKBXBvc3RzGAEgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpICChFVcGRhdGVQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgESDwoHdmVyc2lvbhgCIAEoAxIdCgR0ZXh0GAMgASgJQg26SApyCIi1GAEYqMMBSAASLAoGdGhyZWFkGAQgASgLMhouYmV0dGVycGxhbi5wb3N0LnYxLlRocmVhZEgAEjQKDnNjaGVkdWxlZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgBEg8KBWRyYWZ0GAYgASgISAESLAoFbWVkaWEYByABKAsyHS5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdE1lZGlhQgkKB2NvbnRlbnRCBgoEd2hlbiI8ChJVcGRhdGVQb3N0UmVzcG9uc2USJgoEcG9zdBgBIAEoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0IiwKEURlbGV0ZVBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCASIUChJEZWxldGVQb3N0UmVzcG9uc2UiLQoSUHVibGlzaFBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCASI9ChNQdWJsaXNoUG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCI6ChBSZXRyeVBvc3RSZXF1ZXN0EhcKAmlkGAEgASgJQgu6SAjYAQFyA5gCARINCgVmb3JjZRgCIAEoCCI7ChFSZXRyeVBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiVgoTVmFsaWRhdGVQb3N0UmVxdWVzdBIbCgR0ZXh0GAEgASgJQg26SApyCIi1GAEYqMMBEiIKCW1lZGlhX2lkcxgCIAMoCUIPukgMkgEJEBAiBXIDmAIBIigKB1Byb2JsZW0SDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIooBChRWYWxpZGF0ZVBvc3RSZXNwb25zZRIXCg93ZWlnaHRlZF9sZW5ndGgYASABKAUSGwoTbWF4X3dlaWdodGVkX2xlbmd0aBgCIAEoBRINCgV2YWxpZBgDIAEoCBItCghwcm9ibGVtcxgEIAMoCzIbLmJldHRlcnBsYW4ucG9zdC52MS5Qcm9ibGVtIjYKEVdhdGNoUG9zdHNSZXF1ZXN0EiEKDHdvcmtzcGFjZV9pZBgBIAEoCUILukgI2AEBcgOYAgEiiAEKEldhdGNoUG9zdHNSZXNwb25zZRIPCgVyZWFkeRgBIAEoCEgAEigKBHBvc3QYAiABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdEgAEhkKD2RlbGV0ZWRfcG9zdF9pZBgDIAEoCUgAEhMKCWhlYXJ0YmVhdBgEIAEoCEgAQgcKBWV2ZW50InIKEkFwcHJvdmVQb3N0UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgESDwoHdmVyc2lvbhgCIAEoAxIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPQoTQXBwcm92ZVBvc3RSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiWwoRUmVqZWN0UG9zdFJlcXVlc3QSFwoCaWQYASABKAlCC7pICNgBAXIDmAIBEg8KB3ZlcnNpb24YAiABKAMSHAoGcmVhc29uGAMgASgJQgy6SAlyB4i1GAEY6AciPAoSUmVqZWN0UG9zdFJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCIyChdMaXN0UG9zdEFjdGl2aXR5UmVxdWVzdBIXCgJpZBgBIAEoCUILukgI2AEBcgOYAgEimAEKCEFjdGl2aXR5Ei4KBGtpbmQYASABKA4yIC5iZXR0ZXJwbGFuLnBvc3QudjEuQWN0aXZpdHlLaW5kEhAKCGFjdG9yX2lkGAIgASgJEhIKCmFjdG9yX25hbWUYAyABKAkSDAoEbm90ZRgEIAEoCRIoCgR0aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKChhMaXN0UG9zdEFjdGl2aXR5UmVzcG9uc2USLgoIYWN0aXZpdHkYASADKAsyHC5iZXR0ZXJwbGFuLnBvc3QudjEuQWN0aXZpdHkqvQEKBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABIQCgxTVEFUVVNfRFJBRlQQARIbChdTVEFUVVNfUEVORElOR19BUFBST1ZBTBAHEhQKEFNUQVRVU19TQ0hFRFVMRUQQAhIVChFTVEFUVVNfUFVCTElTSElORxADEhQKEFNUQVRVU19QVUJMSVNIRUQQBBIRCg1TVEFUVVNfRkFJTEVEEAUSFgoSU1RBVFVTX1VOQ09ORklSTUVEEAYqygIKCUVycm9yS2luZBIaChZFUlJPUl9LSU5EX1VOU1BFQ0lGSUVEEAASIQodRVJST1JfS0lORF9SRUNPTk5FQ1RfUkVRVUlSRUQQARIYChRFUlJPUl9LSU5EX0RVUExJQ0FURRACEhcKE0VSUk9SX0tJTkRfUkVKRUNURUQQAxIbChdFUlJPUl9LSU5EX1JBVEVfTElNSVRFRBAEEhsKF0VSUk9SX0tJTkRfVVNBR0VfQ0FQUEVEEAUSHAoYRVJST1JfS0lORF9YX1VOQVZBSUxBQkxFEAYSGgoWRVJST1JfS0lORF9VTkNPTkZJUk1FRBAHEhUKEUVSUk9SX0tJTkRfTUlTU0VEEAgSJwojRVJST1JfS0lORF9JTlRFR1JBVElPTl9ESVNDT05ORUNURUQQCRIXChNFUlJPUl9LSU5EX0lOVEVSTkFMEAoqiQMKDEFjdGl2aXR5S2luZBIdChlBQ1RJVklUWV9LSU5EX1VOU1BFQ0lGSUVEEAASGQoVQUNUSVZJVFlfS0lORF9DUkVBVEVEEAESGAoUQUNUSVZJVFlfS0lORF9FRElURUQQAhIbChdBQ1RJVklUWV9LSU5EX1NVQk1JVFRFRBADEhoKFkFDVElWSVRZX0tJTkRfQVBQUk9WRUQQBBIaChZBQ1RJVklUWV9LSU5EX1JFSkVDVEVEEAUSGwoXQUNUSVZJVFlfS0lORF9TQ0hFRFVMRUQQBhIdChlBQ1RJVklUWV9LSU5EX1VOU0NIRURVTEVEEAcSIwofQUNUSVZJVFlfS0lORF9QVUJMSVNIX1JFUVVFU1RFRBAIEhkKFUFDVElWSVRZX0tJTkRfUkVUUklFRBAJEhsKF0FDVElWSVRZX0tJTkRfUFVCTElTSEVEEAoSGAoUQUNUSVZJVFlfS0lORF9GQUlMRUQQCxIdChlBQ1RJVklUWV9LSU5EX1VOQ09ORklSTUVEEAwykgkKC1Bvc3RTZXJ2aWNlEl0KCkNyZWF0ZVBvc3QSJS5iZXR0ZXJwbGFuLnBvc3QudjEuQ3JlYXRlUG9zdFJlcXVlc3QaJi5iZXR0ZXJwbGFuLnBvc3QudjEuQ3JlYXRlUG9zdFJlc3BvbnNlIgASVAoHR2V0UG9zdBIiLmJldHRlcnBsYW4ucG9zdC52MS5HZXRQb3N0UmVxdWVzdBojLmJldHRlcnBsYW4ucG9zdC52MS5HZXRQb3N0UmVzcG9uc2UiABJaCglMaXN0UG9zdHMSJC5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFBvc3RzUmVxdWVzdBolLmJldHRlcnBsYW4ucG9zdC52MS5MaXN0UG9zdHNSZXNwb25zZSIAEl0KClVwZGF0ZVBvc3QSJS5iZXR0ZXJwbGFuLnBvc3QudjEuVXBkYXRlUG9zdFJlcXVlc3QaJi5iZXR0ZXJwbGFuLnBvc3QudjEuVXBkYXRlUG9zdFJlc3BvbnNlIgASXQoKRGVsZXRlUG9zdBIlLmJldHRlcnBsYW4ucG9zdC52MS5EZWxldGVQb3N0UmVxdWVzdBomLmJldHRlcnBsYW4ucG9zdC52MS5EZWxldGVQb3N0UmVzcG9uc2UiABJgCgtQdWJsaXNoUG9zdBImLmJldHRlcnBsYW4ucG9zdC52MS5QdWJsaXNoUG9zdFJlcXVlc3QaJy5iZXR0ZXJwbGFuLnBvc3QudjEuUHVibGlzaFBvc3RSZXNwb25zZSIAEloKCVJldHJ5UG9zdBIkLmJldHRlcnBsYW4ucG9zdC52MS5SZXRyeVBvc3RSZXF1ZXN0GiUuYmV0dGVycGxhbi5wb3N0LnYxLlJldHJ5UG9zdFJlc3BvbnNlIgASYwoMVmFsaWRhdGVQb3N0EicuYmV0dGVycGxhbi5wb3N0LnYxLlZhbGlkYXRlUG9zdFJlcXVlc3QaKC5iZXR0ZXJwbGFuLnBvc3QudjEuVmFsaWRhdGVQb3N0UmVzcG9uc2UiABJfCgpXYXRjaFBvc3RzEiUuYmV0dGVycGxhbi5wb3N0LnYxLldhdGNoUG9zdHNSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLldhdGNoUG9zdHNSZXNwb25zZSIAMAESYAoLQXBwcm92ZVBvc3QSJi5iZXR0ZXJwbGFuLnBvc3QudjEuQXBwcm92ZVBvc3RSZXF1ZXN0GicuYmV0dGVycGxhbi5wb3N0LnYxLkFwcHJvdmVQb3N0UmVzcG9uc2UiABJdCgpSZWplY3RQb3N0EiUuYmV0dGVycGxhbi5wb3N0LnYxLlJlamVjdFBvc3RSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLlJlamVjdFBvc3RSZXNwb25zZSIAEm8KEExpc3RQb3N0QWN0aXZpdHkSKy5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFBvc3RBY3Rpdml0eVJlcXVlc3QaLC5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFBvc3RBY3Rpdml0eVJlc3BvbnNlIgBCQFo+Z2l0aHViLmNvbS9iZXR0ZXJwbGFuL2JldHRlcnBsYW4vZ2VuL2JldHRlcnBsYW4vcG9zdC92MTtwb3N0djFiBnByb3RvMw", [file_betterplan_media_v1_media, file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * PostError is the last thing that went wrong with a post.
@@ -111,6 +113,13 @@ export type Part = Message<"betterplan.post.v1.Part"> & {
    * @generated from field: string url = 3;
    */
   url: string;
+
+  /**
+   * The part's media (MediaService ids), in order; Post.media has them.
+   *
+   * @generated from field: repeated string media_ids = 4;
+   */
+  mediaIds: string[];
 };
 
 /**
@@ -119,6 +128,48 @@ export type Part = Message<"betterplan.post.v1.Part"> & {
  */
 export const PartSchema: GenMessage<Part> = /*@__PURE__*/
   messageDesc(file_betterplan_post_v1_post, 2);
+
+/**
+ * PartMedia is the media of one part: up to 4 images, or 1 GIF, or 1 video
+ * (X's rule), ready files of the post's workspace. More than 16 ids are
+ * refused outright.
+ *
+ * @generated from message betterplan.post.v1.PartMedia
+ */
+export type PartMedia = Message<"betterplan.post.v1.PartMedia"> & {
+  /**
+   * @generated from field: repeated string media_ids = 1;
+   */
+  mediaIds: string[];
+};
+
+/**
+ * Describes the message betterplan.post.v1.PartMedia.
+ * Use `create(PartMediaSchema)` to create a new message.
+ */
+export const PartMediaSchema: GenMessage<PartMedia> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 3);
+
+/**
+ * PostMedia is the media of each part of a post, in part order: the i-th
+ * entry for the i-th part. Fewer entries than parts leave the rest without
+ * media; more are refused.
+ *
+ * @generated from message betterplan.post.v1.PostMedia
+ */
+export type PostMedia = Message<"betterplan.post.v1.PostMedia"> & {
+  /**
+   * @generated from field: repeated betterplan.post.v1.PartMedia parts = 1;
+   */
+  parts: PartMedia[];
+};
+
+/**
+ * Describes the message betterplan.post.v1.PostMedia.
+ * Use `create(PostMediaSchema)` to create a new message.
+ */
+export const PostMediaSchema: GenMessage<PostMedia> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_post, 4);
 
 /**
  * Post is a single post or a thread for one X account.
@@ -223,6 +274,14 @@ export type Post = Message<"betterplan.post.v1.Post"> & {
    * @generated from field: betterplan.post.v1.Rejection rejection = 16;
    */
   rejection?: Rejection | undefined;
+
+  /**
+   * The files the parts name (Part.media_ids), each once. A file deleted
+   * after the post went out is missing here.
+   *
+   * @generated from field: repeated betterplan.media.v1.Media media = 17;
+   */
+  media: Media[];
 };
 
 /**
@@ -230,7 +289,7 @@ export type Post = Message<"betterplan.post.v1.Post"> & {
  * Use `create(PostSchema)` to create a new message.
  */
 export const PostSchema: GenMessage<Post> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 3);
+  messageDesc(file_betterplan_post_v1_post, 5);
 
 /**
  * Rejection is why an editor sent a post back.
@@ -261,7 +320,7 @@ export type Rejection = Message<"betterplan.post.v1.Rejection"> & {
  * Use `create(RejectionSchema)` to create a new message.
  */
 export const RejectionSchema: GenMessage<Rejection> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 4);
+  messageDesc(file_betterplan_post_v1_post, 6);
 
 /**
  * CreatePostRequest is the request of CreatePost.
@@ -320,6 +379,13 @@ export type CreatePostRequest = Message<"betterplan.post.v1.CreatePostRequest"> 
     value: boolean;
     case: "draft";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Media per part (none when unset).
+   *
+   * @generated from field: betterplan.post.v1.PostMedia media = 7;
+   */
+  media?: PostMedia | undefined;
 };
 
 /**
@@ -327,7 +393,7 @@ export type CreatePostRequest = Message<"betterplan.post.v1.CreatePostRequest"> 
  * Use `create(CreatePostRequestSchema)` to create a new message.
  */
 export const CreatePostRequestSchema: GenMessage<CreatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 5);
+  messageDesc(file_betterplan_post_v1_post, 7);
 
 /**
  * CreatePostResponse is the response of CreatePost.
@@ -346,7 +412,7 @@ export type CreatePostResponse = Message<"betterplan.post.v1.CreatePostResponse"
  * Use `create(CreatePostResponseSchema)` to create a new message.
  */
 export const CreatePostResponseSchema: GenMessage<CreatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 6);
+  messageDesc(file_betterplan_post_v1_post, 8);
 
 /**
  * GetPostRequest is the request of GetPost.
@@ -367,7 +433,7 @@ export type GetPostRequest = Message<"betterplan.post.v1.GetPostRequest"> & {
  * Use `create(GetPostRequestSchema)` to create a new message.
  */
 export const GetPostRequestSchema: GenMessage<GetPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 7);
+  messageDesc(file_betterplan_post_v1_post, 9);
 
 /**
  * GetPostResponse is the response of GetPost.
@@ -386,7 +452,7 @@ export type GetPostResponse = Message<"betterplan.post.v1.GetPostResponse"> & {
  * Use `create(GetPostResponseSchema)` to create a new message.
  */
 export const GetPostResponseSchema: GenMessage<GetPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 8);
+  messageDesc(file_betterplan_post_v1_post, 10);
 
 /**
  * ListPostsRequest is the request of ListPosts.
@@ -456,7 +522,7 @@ export type ListPostsRequest = Message<"betterplan.post.v1.ListPostsRequest"> & 
  * Use `create(ListPostsRequestSchema)` to create a new message.
  */
 export const ListPostsRequestSchema: GenMessage<ListPostsRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 9);
+  messageDesc(file_betterplan_post_v1_post, 11);
 
 /**
  * ListPostsResponse is the response of ListPosts.
@@ -482,7 +548,7 @@ export type ListPostsResponse = Message<"betterplan.post.v1.ListPostsResponse"> 
  * Use `create(ListPostsResponseSchema)` to create a new message.
  */
 export const ListPostsResponseSchema: GenMessage<ListPostsResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 10);
+  messageDesc(file_betterplan_post_v1_post, 12);
 
 /**
  * UpdatePostRequest is the request of UpdatePost. Unset fields keep their value.
@@ -542,6 +608,15 @@ export type UpdatePostRequest = Message<"betterplan.post.v1.UpdatePostRequest"> 
     value: boolean;
     case: "draft";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Media per part, replacing what the post had; unset keeps each part's
+   * media (parts beyond a shortened thread lose theirs). An empty
+   * PostMedia removes all media.
+   *
+   * @generated from field: betterplan.post.v1.PostMedia media = 7;
+   */
+  media?: PostMedia | undefined;
 };
 
 /**
@@ -549,7 +624,7 @@ export type UpdatePostRequest = Message<"betterplan.post.v1.UpdatePostRequest"> 
  * Use `create(UpdatePostRequestSchema)` to create a new message.
  */
 export const UpdatePostRequestSchema: GenMessage<UpdatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 11);
+  messageDesc(file_betterplan_post_v1_post, 13);
 
 /**
  * UpdatePostResponse is the response of UpdatePost.
@@ -568,7 +643,7 @@ export type UpdatePostResponse = Message<"betterplan.post.v1.UpdatePostResponse"
  * Use `create(UpdatePostResponseSchema)` to create a new message.
  */
 export const UpdatePostResponseSchema: GenMessage<UpdatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 12);
+  messageDesc(file_betterplan_post_v1_post, 14);
 
 /**
  * DeletePostRequest is the request of DeletePost.
@@ -589,7 +664,7 @@ export type DeletePostRequest = Message<"betterplan.post.v1.DeletePostRequest"> 
  * Use `create(DeletePostRequestSchema)` to create a new message.
  */
 export const DeletePostRequestSchema: GenMessage<DeletePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 13);
+  messageDesc(file_betterplan_post_v1_post, 15);
 
 /**
  * DeletePostResponse is the response of DeletePost.
@@ -604,7 +679,7 @@ export type DeletePostResponse = Message<"betterplan.post.v1.DeletePostResponse"
  * Use `create(DeletePostResponseSchema)` to create a new message.
  */
 export const DeletePostResponseSchema: GenMessage<DeletePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 14);
+  messageDesc(file_betterplan_post_v1_post, 16);
 
 /**
  * PublishPostRequest is the request of PublishPost.
@@ -625,7 +700,7 @@ export type PublishPostRequest = Message<"betterplan.post.v1.PublishPostRequest"
  * Use `create(PublishPostRequestSchema)` to create a new message.
  */
 export const PublishPostRequestSchema: GenMessage<PublishPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 15);
+  messageDesc(file_betterplan_post_v1_post, 17);
 
 /**
  * PublishPostResponse is the response of PublishPost.
@@ -644,7 +719,7 @@ export type PublishPostResponse = Message<"betterplan.post.v1.PublishPostRespons
  * Use `create(PublishPostResponseSchema)` to create a new message.
  */
 export const PublishPostResponseSchema: GenMessage<PublishPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 16);
+  messageDesc(file_betterplan_post_v1_post, 18);
 
 /**
  * RetryPostRequest is the request of RetryPost.
@@ -673,7 +748,7 @@ export type RetryPostRequest = Message<"betterplan.post.v1.RetryPostRequest"> & 
  * Use `create(RetryPostRequestSchema)` to create a new message.
  */
 export const RetryPostRequestSchema: GenMessage<RetryPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 17);
+  messageDesc(file_betterplan_post_v1_post, 19);
 
 /**
  * RetryPostResponse is the response of RetryPost.
@@ -692,7 +767,7 @@ export type RetryPostResponse = Message<"betterplan.post.v1.RetryPostResponse"> 
  * Use `create(RetryPostResponseSchema)` to create a new message.
  */
 export const RetryPostResponseSchema: GenMessage<RetryPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 18);
+  messageDesc(file_betterplan_post_v1_post, 20);
 
 /**
  * ValidatePostRequest is the request of ValidatePost.
@@ -706,6 +781,15 @@ export type ValidatePostRequest = Message<"betterplan.post.v1.ValidatePostReques
    * @generated from field: string text = 1;
    */
   text: string;
+
+  /**
+   * The part's media (MediaService ids): checked against X's rule (up to 4
+   * images, or 1 GIF, or 1 video) and that each is a ready file the caller
+   * can see. A part with media may have no text.
+   *
+   * @generated from field: repeated string media_ids = 2;
+   */
+  mediaIds: string[];
 };
 
 /**
@@ -713,16 +797,17 @@ export type ValidatePostRequest = Message<"betterplan.post.v1.ValidatePostReques
  * Use `create(ValidatePostRequestSchema)` to create a new message.
  */
 export const ValidatePostRequestSchema: GenMessage<ValidatePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 19);
+  messageDesc(file_betterplan_post_v1_post, 21);
 
 /**
- * Problem is one reason X would refuse a text.
+ * Problem is one reason X would refuse a text or its media.
  *
  * @generated from message betterplan.post.v1.Problem
  */
 export type Problem = Message<"betterplan.post.v1.Problem"> & {
   /**
-   * "empty", "too_long" or "invalid_character".
+   * "empty", "too_long", "invalid_character", "too_many_media",
+   * "mixed_media", "media_not_found" or "media_not_ready".
    *
    * @generated from field: string code = 1;
    */
@@ -739,7 +824,7 @@ export type Problem = Message<"betterplan.post.v1.Problem"> & {
  * Use `create(ProblemSchema)` to create a new message.
  */
 export const ProblemSchema: GenMessage<Problem> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 20);
+  messageDesc(file_betterplan_post_v1_post, 22);
 
 /**
  * ValidatePostResponse is the response of ValidatePost.
@@ -773,7 +858,7 @@ export type ValidatePostResponse = Message<"betterplan.post.v1.ValidatePostRespo
  * Use `create(ValidatePostResponseSchema)` to create a new message.
  */
 export const ValidatePostResponseSchema: GenMessage<ValidatePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 21);
+  messageDesc(file_betterplan_post_v1_post, 23);
 
 /**
  * WatchPostsRequest is the request of WatchPosts.
@@ -794,7 +879,7 @@ export type WatchPostsRequest = Message<"betterplan.post.v1.WatchPostsRequest"> 
  * Use `create(WatchPostsRequestSchema)` to create a new message.
  */
 export const WatchPostsRequestSchema: GenMessage<WatchPostsRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 22);
+  messageDesc(file_betterplan_post_v1_post, 24);
 
 /**
  * WatchPostsResponse is one message of WatchPosts' stream; exactly one of
@@ -848,7 +933,7 @@ export type WatchPostsResponse = Message<"betterplan.post.v1.WatchPostsResponse"
  * Use `create(WatchPostsResponseSchema)` to create a new message.
  */
 export const WatchPostsResponseSchema: GenMessage<WatchPostsResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 23);
+  messageDesc(file_betterplan_post_v1_post, 25);
 
 /**
  * ApprovePostRequest is the request of ApprovePost.
@@ -883,7 +968,7 @@ export type ApprovePostRequest = Message<"betterplan.post.v1.ApprovePostRequest"
  * Use `create(ApprovePostRequestSchema)` to create a new message.
  */
 export const ApprovePostRequestSchema: GenMessage<ApprovePostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 24);
+  messageDesc(file_betterplan_post_v1_post, 26);
 
 /**
  * ApprovePostResponse is the response of ApprovePost.
@@ -902,7 +987,7 @@ export type ApprovePostResponse = Message<"betterplan.post.v1.ApprovePostRespons
  * Use `create(ApprovePostResponseSchema)` to create a new message.
  */
 export const ApprovePostResponseSchema: GenMessage<ApprovePostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 25);
+  messageDesc(file_betterplan_post_v1_post, 27);
 
 /**
  * RejectPostRequest is the request of RejectPost.
@@ -937,7 +1022,7 @@ export type RejectPostRequest = Message<"betterplan.post.v1.RejectPostRequest"> 
  * Use `create(RejectPostRequestSchema)` to create a new message.
  */
 export const RejectPostRequestSchema: GenMessage<RejectPostRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 26);
+  messageDesc(file_betterplan_post_v1_post, 28);
 
 /**
  * RejectPostResponse is the response of RejectPost.
@@ -956,7 +1041,7 @@ export type RejectPostResponse = Message<"betterplan.post.v1.RejectPostResponse"
  * Use `create(RejectPostResponseSchema)` to create a new message.
  */
 export const RejectPostResponseSchema: GenMessage<RejectPostResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 27);
+  messageDesc(file_betterplan_post_v1_post, 29);
 
 /**
  * ListPostActivityRequest is the request of ListPostActivity.
@@ -977,7 +1062,7 @@ export type ListPostActivityRequest = Message<"betterplan.post.v1.ListPostActivi
  * Use `create(ListPostActivityRequestSchema)` to create a new message.
  */
 export const ListPostActivityRequestSchema: GenMessage<ListPostActivityRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 28);
+  messageDesc(file_betterplan_post_v1_post, 30);
 
 /**
  * Activity is one thing that happened to a post.
@@ -1020,7 +1105,7 @@ export type Activity = Message<"betterplan.post.v1.Activity"> & {
  * Use `create(ActivitySchema)` to create a new message.
  */
 export const ActivitySchema: GenMessage<Activity> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 29);
+  messageDesc(file_betterplan_post_v1_post, 31);
 
 /**
  * ListPostActivityResponse is the response of ListPostActivity.
@@ -1039,7 +1124,7 @@ export type ListPostActivityResponse = Message<"betterplan.post.v1.ListPostActiv
  * Use `create(ListPostActivityResponseSchema)` to create a new message.
  */
 export const ListPostActivityResponseSchema: GenMessage<ListPostActivityResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_post, 30);
+  messageDesc(file_betterplan_post_v1_post, 32);
 
 /**
  * Status is where a post is in its life.
