@@ -186,7 +186,7 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 
 const postCreate = `-- name: PostCreate :one
 INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
         coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))

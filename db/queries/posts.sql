@@ -2,7 +2,7 @@
 -- @publish_now: scheduled and due now by the database's clock, the one the
 -- publishers compare with.
 INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, @part_media, @is_thread,
+VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, coalesce(sqlc.narg(part_media)::text[], '{}'), @is_thread,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
         CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
         coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))

@@ -21,6 +21,8 @@ import (
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
+	mediav1 "github.com/betterplan/betterplan/gen/betterplan/media/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
@@ -36,10 +38,11 @@ type clients struct {
 	integration integrationv1connect.IntegrationServiceClient
 	post        postv1connect.PostServiceClient
 	workspace   workspacev1connect.WorkspaceServiceClient
+	media       mediav1connect.MediaServiceClient
 }
 
 func newClients(env *apitest.Env, token string, opts ...connect.ClientOption) clients {
-	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...)}
+	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...), env.Media(token, opts...)}
 }
 
 // caller calls one RPC with a request of its type.
@@ -74,6 +77,10 @@ func acct[Req, Res any](m func(accountv1connect.AccountServiceClient, context.Co
 
 func integ[Req, Res any](m func(integrationv1connect.IntegrationServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
 	return unary(func(c clients) integrationv1connect.IntegrationServiceClient { return c.integration }, m)
+}
+
+func med[Req, Res any](m func(mediav1connect.MediaServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
+	return unary(func(c clients) mediav1connect.MediaServiceClient { return c.media }, m)
 }
 
 func wss[Req, Res any](m func(workspacev1connect.WorkspaceServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
@@ -130,7 +137,8 @@ var rpcCases = map[string]rpcCase{
 
 	postv1connect.PostServiceCreatePostProcedure: {
 		&postv1.CreatePostRequest{IntegrationId: someID, Content: &postv1.CreatePostRequest_Text{Text: "hi"},
-			When: &postv1.CreatePostRequest_Draft{Draft: true}},
+			When:  &postv1.CreatePostRequest_Draft{Draft: true},
+			Media: &postv1.PostMedia{Parts: []*postv1.PartMedia{{MediaIds: []string{someID}}}}},
 		posts(postv1connect.PostServiceClient.CreatePost)},
 	postv1connect.PostServiceGetPostProcedure: {
 		&postv1.GetPostRequest{Id: someID}, posts(postv1connect.PostServiceClient.GetPost)},
@@ -147,7 +155,7 @@ var rpcCases = map[string]rpcCase{
 	postv1connect.PostServiceRetryPostProcedure: {
 		&postv1.RetryPostRequest{Id: someID}, posts(postv1connect.PostServiceClient.RetryPost)},
 	postv1connect.PostServiceValidatePostProcedure: {
-		&postv1.ValidatePostRequest{Text: "hi"}, posts(postv1connect.PostServiceClient.ValidatePost)},
+		&postv1.ValidatePostRequest{Text: "hi", MediaIds: []string{someID}}, posts(postv1connect.PostServiceClient.ValidatePost)},
 	postv1connect.PostServiceWatchPostsProcedure: {
 		&postv1.WatchPostsRequest{WorkspaceId: someID}, serverStream(postv1connect.PostServiceClient.WatchPosts)},
 	postv1connect.PostServiceApprovePostProcedure: {
@@ -183,6 +191,20 @@ var rpcCases = map[string]rpcCase{
 		&workspacev1.GetInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.GetInvitation)},
 	workspacev1connect.WorkspaceServiceAcceptInvitationProcedure: {
 		&workspacev1.AcceptInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.AcceptInvitation)},
+
+	mediav1connect.MediaServiceCreateUploadProcedure: {
+		&mediav1.CreateUploadRequest{WorkspaceId: someID, Filename: "photo.jpg", ContentType: "image/jpeg", SizeBytes: 1000},
+		med(mediav1connect.MediaServiceClient.CreateUpload)},
+	mediav1connect.MediaServiceCompleteUploadProcedure: {
+		&mediav1.CompleteUploadRequest{Id: someID}, med(mediav1connect.MediaServiceClient.CompleteUpload)},
+	mediav1connect.MediaServiceGetMediaProcedure: {
+		&mediav1.GetMediaRequest{Id: someID}, med(mediav1connect.MediaServiceClient.GetMedia)},
+	mediav1connect.MediaServiceListMediaProcedure: {
+		&mediav1.ListMediaRequest{WorkspaceId: someID}, med(mediav1connect.MediaServiceClient.ListMedia)},
+	mediav1connect.MediaServiceUpdateMediaProcedure: {
+		&mediav1.UpdateMediaRequest{Id: someID, AltText: "a cat"}, med(mediav1connect.MediaServiceClient.UpdateMedia)},
+	mediav1connect.MediaServiceDeleteMediaProcedure: {
+		&mediav1.DeleteMediaRequest{Id: someID}, med(mediav1connect.MediaServiceClient.DeleteMedia)},
 }
 
 // procedures lists every RPC of every BetterPlan service the binary links
@@ -242,6 +264,14 @@ func with(msg proto.Message, path fieldPath, v protoreflect.Value) proto.Message
 	out := proto.Clone(msg)
 	m := out.ProtoReflect()
 	for _, fd := range path[:len(path)-1] {
+		if fd.IsList() { // the first element of a list of messages
+			list := m.Mutable(fd).List()
+			if list.Len() == 0 {
+				list.Append(list.NewElement())
+			}
+			m = list.Get(0).Message()
+			continue
+		}
 		m = m.Mutable(fd).Message()
 	}
 	fd := path.last()

@@ -16,6 +16,8 @@ import (
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
+	mediav1 "github.com/betterplan/betterplan/gen/betterplan/media/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
@@ -23,6 +25,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apitest"
 	"github.com/betterplan/betterplan/internal/config"
+	"github.com/betterplan/betterplan/internal/mediainfo/mediatest"
 	"github.com/betterplan/betterplan/internal/ratelimit"
 )
 
@@ -37,7 +40,7 @@ var notScoped = map[string]string{
 	accountv1connect.AccountServiceCreateApiTokenProcedure:                 "the caller's own tokens",
 	accountv1connect.AccountServiceListApiTokensProcedure:                  "the caller's own tokens",
 	accountv1connect.AccountServiceRevokeApiTokenProcedure:                 "the caller's own tokens",
-	postv1connect.PostServiceValidatePostProcedure:                         "counts text, reads nothing",
+	postv1connect.PostServiceValidatePostProcedure:                         "counts text; media ids are looked up among the caller's own workspaces (TestValidatePostMedia)",
 	workspacev1connect.WorkspaceServiceCreateWorkspaceProcedure:            "makes a new workspace owned by the caller",
 	workspacev1connect.WorkspaceServiceGetInvitationProcedure:              "the token is the authority (tested in services/workspace)",
 	workspacev1connect.WorkspaceServiceAcceptInvitationProcedure:           "the token and the caller's email are the authority (tested in services/workspace)",
@@ -158,6 +161,12 @@ func (w *world) post(a actor, at time.Duration) *postv1.Post {
 	return res.Msg.GetPost()
 }
 
+// upload is a ready image in W, uploaded by a.
+func (w *world) upload(a actor) *mediav1.Media {
+	w.t.Helper()
+	return w.env.Upload(w.t, a.token, w.ws, "photo.png", "image/png", mediatest.PNG(40, 30))
+}
+
 // failed is a post the publisher failed (X refused it), as the publisher
 // records it.
 func (w *world) failed() *postv1.Post {
@@ -272,6 +281,44 @@ var matrix = map[string]row{
 		func() proto.Message {
 			return &postv1.RejectPostRequest{Id: nobody, Version: 1, Reason: "shorter, please"}
 		}},
+
+	mediav1connect.MediaServiceCreateUploadProcedure: {workspacev1.Role_ROLE_WRITER,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &mediav1.CreateUploadRequest{WorkspaceId: w.ws, Filename: "a.png", ContentType: "image/png", SizeBytes: 100}
+		},
+		func() proto.Message {
+			return &mediav1.CreateUploadRequest{WorkspaceId: nobody, Filename: "a.png", ContentType: "image/png", SizeBytes: 100}
+		}},
+	// Someone else's upload, its bytes sent.
+	mediav1connect.MediaServiceCompleteUploadProcedure: {workspacev1.Role_ROLE_WRITER,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			data := mediatest.PNG(20, 20)
+			up, err := w.owner.cs.media.CreateUpload(context.Background(), connect.NewRequest(&mediav1.CreateUploadRequest{
+				WorkspaceId: w.ws, Filename: "b.png", ContentType: "image/png", SizeBytes: int64(len(data))}))
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if err := w.env.PutBytes(w.owner.token, up.Msg.GetUploadUrl(), data); err != nil {
+				w.t.Fatal(err)
+			}
+			return &mediav1.CompleteUploadRequest{Id: up.Msg.GetMedia().GetId()}
+		},
+		func() proto.Message { return &mediav1.CompleteUploadRequest{Id: nobody} }},
+	mediav1connect.MediaServiceGetMediaProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.GetMediaRequest{Id: w.upload(w.owner).GetId()} },
+		func() proto.Message { return &mediav1.GetMediaRequest{Id: nobody} }},
+	mediav1connect.MediaServiceListMediaProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.ListMediaRequest{WorkspaceId: w.ws} },
+		func() proto.Message { return &mediav1.ListMediaRequest{WorkspaceId: nobody} }},
+	mediav1connect.MediaServiceUpdateMediaProcedure: {workspacev1.Role_ROLE_WRITER,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &mediav1.UpdateMediaRequest{Id: w.upload(w.owner).GetId(), AltText: "a grey square"}
+		},
+		func() proto.Message { return &mediav1.UpdateMediaRequest{Id: nobody, AltText: "a grey square"} }},
+	// Someone else's file: editors (writers delete their own: TestMediaLibrary).
+	mediav1connect.MediaServiceDeleteMediaProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.DeleteMediaRequest{Id: w.upload(w.owner).GetId()} },
+		func() proto.Message { return &mediav1.DeleteMediaRequest{Id: nobody} }},
 
 	workspacev1connect.WorkspaceServiceGetWorkspaceProcedure: {workspacev1.Role_ROLE_VIEWER,
 		func(w *world, _ workspacev1.Role) proto.Message { return &workspacev1.GetWorkspaceRequest{Id: w.ws} },

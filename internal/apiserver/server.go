@@ -141,7 +141,7 @@ func New(d Deps) Handlers {
 	// WatchPosts' streams share one LISTEN connection per process.
 	hub := post.NewHub(d.Pool.Config().ConnConfig, d.Log, d.Watch)
 	mux.Handle(postv1connect.NewPostServiceHandler(post.New(d.Pool, d.Now, d.Log,
-		limiter.For("create_post", limits.CreatePost, "posts created"), hub, d.XWeb), opts...))
+		limiter.For("create_post", limits.CreatePost, "posts created"), hub, d.XWeb, d.AppURL), opts...))
 
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(workspace.New(workspace.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, AppURL: d.AppURL, Mail: d.Mail,

@@ -25,6 +25,8 @@ func (e *Env) Media(token string, opts ...connect.ClientOption) mediav1connect.M
 
 // S3Bucket starts an S3-protocol server over real HTTP (gofakes3) with an
 // empty bucket and returns its MEDIA_BUCKET_URL, for Options.BucketURL.
+// Requests go unsigned (anonymous=true), so parallel tests need no AWS_*
+// variables; internal/blobstore's test signs them.
 func S3Bucket(t testing.TB) string {
 	t.Helper()
 	backend := s3mem.New()
@@ -33,9 +35,7 @@ func S3Bucket(t testing.TB) string {
 	}
 	srv := httptest.NewServer(gofakes3.New(backend).Server())
 	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-	return "s3://media?region=us-east-1&endpoint=" + srv.URL + "&use_path_style=true&disable_https=true"
+	return "s3://media?region=us-east-1&anonymous=true&endpoint=" + srv.URL + "&use_path_style=true&disable_https=true"
 }
 
 // HTTPError is a plain HTTP handler's error, in Connect's JSON shape.

@@ -1,6 +1,8 @@
 package post
 
 import (
+	"context"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/betterplan/betterplan/db/dbq"
@@ -50,6 +52,15 @@ func errorKindToProto(kind dbq.PostErrorKind) postv1.ErrorKind {
 	return errorKinds[kind]
 }
 
+// full is the post as the API returns it, with its media.
+func (s *Service) full(ctx context.Context, p dbq.Post) (*postv1.Post, error) {
+	out := s.postToProto(p)
+	if err := s.withMedia(ctx, p.WorkspaceID, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 	out := &postv1.Post{
 		Id:          p.ID,
@@ -74,8 +85,12 @@ func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 			out.Rejection.RejectedBy = *p.RejectedBy
 		}
 	}
+	media := decodeMedia(p.PartMedia)
 	for i, text := range p.Parts {
 		part := &postv1.Part{Text: text}
+		if hasMedia(media, i) {
+			part.MediaIds = media[i]
+		}
 		if i < len(p.XPostIds) {
 			part.XPostId = p.XPostIds[i]
 			part.Url = s.web.Post(p.XUsername, p.XPostIds[i])

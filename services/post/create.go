@@ -23,14 +23,19 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, apierr.Invalid("integration_id", "is required: the X account to post with (ListIntegrations lists yours)")
 	}
 	var (
-		c   content
-		err error
+		c     content
+		media [][]string
+		err   error
 	)
 	switch v := msg.GetContent().(type) {
 	case *postv1.CreatePostRequest_Text:
-		c, err = singleContent(v.Text)
+		if media, err = readMedia(msg.GetMedia(), 1); err == nil {
+			c, err = singleContent(v.Text, media)
+		}
 	case *postv1.CreatePostRequest_Thread:
-		c, err = threadContent(v.Thread.GetParts())
+		if media, err = readMedia(msg.GetMedia(), len(v.Thread.GetParts())); err == nil {
+			c, err = threadContent(v.Thread.GetParts(), media)
+		}
 	default:
 		err = apierr.Invalid("content", "is required: set text for a single post, or thread for a thread")
 	}
@@ -94,7 +99,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	me := auth.UserID(ctx)
 	params := dbq.PostCreateParams{
 		ID: ulid.Make().String(), WorkspaceID: integ.Integration.WorkspaceID, AuthorID: &me, IntegrationID: &msg.IntegrationId,
-		Status: status, Parts: c.parts, IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
+		Status: status, Parts: c.parts, PartMedia: encodeMedia(media, len(c.parts)), IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
 	}
 	switch {
 	case status == dbq.PostStatusScheduled && !publishNow:
@@ -116,6 +121,9 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 				return err
 			}
 		}
+		if err := holdMedia(ctx, q, params.WorkspaceID, media); err != nil {
+			return err
+		}
 		if row, err = q.PostCreate(ctx, params); err != nil {
 			return err
 		}
@@ -131,7 +139,11 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post created", "post_id", row.ID, "workspace_id", row.WorkspaceID, "user_id", me, "status", row.Status, "parts", len(row.Parts))
-	return connect.NewResponse(&postv1.CreatePostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.CreatePostResponse{Post: out}), nil
 }
 
 // errNoWhen is a new error each time: a *connect.Error carries mutable metadata.

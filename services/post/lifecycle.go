@@ -77,7 +77,11 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post to publish now", "post_id", row.ID, "user_id", auth.UserID(ctx))
-	return connect.NewResponse(&postv1.PublishPostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.PublishPostResponse{Post: out}), nil
 }
 
 // publishable says why PublishPost cannot publish a post, or nil.
@@ -123,6 +127,12 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		if err != nil {
 			return err
 		}
+		// Files X refused are uploaded again (X may take them now).
+		if err := q.MediaUploadForgetFailed(ctx, dbq.MediaUploadForgetFailedParams{
+			IntegrationID: *cur.IntegrationID, Ids: mediaIDs(decodeMedia(row.PartMedia)),
+		}); err != nil {
+			return err
+		}
 		note := ""
 		if force {
 			note = "sent again without checking X"
@@ -133,7 +143,11 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post retried", "post_id", row.ID, "user_id", auth.UserID(ctx), "was", cur.Status, "force", force)
-	return connect.NewResponse(&postv1.RetryPostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.RetryPostResponse{Post: out}), nil
 }
 
 // retryable says why RetryPost cannot retry a post, or nil. An unconfirmed

@@ -27,7 +27,11 @@ func (s *Service) GetPost(ctx context.Context, req *connect.Request[postv1.GetPo
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&postv1.GetPostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.GetPostResponse{Post: out}), nil
 }
 
 // ListPosts implements PostService.ListPosts.
@@ -105,6 +109,9 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 	out.Posts = make([]*postv1.Post, 0, len(rows))
 	for _, r := range rows {
 		out.Posts = append(out.Posts, s.postToProto(r))
+	}
+	if err := s.withMedia(ctx, msg.GetWorkspaceId(), out.Posts...); err != nil {
+		return nil, err
 	}
 	return connect.NewResponse(out), nil
 }

@@ -54,7 +54,11 @@ func (s *Service) ApprovePost(ctx context.Context, req *connect.Request[postv1.A
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post approved", "post_id", row.ID, "user_id", auth.UserID(ctx), "scheduled_at", at)
-	return connect.NewResponse(&postv1.ApprovePostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.ApprovePostResponse{Post: out}), nil
 }
 
 // RejectPost implements PostService.RejectPost.
@@ -84,7 +88,11 @@ func (s *Service) RejectPost(ctx context.Context, req *connect.Request[postv1.Re
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post rejected", "post_id", row.ID, "user_id", me)
-	return connect.NewResponse(&postv1.RejectPostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.RejectPostResponse{Post: out}), nil
 }
 
 // reviewable reads a post an editor approves or rejects.

@@ -34,12 +34,14 @@ type Service struct {
 	creates *ratelimit.Limit // CreatePost calls per user
 	hub     *Hub             // WatchPosts' changes
 	web     xweb.Site        // links to the parts on X
+	origin  string           // the api's public origin, for media URLs
 }
 
 // New returns the PostService handler; creates limits CreatePost per user,
-// hub feeds WatchPosts (see NewHub), web makes the links to X.
-func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit, hub *Hub, web xweb.Site) *Service {
-	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates, hub: hub, web: web}
+// hub feeds WatchPosts (see NewHub), web makes the links to X, origin is
+// the api's public origin (APP_URL).
+func New(pool *pgxpool.Pool, now clock.Clock, log *slog.Logger, creates *ratelimit.Limit, hub *Hub, web xweb.Site, origin string) *Service {
+	return &Service{pool: pool, q: dbq.New(pool), now: now, log: log, creates: creates, hub: hub, web: web, origin: origin}
 }
 
 var _ postv1connect.PostServiceHandler = (*Service)(nil)
@@ -104,16 +106,25 @@ func checkActive(integ dbq.IntegrationHoldForPostRow) error {
 }
 
 // ValidatePost implements PostService.ValidatePost.
-func (s *Service) ValidatePost(_ context.Context, req *connect.Request[postv1.ValidatePostRequest]) (*connect.Response[postv1.ValidatePostResponse], error) {
+func (s *Service) ValidatePost(ctx context.Context, req *connect.Request[postv1.ValidatePostRequest]) (*connect.Response[postv1.ValidatePostResponse], error) {
 	r := xtext.Parse(req.Msg.GetText())
+	ids := req.Msg.GetMediaIds()
 	out := &postv1.ValidatePostResponse{
 		WeightedLength:    int32(min(r.WeightedLength, math.MaxInt32)),
 		MaxWeightedLength: xtext.MaxWeightedLength,
-		Valid:             r.Valid,
 		Problems:          make([]*postv1.Problem, 0, len(r.Problems)),
 	}
 	for _, p := range r.Problems {
+		if p.Code == xtext.CodeEmpty && len(ids) > 0 {
+			continue // files alone make a post
+		}
 		out.Problems = append(out.Problems, &postv1.Problem{Code: p.Code, Message: p.Message})
 	}
+	problems, err := s.mediaProblems(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out.Problems = append(out.Problems, problems...)
+	out.Valid = len(out.Problems) == 0
 	return connect.NewResponse(out), nil
 }

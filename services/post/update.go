@@ -25,23 +25,16 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 	if msg.GetVersion() < 1 {
 		return nil, apierr.Invalid("version", "is required: the version of the post you read")
 	}
-	var (
-		c   *content
-		err error
-	)
+	// Text and media are checked together once the post is read (a part
+	// with media may have no text): here only what needs no post.
+	var newParts []string
 	switch v := msg.GetContent().(type) {
 	case *postv1.UpdatePostRequest_Text:
-		var one content
-		one, err = singleContent(v.Text)
-		c = &one
+		newParts = []string{v.Text}
 	case *postv1.UpdatePostRequest_Thread:
-		var th content
-		th, err = threadContent(v.Thread.GetParts())
-		c = &th
+		newParts = v.Thread.GetParts()
 	}
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	now := s.now.Now()
 	var (
 		schedule bool // make it scheduled at `at`
@@ -60,8 +53,8 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		}
 		toDraft = true
 	}
-	if c == nil && !schedule && !toDraft {
-		return nil, apierr.Invalid("update", "changes nothing: set text or thread, and/or scheduled_time or draft")
+	if msg.GetContent() == nil && msg.GetMedia() == nil && !schedule && !toDraft {
+		return nil, apierr.Invalid("update", "changes nothing: set text or thread, media, and/or scheduled_time or draft")
 	}
 
 	cur, role, err := s.get(ctx, msg.GetId())
@@ -77,17 +70,19 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 	if cur.Version != msg.GetVersion() {
 		return nil, errStale(msg.GetVersion(), cur.Version)
 	}
+	c, media, err := updatedContent(msg, cur, newParts)
+	if err != nil {
+		return nil, err
+	}
 	p := dbq.PostUpdateParams{
 		ID: cur.ID, WorkspaceID: cur.WorkspaceID, Version: msg.GetVersion(), Now: now,
-		Parts: cur.Parts, IsThread: cur.IsThread, Status: cur.Status,
+		Parts: cur.Parts, PartMedia: cur.PartMedia, IsThread: cur.IsThread, Status: cur.Status,
 		ScheduledAt: cur.ScheduledAt, DueAt: cur.DueAt, Attempts: cur.Attempts,
 	}
-	if c != nil {
-		if err := s.keepsSentParts(cur, *c); err != nil {
-			return nil, err
-		}
-		p.Parts, p.IsThread = c.parts, c.thread
+	if err := s.keepsSentParts(cur, c, media); err != nil {
+		return nil, err
 	}
+	p.Parts, p.IsThread, p.PartMedia = c.parts, c.thread, encodeMedia(media, len(c.parts))
 	switch {
 	case schedule && schedules(role):
 		p.Status, p.ScheduledAt, p.DueAt, p.Attempts = dbq.PostStatusScheduled, &at, &at, 0
@@ -114,6 +109,15 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 				return err
 			}
 		}
+		if err := holdMedia(ctx, q, cur.WorkspaceID, media); err != nil {
+			return err
+		}
+		if schedule && cur.IntegrationID != nil {
+			// A new time is a new chance for files X refused before.
+			if err := q.MediaUploadForgetFailed(ctx, dbq.MediaUploadForgetFailedParams{IntegrationID: *cur.IntegrationID, Ids: mediaIDs(media)}); err != nil {
+				return err
+			}
+		}
 		row, err = q.PostUpdate(ctx, p)
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return s.whyNotUpdated(ctx, q, cur.ID, msg.GetVersion())
@@ -127,7 +131,11 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "post updated", "post_id", row.ID, "user_id", auth.UserID(ctx), "status", row.Status, "version", row.Version)
-	return connect.NewResponse(&postv1.UpdatePostResponse{Post: s.postToProto(row)}), nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&postv1.UpdatePostResponse{Post: out}), nil
 }
 
 // whyNotUpdated explains a PostUpdate that matched no row.
@@ -162,18 +170,73 @@ func editable(p dbq.Post) error {
 	return fmt.Errorf("post %s has unknown status %q", p.ID, p.Status)
 }
 
+// updatedContent is the post's text and media after the update: what the
+// request sets, the rest as it was (media of parts a shorter thread lost
+// go with them), checked together.
+func updatedContent(msg *postv1.UpdatePostRequest, cur dbq.Post, newParts []string) (content, [][]string, error) {
+	thread := cur.IsThread
+	parts := cur.Parts
+	switch msg.GetContent().(type) {
+	case *postv1.UpdatePostRequest_Text:
+		thread, parts = false, newParts
+	case *postv1.UpdatePostRequest_Thread:
+		thread, parts = true, newParts
+	}
+	media := resize(decodeMedia(cur.PartMedia), len(parts))
+	if msg.GetMedia() != nil {
+		var err error
+		if media, err = readMedia(msg.GetMedia(), len(parts)); err != nil {
+			return content{}, nil, err
+		}
+	}
+	var (
+		c   content
+		err error
+	)
+	if thread {
+		c, err = threadContent(parts, media)
+	} else {
+		c, err = singleContent(parts[0], media)
+	}
+	return c, media, err
+}
+
+// mediaIDs is every id in media.
+func mediaIDs(media [][]string) []string {
+	ids := []string{}
+	for _, part := range media {
+		ids = append(ids, part...)
+	}
+	return ids
+}
+
 // keepsSentParts refuses new content that changes parts already on X (a
-// thread that failed part-way resumes after them).
-func (s *Service) keepsSentParts(cur dbq.Post, c content) error {
+// thread that failed part-way resumes after them), text or media.
+func (s *Service) keepsSentParts(cur dbq.Post, c content, media [][]string) error {
 	sent := len(cur.XPostIds)
 	if sent == 0 {
 		return nil
 	}
-	if !c.thread || len(c.parts) <= sent || !slices.Equal(c.parts[:sent], cur.Parts[:sent]) {
+	was := decodeMedia(cur.PartMedia)
+	sameMedia := true
+	for i := range sent {
+		if !slices.Equal(partOf(media, i), partOf(was, i)) {
+			sameMedia = false
+		}
+	}
+	if !c.thread || len(c.parts) <= sent || !slices.Equal(c.parts[:sent], cur.Parts[:sent]) || !sameMedia {
 		return errState(fmt.Sprintf(
 			"the first %d part(s) of this thread are already on X (%s) and cannot be changed; "+
 				"send a thread that keeps them as they are and changes only the parts after them",
 			sent, s.web.Post(cur.XUsername, cur.XPostIds[sent-1])))
+	}
+	return nil
+}
+
+// partOf is part i's files (nil for none).
+func partOf(media [][]string, i int) []string {
+	if i < len(media) {
+		return media[i]
 	}
 	return nil
 }

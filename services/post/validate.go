@@ -30,9 +30,10 @@ type content struct {
 	thread bool
 }
 
-// singleContent validates the text of a single post.
-func singleContent(text string) (content, error) {
-	if msg := textProblems(text); msg != "" {
+// singleContent validates the text of a single post; media are the files
+// of its one part (a part with files may have no text).
+func singleContent(text string, media [][]string) (content, error) {
+	if msg := textProblems(text, hasMedia(media, 0)); msg != "" {
 		return content{}, invalidAt("text", msg)
 	}
 	return content{parts: []string{text}}, nil
@@ -40,7 +41,7 @@ func singleContent(text string) (content, error) {
 
 // threadContent validates a thread: 2 to 25 parts, each a valid X post. The
 // error names every invalid part.
-func threadContent(parts []string) (content, error) {
+func threadContent(parts []string, media [][]string) (content, error) {
 	switch n := len(parts); {
 	case n < minThreadParts:
 		return content{}, invalidAt("thread.parts", fmt.Sprintf(
@@ -51,7 +52,7 @@ func threadContent(parts []string) (content, error) {
 	}
 	var bad []string
 	for i, p := range parts {
-		if msg := textProblems(p); msg != "" {
+		if msg := textProblems(p, hasMedia(media, i)); msg != "" {
 			bad = append(bad, fmt.Sprintf("thread.parts[%d]: %s", i, msg))
 		}
 	}
@@ -62,14 +63,21 @@ func threadContent(parts []string) (content, error) {
 }
 
 // textProblems says why X would refuse text, or "" when it would take it.
-func textProblems(text string) string {
+// With media, an empty text is fine.
+func textProblems(text string, withMedia bool) string {
 	r := xtext.Parse(text)
 	if r.Valid {
 		return ""
 	}
 	msgs := make([]string, 0, len(r.Problems))
 	for _, p := range r.Problems {
+		if withMedia && p.Code == xtext.CodeEmpty {
+			continue
+		}
 		msgs = append(msgs, p.Message)
+	}
+	if withMedia && len(msgs) == 0 {
+		return ""
 	}
 	if len(msgs) == 0 {
 		return "X would refuse this text."

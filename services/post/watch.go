@@ -114,7 +114,11 @@ func (s *Service) change(ctx context.Context, workspaceID, id string) (*postv1.W
 	if err != nil {
 		return nil, err
 	}
-	return &postv1.WatchPostsResponse{Event: &postv1.WatchPostsResponse_Post{Post: s.postToProto(row)}}, nil
+	out, err := s.full(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return &postv1.WatchPostsResponse{Event: &postv1.WatchPostsResponse_Post{Post: out}}, nil
 }
 
 // sendFailed is the stream's end after a failed send: the client is gone

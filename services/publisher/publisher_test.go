@@ -86,13 +86,13 @@ func TestEditRescheduleAndDeleteOfDuePostsTakeEffect(t *testing.T) {
 	// The person edits all three a moment before they are due.
 	p := r.get(edited)
 	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: edited, WorkspaceID: r.userID, Version: p.Version,
-		Parts: []string{"final text"}, Status: "scheduled", ScheduledAt: &at, DueAt: &at, Now: r.clock.Now()}); err != nil {
+		Parts: []string{"final text"}, PartMedia: []string{}, Status: "scheduled", ScheduledAt: &at, DueAt: &at, Now: r.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	tomorrow := at.Add(24 * time.Hour)
 	p = r.get(moved)
 	if _, err := r.q.PostUpdate(ctx, dbq.PostUpdateParams{ID: moved, WorkspaceID: r.userID, Version: p.Version,
-		Parts: p.Parts, Status: "scheduled", ScheduledAt: &tomorrow, DueAt: &tomorrow, Now: r.clock.Now()}); err != nil {
+		Parts: p.Parts, PartMedia: p.PartMedia, Status: "scheduled", ScheduledAt: &tomorrow, DueAt: &tomorrow, Now: r.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.q.PostDelete(ctx, dbq.PostDeleteParams{ID: deleted, WorkspaceID: r.userID}); err != nil {
