@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/betterplan/betterplan/db/dbq"
+	"github.com/betterplan/betterplan/internal/blobstore"
 	"github.com/betterplan/betterplan/internal/config"
 	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/logging"
@@ -71,8 +72,14 @@ func run(ctx context.Context, getenv config.Getenv) error {
 	if err := credential.CheckKeys(ctx, dbq.New(pool), cfg.Keys.Ring); err != nil {
 		return err
 	}
+	bucket, err := blobstore.Open(ctx, cfg.MediaBucketURL)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
 	pub, err := publisher.New(publisher.Config{
 		Pool: pool, LoopPool: loopPool, X: x, XWeb: xweb.New(cfg.X.WebURL), Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
+		Bucket: bucket,
 	})
 	if err != nil {
 		return err

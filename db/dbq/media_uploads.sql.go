@@ -178,19 +178,26 @@ func (q *Queries) MediaUploadForgetReady(ctx context.Context, mediaID string) er
 
 const mediaUploadNext = `-- name: MediaUploadNext :one
 WITH clock AS (
-    SELECT coalesce($3::timestamptz, now()) AS now
+    SELECT coalesce($4::timestamptz, now()) AS now
 )
 SELECT least(
-    (SELECT min(p.due_at) - make_interval(secs => $1::float8) FROM posts p
+    (SELECT min(p.due_at) FROM posts p
      WHERE p.status = 'scheduled' AND p.part_media <> '{}'
-       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => $1::float8)),
+       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => $1::float8))
+      - make_interval(secs => $1::float8),
+    (SELECT min(p.due_at) FROM posts p
+     WHERE p.status = 'scheduled' AND p.part_media <> '{}'
+       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => $2::float8))
+      - make_interval(secs => $2::float8),
     (SELECT min(greatest(u.next_at, coalesce(u.lease_expires_at, u.next_at))) FROM media_uploads u
-     WHERE u.state IN ('uploading', 'processing')),
-    $2::timestamptz
+     WHERE u.state IN ('uploading', 'processing')
+       AND greatest(u.next_at, coalesce(u.lease_expires_at, u.next_at)) > (SELECT now FROM clock)),
+    $3::timestamptz
 )::timestamptz AS next_at, (SELECT now FROM clock)::timestamptz AS db_now
 `
 
 type MediaUploadNextParams struct {
+	HorizonSecs      float64
 	VideoHorizonSecs float64
 	Never            time.Time
 	Now              *time.Time
@@ -201,10 +208,16 @@ type MediaUploadNextRow struct {
 	DbNow  time.Time
 }
 
-// The next time the pre-upload has work: the earliest of a post with media
-// entering its horizon, an upload's next step and an expiring lease.
+// The next time the pre-upload has work: a post with media entering either
+// horizon, or an upload's next step or expiring lease (ones already due
+// were claimed this round, or are not needed any more).
 func (q *Queries) MediaUploadNext(ctx context.Context, arg MediaUploadNextParams) (MediaUploadNextRow, error) {
-	row := q.db.QueryRow(ctx, mediaUploadNext, arg.VideoHorizonSecs, arg.Never, arg.Now)
+	row := q.db.QueryRow(ctx, mediaUploadNext,
+		arg.HorizonSecs,
+		arg.VideoHorizonSecs,
+		arg.Never,
+		arg.Now,
+	)
 	var i MediaUploadNextRow
 	err := row.Scan(&i.NextAt, &i.DbNow)
 	return i, err
@@ -213,7 +226,7 @@ func (q *Queries) MediaUploadNext(ctx context.Context, arg MediaUploadNextParams
 const mediaUploadSave = `-- name: MediaUploadSave :execrows
 UPDATE media_uploads
 SET state = $1, x_media_id = $2, segments_done = $3,
-    expires_at = $4, error_message = $5,
+    expires_at = coalesce($4, expires_at), error_message = $5,
     next_at = coalesce($6::timestamptz, now()) + make_interval(secs => $7::float8),
     attempts = CASE WHEN $8::boolean THEN 0 ELSE attempts END,
     lease_owner = CASE WHEN $9::boolean THEN NULL ELSE lease_owner END,

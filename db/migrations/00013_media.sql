@@ -69,6 +69,8 @@ CREATE TABLE media_uploads (
     PRIMARY KEY (media_id, integration_id)
 );
 CREATE INDEX media_uploads_integration_idx ON media_uploads (integration_id);
+-- The pre-upload's next step.
+CREATE INDEX media_uploads_active_idx ON media_uploads (next_at) WHERE state IN ('uploading', 'processing');
 
 -- +goose Down
 DROP TABLE media_uploads;

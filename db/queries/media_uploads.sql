@@ -59,17 +59,24 @@ JOIN media md ON md.id = c.media_id
 JOIN integrations i ON i.id = c.integration_id;
 
 -- name: MediaUploadNext :one
--- The next time the pre-upload has work: the earliest of a post with media
--- entering its horizon, an upload's next step and an expiring lease.
+-- The next time the pre-upload has work: a post with media entering either
+-- horizon, or an upload's next step or expiring lease (ones already due
+-- were claimed this round, or are not needed any more).
 WITH clock AS (
     SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now
 )
 SELECT least(
-    (SELECT min(p.due_at) - make_interval(secs => @video_horizon_secs::float8) FROM posts p
+    (SELECT min(p.due_at) FROM posts p
      WHERE p.status = 'scheduled' AND p.part_media <> '{}'
-       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => @video_horizon_secs::float8)),
+       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => @horizon_secs::float8))
+      - make_interval(secs => @horizon_secs::float8),
+    (SELECT min(p.due_at) FROM posts p
+     WHERE p.status = 'scheduled' AND p.part_media <> '{}'
+       AND p.due_at > (SELECT now FROM clock) + make_interval(secs => @video_horizon_secs::float8))
+      - make_interval(secs => @video_horizon_secs::float8),
     (SELECT min(greatest(u.next_at, coalesce(u.lease_expires_at, u.next_at))) FROM media_uploads u
-     WHERE u.state IN ('uploading', 'processing')),
+     WHERE u.state IN ('uploading', 'processing')
+       AND greatest(u.next_at, coalesce(u.lease_expires_at, u.next_at)) > (SELECT now FROM clock)),
     @never::timestamptz
 )::timestamptz AS next_at, (SELECT now FROM clock)::timestamptz AS db_now;
 
@@ -78,7 +85,7 @@ SELECT least(
 -- @release ends the lease (the step is done; next_at says when to go on).
 UPDATE media_uploads
 SET state = @state, x_media_id = @x_media_id, segments_done = @segments_done,
-    expires_at = sqlc.narg(expires_at), error_message = @error_message,
+    expires_at = coalesce(sqlc.narg(expires_at), expires_at), error_message = @error_message,
     next_at = coalesce(sqlc.narg(now)::timestamptz, now()) + make_interval(secs => @next_in_secs::float8),
     attempts = CASE WHEN @reset_attempts::boolean THEN 0 ELSE attempts END,
     lease_owner = CASE WHEN @release::boolean THEN NULL ELSE lease_owner END,

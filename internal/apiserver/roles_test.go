@@ -16,9 +16,9 @@ import (
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	integrationv1 "github.com/betterplan/betterplan/gen/betterplan/integration/v1"
+	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	mediav1 "github.com/betterplan/betterplan/gen/betterplan/media/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
-	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	workspacev1 "github.com/betterplan/betterplan/gen/betterplan/workspace/v1"
@@ -305,7 +305,9 @@ var matrix = map[string]row{
 		},
 		func() proto.Message { return &mediav1.CompleteUploadRequest{Id: nobody} }},
 	mediav1connect.MediaServiceGetMediaProcedure: {workspacev1.Role_ROLE_VIEWER,
-		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.GetMediaRequest{Id: w.upload(w.owner).GetId()} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &mediav1.GetMediaRequest{Id: w.upload(w.owner).GetId()}
+		},
 		func() proto.Message { return &mediav1.GetMediaRequest{Id: nobody} }},
 	mediav1connect.MediaServiceListMediaProcedure: {workspacev1.Role_ROLE_VIEWER,
 		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.ListMediaRequest{WorkspaceId: w.ws} },
@@ -317,7 +319,9 @@ var matrix = map[string]row{
 		func() proto.Message { return &mediav1.UpdateMediaRequest{Id: nobody, AltText: "a grey square"} }},
 	// Someone else's file: editors (writers delete their own: TestMediaLibrary).
 	mediav1connect.MediaServiceDeleteMediaProcedure: {workspacev1.Role_ROLE_EDITOR,
-		func(w *world, _ workspacev1.Role) proto.Message { return &mediav1.DeleteMediaRequest{Id: w.upload(w.owner).GetId()} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &mediav1.DeleteMediaRequest{Id: w.upload(w.owner).GetId()}
+		},
 		func() proto.Message { return &mediav1.DeleteMediaRequest{Id: nobody} }},
 
 	workspacev1connect.WorkspaceServiceGetWorkspaceProcedure: {workspacev1.Role_ROLE_VIEWER,

@@ -24,8 +24,8 @@ import (
 
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
-	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/integration/v1/integrationv1connect"
+	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apierr"

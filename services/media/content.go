@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-		"io"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"

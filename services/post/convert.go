@@ -43,6 +43,8 @@ var errorKinds = map[dbq.PostErrorKind]postv1.ErrorKind{
 	dbq.PostErrorKindMissed:                  postv1.ErrorKind_ERROR_KIND_MISSED,
 	dbq.PostErrorKindIntegrationDisconnected: postv1.ErrorKind_ERROR_KIND_INTEGRATION_DISCONNECTED,
 	dbq.PostErrorKindInternal:                postv1.ErrorKind_ERROR_KIND_INTERNAL,
+	dbq.PostErrorKindMediaPending:            postv1.ErrorKind_ERROR_KIND_MEDIA_PENDING,
+	dbq.PostErrorKindMediaRejected:           postv1.ErrorKind_ERROR_KIND_MEDIA_REJECTED,
 }
 
 // errorKindToProto maps a stored error kind; a kind this version does not

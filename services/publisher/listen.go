@@ -12,10 +12,10 @@ import (
 // listen forwards posts_due notifications (due times) to wake until ctx
 // ends, reconnecting with backoff. After each (re)connect it sends "now",
 // since notifications sent while it was away are lost.
-func (p *Publisher) listen(ctx context.Context, wake *wakeup) {
+func (p *Publisher) listen(ctx context.Context, wake, stage *wakeup) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := p.listenOnce(ctx, wake)
+		err := p.listenOnce(ctx, wake, stage)
 		p.listenOK.Store(false)
 		if ctx.Err() != nil {
 			return
@@ -30,7 +30,7 @@ func (p *Publisher) listen(ctx context.Context, wake *wakeup) {
 	}
 }
 
-func (p *Publisher) listenOnce(ctx context.Context, wake *wakeup) error {
+func (p *Publisher) listenOnce(ctx context.Context, wake, stage *wakeup) error {
 	conn, err := pgx.ConnectConfig(ctx, p.cfg.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
@@ -41,6 +41,7 @@ func (p *Publisher) listenOnce(ctx context.Context, wake *wakeup) error {
 	}
 	p.listenOK.Store(true)
 	wake.post(time.Time{}) // "at once"
+	stage.post(time.Time{})
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
@@ -51,6 +52,7 @@ func (p *Publisher) listenOnce(ctx context.Context, wake *wakeup) error {
 			continue
 		}
 		wake.post(time.UnixMilli(ms))
+		stage.post(time.UnixMilli(ms)) // a post with media may have entered a horizon
 	}
 }
 

@@ -10,10 +10,12 @@ type metrics struct {
 	published prometheus.Counter
 	failed    *prometheus.CounterVec
 	deferred  *prometheus.CounterVec
-	lag       prometheus.Histogram
-	backlog   prometheus.Gauge
-	inFlight  prometheus.Gauge
-	lastPoll  prometheus.Gauge
+	// mediaSteps counts pre-upload steps by how they ended (the upload's state).
+	mediaSteps *prometheus.CounterVec
+	lag        prometheus.Histogram
+	backlog    prometheus.Gauge
+	inFlight   prometheus.Gauge
+	lastPoll   prometheus.Gauge
 
 	recovered      prometheus.Counter
 	reconcileReads *prometheus.CounterVec
@@ -33,6 +35,9 @@ func newMetrics() *metrics {
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "betterplan_publisher_failed_total", Help: "Posts that ended failed or unconfirmed, by error kind.",
 		}, []string{"kind"}),
+		mediaSteps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "betterplan_publisher_media_upload_steps_total", Help: "Media pre-upload steps, by the upload's state after them (uploading, processing, ready, failed).",
+		}, []string{"state"}),
 		deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "betterplan_publisher_deferred_total", Help: "Attempts put off to a later time (retry backoff, rate limit), by kind.",
 		}, []string{"kind"}),
@@ -72,7 +77,7 @@ func newMetrics() *metrics {
 			Name: "betterplan_publisher_unknown_key_releases_total", Help: "Posts released because their credentials were sealed with a key this publisher lacks.",
 		}),
 	}
-	m.reg.MustRegister(m.published, m.failed, m.deferred, m.lag, m.backlog, m.inFlight, m.lastPoll,
+	m.reg.MustRegister(m.published, m.failed, m.deferred, m.mediaSteps, m.lag, m.backlog, m.inFlight, m.lastPoll,
 		m.recovered, m.reconcileReads, m.reconciled, m.leaseLost, m.unrecorded, m.writeRetries, m.keyReleased,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -125,6 +125,11 @@ func (p *Publisher) publish(a *attempt, res *resolution) {
 			}
 		}
 	}
+	xMedia, wait := p.xMedia(a)
+	if wait != nil {
+		p.finish(a, *wait)
+		return
+	}
 	for k := len(a.ids); k < len(row.Parts); k++ {
 		if a.marked != k && !p.markInFlight(a, k) {
 			return
@@ -140,7 +145,11 @@ func (p *Publisher) publish(a *attempt, res *resolution) {
 			p.finish(a, outcome{status: dbq.PostStatusScheduled, uncount: true})
 			return
 		}
-		id, err := p.cfg.X.CreatePost(p.hard, a.creds, row.Parts[k], replyTo)
+		var media []string
+		if k < len(xMedia) {
+			media = xMedia[k]
+		}
+		id, err := p.cfg.X.CreatePost(p.hard, a.creds, row.Parts[k], replyTo, media...)
 		if err != nil {
 			p.finish(a, p.classify(a, k, err))
 			return

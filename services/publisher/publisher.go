@@ -30,6 +30,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
+	"gocloud.dev/blob"
 
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/clock"
@@ -79,6 +80,18 @@ type Config struct {
 	MissedAfter time.Duration
 	// StatementTimeout bounds every database statement (default 5s).
 	StatementTimeout time.Duration
+	// Bucket holds media bytes (MEDIA_BUCKET_URL); nil when no post has
+	// media (tests of text posts).
+	Bucket *blob.Bucket
+	// Uploads bounds the media uploads to X at once (default 8).
+	Uploads int
+	// MediaHorizon is how long before a post's time its images and GIFs
+	// go to X (default 15m); VideoHorizon the same for video (default 1h).
+	MediaHorizon time.Duration
+	VideoHorizon time.Duration
+	// MediaWait: a post whose files X has not finished this long after its
+	// time fails (default 30m); until then it waits for them.
+	MediaWait time.Duration
 	// ShutdownTimeout bounds how long Run waits for posts in flight once
 	// its context ends (default 20s); what is unfinished then is left to
 	// lease recovery and reconciliation.
@@ -98,10 +111,14 @@ type Publisher struct {
 	hard       context.Context
 	cancelHard context.CancelFunc
 
-	sem      chan struct{} // one token per post being published
-	wg       sync.WaitGroup
-	stopping atomic.Bool
-	done     chan struct{} // a worker finished: capacity may be free again
+	sem chan struct{} // one token per post being published
+	wg  sync.WaitGroup
+	// uploads has a token per media upload job running (stage.go).
+	uploads   chan struct{}
+	stageWG   sync.WaitGroup
+	stageWake *wakeup
+	stopping  atomic.Bool
+	done      chan struct{} // a worker finished: capacity may be free again
 
 	lastPoll atomic.Int64 // unix nanos (process clock) of the last successful poll
 	dbOffset atomic.Int64 // database time minus process time at the last poll, in ns
@@ -136,6 +153,12 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.MissedAfter, 24*time.Hour)
 	def(&cfg.StatementTimeout, 5*time.Second)
 	def(&cfg.ShutdownTimeout, 20*time.Second)
+	def(&cfg.MediaHorizon, 15*time.Minute)
+	def(&cfg.VideoHorizon, time.Hour)
+	def(&cfg.MediaWait, 30*time.Minute)
+	if cfg.Uploads <= 0 {
+		cfg.Uploads = 8
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 512
 	}
@@ -147,12 +170,14 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	q := dbq.New(cfg.Pool)
 	p := &Publisher{
-		cfg:     cfg,
-		q:       q,
-		lq:      dbq.New(cfg.LoopPool),
-		metrics: newMetrics(),
-		sem:     make(chan struct{}, cfg.Workers),
-		done:    make(chan struct{}, 1),
+		cfg:       cfg,
+		q:         q,
+		lq:        dbq.New(cfg.LoopPool),
+		metrics:   newMetrics(),
+		sem:       make(chan struct{}, cfg.Workers),
+		done:      make(chan struct{}, 1),
+		uploads:   make(chan struct{}, cfg.Uploads),
+		stageWake: newWakeup(),
 	}
 	p.hard, p.cancelHard = context.WithCancel(context.Background())
 	p.published = newPublishedWriter(p)
@@ -168,6 +193,12 @@ func (p *Publisher) Owner() string { return p.cfg.Owner }
 func (p *Publisher) Tick(ctx context.Context) error {
 	if _, err := p.recover(ctx); err != nil {
 		return err
+	}
+	if p.cfg.Bucket != nil {
+		if _, err := p.stageRound(ctx); err != nil {
+			return err
+		}
+		p.stageWG.Wait()
 	}
 	for {
 		n, err := p.claimAndStart(p.cfg.Workers)
@@ -188,7 +219,12 @@ func (p *Publisher) Run(ctx context.Context) error {
 	wake := newWakeup()
 	listenCtx, stopListen := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopListen()
-	go p.listen(listenCtx, wake)
+	go p.listen(listenCtx, wake, p.stageWake)
+	stageCtx, stopStaging := context.WithCancel(ctx)
+	defer stopStaging()
+	if p.cfg.Bucket != nil {
+		go p.stageLoop(stageCtx)
+	}
 
 	p.cfg.Log.Info("publisher started", "owner", p.cfg.Owner, "workers", p.cfg.Workers,
 		"lease", p.cfg.Lease, "safety_poll", p.cfg.SafetyPoll)
@@ -233,7 +269,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 	}
 	p.stopping.Store(true)
-	p.cfg.Log.Info("publisher stopping: finishing posts in flight", "in_flight", len(p.sem), "at_most", p.cfg.ShutdownTimeout)
+	p.cfg.Log.Info("publisher stopping: finishing posts in flight", "in_flight", len(p.sem), "uploads", len(p.uploads), "at_most", p.cfg.ShutdownTimeout)
 	if !p.waitWorkers(p.cfg.ShutdownTimeout) {
 		p.cfg.Log.Warn("publisher stopping: posts still in flight after the shutdown timeout; leaving them to lease recovery", "in_flight", len(p.sem))
 		p.cancelHard()
@@ -247,7 +283,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 // waitWorkers waits for every worker, at most d; it reports whether they all finished.
 func (p *Publisher) waitWorkers(d time.Duration) bool {
 	finished := make(chan struct{})
-	go func() { p.wg.Wait(); close(finished) }()
+	go func() { p.wg.Wait(); p.stageWG.Wait(); close(finished) }()
 	select {
 	case <-finished:
 		return true

@@ -128,6 +128,13 @@ const (
 	ErrorKind_ERROR_KIND_INTEGRATION_DISCONNECTED ErrorKind = 9
 	// Something on our side; the message says what.
 	ErrorKind_ERROR_KIND_INTERNAL ErrorKind = 10
+	// The post's time has come but X is still taking one of its files
+	// (uploading or processing a video): it goes out as soon as X says the
+	// file is ready (not a failure).
+	ErrorKind_ERROR_KIND_MEDIA_PENDING ErrorKind = 11
+	// X refused one of the post's files (the message names it and gives
+	// X's words), or a file was deleted.
+	ErrorKind_ERROR_KIND_MEDIA_REJECTED ErrorKind = 12
 )
 
 // Enum value maps for ErrorKind.
@@ -144,6 +151,8 @@ var (
 		8:  "ERROR_KIND_MISSED",
 		9:  "ERROR_KIND_INTEGRATION_DISCONNECTED",
 		10: "ERROR_KIND_INTERNAL",
+		11: "ERROR_KIND_MEDIA_PENDING",
+		12: "ERROR_KIND_MEDIA_REJECTED",
 	}
 	ErrorKind_value = map[string]int32{
 		"ERROR_KIND_UNSPECIFIED":              0,
@@ -157,6 +166,8 @@ var (
 		"ERROR_KIND_MISSED":                   8,
 		"ERROR_KIND_INTEGRATION_DISCONNECTED": 9,
 		"ERROR_KIND_INTERNAL":                 10,
+		"ERROR_KIND_MEDIA_PENDING":            11,
+		"ERROR_KIND_MEDIA_REJECTED":           12,
 	}
 )
 
@@ -2663,7 +2674,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x11STATUS_PUBLISHING\x10\x03\x12\x14\n" +
 	"\x10STATUS_PUBLISHED\x10\x04\x12\x11\n" +
 	"\rSTATUS_FAILED\x10\x05\x12\x16\n" +
-	"\x12STATUS_UNCONFIRMED\x10\x06*\xca\x02\n" +
+	"\x12STATUS_UNCONFIRMED\x10\x06*\x87\x03\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_KIND_RECONNECT_REQUIRED\x10\x01\x12\x18\n" +
@@ -2676,7 +2687,9 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x11ERROR_KIND_MISSED\x10\b\x12'\n" +
 	"#ERROR_KIND_INTEGRATION_DISCONNECTED\x10\t\x12\x17\n" +
 	"\x13ERROR_KIND_INTERNAL\x10\n" +
-	"*\x89\x03\n" +
+	"\x12\x1c\n" +
+	"\x18ERROR_KIND_MEDIA_PENDING\x10\v\x12\x1d\n" +
+	"\x19ERROR_KIND_MEDIA_REJECTED\x10\f*\x89\x03\n" +
 	"\fActivityKind\x12\x1d\n" +
 	"\x19ACTIVITY_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ACTIVITY_KIND_CREATED\x10\x01\x12\x18\n" +
