@@ -51,10 +51,14 @@ const Forever = -1
 type Fault struct {
 	Method     string // e.g. "POST"; case-insensitive
 	PathPrefix string // e.g. "/2/tweets"
+	PathSuffix string // e.g. "/append" (paths with ids in the middle)
 	Username   string // the X user whose token the request carries; case-insensitive
 	// Times is how many matching requests the fault applies to: 0 means
 	// once, Forever means until ClearFaults.
-	Times    int
+	Times int
+	// Skip lets this many matching requests through before the fault
+	// applies (e.g. fail the second segment of an upload).
+	Skip     int
 	Action   Action
 	Response *Response // required for Respond and RespondAfterHandling
 }
@@ -62,6 +66,7 @@ type Fault struct {
 type activeFault struct {
 	Fault
 	left int // < 0: forever
+	skip int
 }
 
 // Inject adds a fault. Faults are tried in the order injected; the first
@@ -78,7 +83,7 @@ func (s *Server) Inject(f Fault) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &activeFault{Fault: f, left: left})
+	s.faults = append(s.faults, &activeFault{Fault: f, left: left, skip: f.Skip})
 }
 
 // ClearFaults removes every pending fault.
@@ -95,7 +100,12 @@ func (s *Server) matchFault(method, path, username string) *activeFault {
 	for i, f := range s.faults {
 		if f.Method != "" && !strings.EqualFold(f.Method, method) ||
 			f.PathPrefix != "" && !strings.HasPrefix(path, f.PathPrefix) ||
+			f.PathSuffix != "" && !strings.HasSuffix(path, f.PathSuffix) ||
 			f.Username != "" && !strings.EqualFold(f.Username, username) {
+			continue
+		}
+		if f.skip > 0 {
+			f.skip--
 			continue
 		}
 		if f.left > 0 {
