@@ -3,6 +3,7 @@
 #  - DATABASE_URL unset: a private PostgreSQL cluster in .data/postgres (kept
 #    across runs) on DEV_PGPORT (default 55432), database "betterplan".
 #  - TOKEN_ENCRYPTION_KEY unset: a dev key generated once into .data/.
+#  - MEDIA_BUCKET_URL unset: uploaded media in .data/media.
 #  - X_CLIENT_ID unset: the offline X sandbox on X_SANDBOX_ADDR (default
 #    :3001), and the api and publisher pointed at it.
 #  - migrations applied, then the api (and the other processes) started;
@@ -42,6 +43,10 @@ if [ -z "${TOKEN_ENCRYPTION_KEY:-}" ]; then
   TOKEN_ENCRYPTION_KEY=$(cat "$DATA/token_encryption_key")
   export TOKEN_ENCRYPTION_KEY
 fi
+
+# Uploaded media: a directory next to the database (any S3 bucket in production).
+export MEDIA_BUCKET_URL=${MEDIA_BUCKET_URL:-file://$PWD/$DATA/media}
+echo "run: media files in $MEDIA_BUCKET_URL"
 
 echo "run: building"
 go build -o "$DATA/bin/" ./cmd/...

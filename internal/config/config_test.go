@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -19,6 +21,9 @@ func TestLoadAPIDefaults(t *testing.T) {
 	}
 	if c.MetricsAddr != "127.0.0.1:3003" || c.TrustedProxies != nil || c.Limits != DefaultRateLimits() {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if wd, _ := os.Getwd(); c.MediaBucketURL != "file://"+filepath.ToSlash(filepath.Join(wd, ".data", "media")) {
+		t.Fatalf("MEDIA_BUCKET_URL defaults to %q, want .data/media here", c.MediaBucketURL)
 	}
 	if n := c.PasswordHashConcurrency; n < 1 || n > 4 {
 		t.Fatalf("PASSWORD_HASH_CONCURRENCY defaults to %d, want 1..4", n)
@@ -50,6 +55,8 @@ func TestLoadAPIBadValues(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "SMTP_URL": "smtp://u:hunter2@mail.example.com:587"}, "SMTP_FROM must be set"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "SMTP_URL": "http://mail.example.com", "SMTP_FROM": "a@example.com"}, "SMTP_URL="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "METRICS_ADDR": "3003"}, "METRICS_ADDR="},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "MEDIA_BUCKET_URL": "gs://bucket"}, "MEDIA_BUCKET_URL=\"gs://bucket\" must be file:///path/to/dir or s3://bucket"},
+		{map[string]string{"DATABASE_URL": "postgres://db/bp", "MEDIA_BUCKET_URL": "/var/media"}, "MEDIA_BUCKET_URL="},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "HTTP_ADDR": ":3000", "METRICS_ADDR": "127.0.0.1:3000"}, "METRICS_ADDR=\"127.0.0.1:3000\" must use another port"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES: entry 2: \"proxy.local\" is not an IP address or CIDR"},
 		{map[string]string{"DATABASE_URL": "postgres://db/bp", "TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES: entry 1: \"10.0.0.0/33\" is not a CIDR"},
