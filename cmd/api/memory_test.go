@@ -55,6 +55,7 @@ func TestSignInBurstMemory(t *testing.T) {
 		"TOKEN_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"HTTP_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", // the api logs the ports it got
 		"TRUSTED_PROXIES=127.0.0.1",
+		"MEDIA_BUCKET_URL=file://" + filepath.ToSlash(t.TempDir()),
 		"LOG_LEVEL=info",
 		"PATH=" + os.Getenv("PATH"),
 	}

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"gocloud.dev/blob"
 
 	"github.com/betterplan/betterplan/db/dbq"
+	"github.com/betterplan/betterplan/internal/blobstore"
 	"github.com/betterplan/betterplan/internal/fakex"
 	"github.com/betterplan/betterplan/internal/secretbox"
 )
@@ -32,7 +34,10 @@ type harness struct {
 	pgVersion  string
 	keyB64     string
 	keys       *secretbox.Keyring
-	xLatency   time.Duration
+	// The publisher's media bucket: a directory under work.
+	bucketURL string
+	bucket    *blob.Bucket
+	xLatency  time.Duration
 }
 
 func newHarness(ctx context.Context, adminURL, bin, work string) (*harness, error) {
@@ -69,11 +74,24 @@ func (h *harness) init(ctx context.Context) error {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	h.keyB64 = base64.StdEncoding.EncodeToString(key)
-	h.keys, err = secretbox.NewKeyring(key)
+	if h.keys, err = secretbox.NewKeyring(key); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(filepath.Join(h.work, "media"))
+	if err != nil {
+		return err
+	}
+	h.bucketURL = "file://" + filepath.ToSlash(abs)
+	h.bucket, err = blobstore.Open(ctx, h.bucketURL)
 	return err
 }
 
-func (h *harness) close() { h.admin.Close() }
+func (h *harness) close() {
+	h.admin.Close()
+	if h.bucket != nil {
+		_ = h.bucket.Close()
+	}
+}
 
 // describe is the report's header: what the numbers were measured on.
 func (h *harness) describe() string {
@@ -153,6 +171,7 @@ func (w *world) setup(ctx context.Context) error {
 		"X_CLIENT_ID=" + fakex.DefaultConsumerKey,
 		"X_CLIENT_SECRET=" + fakex.DefaultConsumerSecret,
 		"LOG_LEVEL=info", // as deployed: the per-post log line is part of the cost
+		"MEDIA_BUCKET_URL=" + w.h.bucketURL,
 	}
 	if v := os.Getenv("PUBLISHER_WORKERS"); v != "" {
 		env = append(env, "PUBLISHER_WORKERS="+v)

@@ -77,6 +77,7 @@ func (r *rig) startProcess(t *testing.T, bin string, env ...string) *exec.Cmd {
 		"X_CLIENT_ID="+fakex.DefaultConsumerKey,
 		"X_CLIENT_SECRET="+fakex.DefaultConsumerSecret,
 		"PUBLISHER_ADDR=127.0.0.1:0",
+		"MEDIA_BUCKET_URL=file://"+filepath.ToSlash(t.TempDir()),
 		"PUBLISHER_WORKERS=8",
 		"LOG_LEVEL=warn",
 	), env...)

@@ -106,6 +106,7 @@ func startStack(t *testing.T) *stack {
 		"TOKEN_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"X_API_URL=" + s.SandboxURL,
 		"X_WEB_URL=" + s.SandboxURL,
+		"MEDIA_BUCKET_URL=file://" + filepath.ToSlash(t.TempDir()),
 	})
 	api := s.start(t, "api", filepath.Join(bin, "api"), slices.Concat(withDB, []string{
 		"APP_URL=" + s.AppURL,
