@@ -9,6 +9,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Link, useBlocker } from "@tanstack/react-router";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { IntegrationService, Status as AccountStatus, type Integration } from "../gen/betterplan/integration/v1/integration_pb";
+import type { Media } from "../gen/betterplan/media/v1/media_pb";
 import { PostService, Status, type CreatePostRequest, type Post, type UpdatePostRequest } from "../gen/betterplan/post/v1/post_pb";
 import { codeOf, errorMessage, partErrors, transport } from "../lib/api";
 import { clearComposer, lastAccounts, loadComposer, rememberAccounts, saveComposer } from "../lib/autosave";
@@ -17,6 +18,7 @@ import { settleToastNow } from "../lib/live";
 import { content, editable, maxParts, maxWeighted, splitIntoThread, statusLabel } from "../lib/posts";
 import { useMe, useTimeZone } from "../lib/session";
 import { defaultScheduleTime, formatDateTime, fromInputValue, inputValue, msToTs, tsToMs, zoneLabel } from "../lib/time";
+import { partProblem } from "../lib/media";
 import { approximateLength, useTwitterText } from "../lib/weighted";
 import { cn } from "../lib/utils";
 import { useConfirm } from "./ui/alert-dialog";
@@ -25,6 +27,7 @@ import { Alert } from "./ui/card";
 import { DialogBody, DialogFooter, DialogHeader, DialogTitle } from "./ui/dialog";
 import { Checkbox, Hint, Input, Label, Textarea } from "./ui/input";
 import { toast } from "./ui/toast";
+import { MediaAttach } from "./MediaAttach";
 import { XPreview } from "./XPreview";
 import { usePostAccess, useRole, useWorkspaceId } from "../lib/workspace";
 
@@ -32,10 +35,16 @@ interface Part {
   key: number;
   text: string;
   locked: boolean; // already on X
+  media: Media[];
 }
 
 let nextKey = 0;
-const part = (text: string, locked = false): Part => ({ key: ++nextKey, text, locked });
+const part = (text: string, locked = false, media: Media[] = []): Part => ({ key: ++nextKey, text, locked, media });
+
+// postMedia is the request's media for these parts (unset when none has any).
+const postMedia = (ps: Part[]) =>
+  ps.some((p) => p.media.length > 0) ? { parts: ps.map((p) => ({ mediaIds: p.media.map((m) => m.id) })) } : undefined;
+const mediaKey = (ps: { media: Media[] }[]) => ps.map((p) => p.media.map((m) => m.id).join(",")).join("|");
 
 type Action = "schedule" | "now" | "draft" | "save" | "text";
 
@@ -64,8 +73,9 @@ export function Composer(props: ComposerProps) {
     if (editing) {
       const sent = editing.parts.filter((p) => p.xPostId !== "").length;
       const sched = tsToMs(editing.scheduledTime);
+      const files = (ids: string[]) => ids.map((id) => editing.media.find((m) => m.id === id)).filter((m): m is Media => m !== undefined);
       return {
-        parts: editing.parts.map((p, i) => part(p.text, i < sent)),
+        parts: editing.parts.map((p, i) => part(p.text, i < sent, files(p.mediaIds))),
         accountIds: [editing.integrationId],
         when: inputValue(sched !== undefined && sched > Date.now() ? sched : defaultScheduleTime(), tz),
         restored: false,
@@ -74,7 +84,7 @@ export function Composer(props: ComposerProps) {
     const saved = loadComposer(me.id);
     const at = props.mode === "new" ? props.at : undefined;
     return {
-      parts: saved ? saved.parts.map((t) => part(t)) : [part("")],
+      parts: saved ? saved.parts.map((t, i) => part(t, false, saved.media[i] ?? [])) : [part("")],
       accountIds: saved?.accountIds.length ? saved.accountIds : lastAccounts(me.id),
       when: at !== undefined ? inputValue(at, tz) : saved?.when || inputValue(defaultScheduleTime(), tz),
       restored: saved !== undefined,
@@ -113,19 +123,39 @@ export function Composer(props: ComposerProps) {
   const texts = parts.map((p) => p.text);
   const thread = parts.length > 1;
   const weigh = (t: string) => (tt ? tt.weightedLength(t) : approximateLength(t));
+  const mediaChanged = mediaKey(parts) !== mediaKey(initial.parts);
   const dirty = editing
-    ? texts.length !== editing.parts.length || texts.some((t, i) => t !== editing.parts[i]?.text) || when !== initial.when
-    : texts.some((t) => t.trim() !== "");
+    ? texts.length !== editing.parts.length || texts.some((t, i) => t !== editing.parts[i]?.text) || when !== initial.when || mediaChanged
+    : texts.some((t) => t.trim() !== "") || parts.some((p) => p.media.length > 0);
+  // Parts with files still uploading (by key): nothing is sent meanwhile.
+  const [uploading, setUploading] = useState<ReadonlySet<number>>(new Set());
+  const busyChange = useMemo(() => {
+    const cache = new Map<number, (b: boolean) => void>();
+    return (key: number) => {
+      let f = cache.get(key);
+      if (!f) {
+        f = (b: boolean) => setUploading((s) => {
+          if (s.has(key) === b) return s;
+          const n = new Set(s);
+          if (b) n.add(key);
+          else n.delete(key);
+          return n;
+        });
+        cache.set(key, f);
+      }
+      return f;
+    };
+  }, []);
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty && busy === null;
 
   // ---- autosave (new posts) ----
   useEffect(() => {
     if (editing) return;
-    const t = setTimeout(() => saveComposer(me.id, { parts: texts, accountIds: chosen, when }), 300);
+    const t = setTimeout(() => saveComposer(me.id, { parts: texts, media: parts.map((p) => p.media), accountIds: chosen, when }), 300);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [texts.join("\u0000"), chosen.join(","), when, editing, me.id]);
+  }, [texts.join("\u0000"), mediaKey(parts), chosen.join(","), when, editing, me.id]);
 
   // ---- leaving with unsaved text ----
   const askDiscard = () =>
@@ -154,6 +184,7 @@ export function Composer(props: ComposerProps) {
 
   // ---- parts ----
   const update = (key: number, text: string) => setParts((ps) => ps.map((p) => (p.key === key ? { ...p, text } : p)));
+  const setMedia = (key: number, media: Media[]) => setParts((ps) => ps.map((p) => (p.key === key ? { ...p, media } : p)));
   const focusPart = (key: number | undefined) => {
     if (key === undefined) return;
     requestAnimationFrame(() => textRefs.current.get(key)?.focus());
@@ -182,7 +213,8 @@ export function Composer(props: ComposerProps) {
       setErrors((e) => ({ ...e, general: [`Split, this would be a thread of ${parts.length - 1 + pieces.length} parts; X takes at most ${maxParts}. Shorten the text first.`] }));
       return;
     }
-    const made = pieces.map((t) => part(t));
+    // The files stay with the first piece.
+    const made = pieces.map((t, j) => part(t, false, j === 0 ? parts[i].media : []));
     setParts((ps) => [...ps.slice(0, i), ...made, ...ps.slice(i + 1)]);
     focusPart(made[0]?.key);
     setNote(`Split into ${pieces.length} parts at sentence ends, each within ${maxWeighted}.`);
@@ -194,7 +226,12 @@ export function Composer(props: ComposerProps) {
     const name = (i: number) => (thread ? `Part ${i + 1}` : "The post");
     parts.forEach((p, i) => {
       if (p.locked) return;
-      if (p.text.trim() === "") {
+      const rule = partProblem(p.media.map((m) => m.kind));
+      if (rule) {
+        out.parts.set(i, `${name(i)}: ${rule}`);
+      } else if (p.text.trim() === "" && p.media.length > 0) {
+        // Files alone make a post.
+      } else if (p.text.trim() === "") {
         out.parts.set(i, p.text === "" ? `${name(i)} is empty.` : `${name(i)} is only spaces; X refuses an empty post.`);
       } else if (tt && weigh(p.text) > maxWeighted) {
         out.parts.set(i, `${name(i)} is too long: ${weigh(p.text)} of ${maxWeighted}. Shorten it or split it into a thread.`);
@@ -202,6 +239,7 @@ export function Composer(props: ComposerProps) {
     });
     if (parts.length > maxParts) out.general.push(`A thread has at most ${maxParts} parts; this one has ${parts.length}.`);
     if (!editing && chosen.length === 0) out.general.push("Choose at least one X account to post with.");
+    if (uploading.size > 0) out.general.push("Files are still uploading: wait for them to finish (or cancel them).");
     if (action === "schedule") {
       const at = fromInputValue(when, tz);
       if (at === undefined) out.when = "Choose the date and time to publish at.";
@@ -262,7 +300,7 @@ export function Composer(props: ComposerProps) {
     for (const id of chosen) {
       const account = accounts.find((a) => a.id === id);
       try {
-        const res = await create.mutateAsync({ integrationId: id, content: content(texts), when: w });
+        const res = await create.mutateAsync({ integrationId: id, content: content(texts), when: w, media: postMedia(parts) });
         afterChange(qc, res.post);
         if (res.post) created.push(res.post);
         if (account) done.push(account);
@@ -302,13 +340,17 @@ export function Composer(props: ComposerProps) {
     } else if (action === "draft" && status !== Status.DRAFT) {
       w = { case: "draft", value: true };
     }
-    if (!changed && w.case === undefined) {
+    if (!changed && !mediaChanged && w.case === undefined) {
       dirtyRef.current = false;
       props.onDone();
       return;
     }
     try {
-      const res = await updatePost.mutateAsync({ id: editing.id, version, content: changed ? content(texts) : { case: undefined }, when: w });
+      const res = await updatePost.mutateAsync({
+        id: editing.id, version, content: changed ? content(texts) : { case: undefined }, when: w,
+        // Set: it replaces the post's media (an empty one removes them all).
+        media: mediaChanged ? (postMedia(parts) ?? { parts: [] }) : undefined,
+      });
       afterChange(qc, res.post);
       toast({ id: `post-${editing.id}`, title: w.case === "scheduledTime" ? (canSchedule ? `Scheduled for ${formatDateTime(at, tz)}` : `Submitted for approval for ${formatDateTime(at, tz)}`) : w.case === "draft" ? "Moved to drafts" : "Saved" });
       dirtyRef.current = false;
@@ -420,7 +462,7 @@ export function Composer(props: ComposerProps) {
                 const id = `${ids}-part-${p.key}`;
                 const n = weigh(p.text);
                 const over = n > maxWeighted;
-                const blank = p.text !== "" && p.text.trim() === "";
+                const blank = p.text !== "" && p.text.trim() === "" && p.media.length === 0;
                 const problem = errors.parts.get(i) ?? (blank ? `${thread ? `Part ${i + 1}` : "The post"} is only spaces; X refuses an empty post.` : over ? `${n - maxWeighted} over X's limit of ${maxWeighted}.` : "");
                 const label = thread ? `Part ${i + 1}` : "Post";
                 return (
@@ -476,6 +518,17 @@ export function Composer(props: ComposerProps) {
                         Split into a thread
                       </Button>
                     )}
+                    <MediaAttach
+                      workspaceId={editing?.workspaceId || workspaceId}
+                      label={thread ? `part ${i + 1}` : "the post"}
+                      media={p.media}
+                      locked={p.locked}
+                      onChange={(m) => {
+                        setMedia(p.key, m);
+                        if (errors.parts.has(i)) setErrors((er) => ({ ...er, parts: new Map([...er.parts].filter(([k]) => k !== i)) }));
+                      }}
+                      onBusyChange={busyChange(p.key)}
+                    />
                   </li>
                 );
               })}
@@ -524,7 +577,7 @@ export function Composer(props: ComposerProps) {
             )}
           </div>
           <div className="min-w-0 lg:sticky lg:top-0 lg:self-start">
-            <XPreview account={previewAccount} parts={texts} tt={tt} headingId={`${ids}-preview`} />
+            <XPreview account={previewAccount} parts={texts} media={parts.map((p) => p.media)} tt={tt} headingId={`${ids}-preview`} />
           </div>
         </div>
       </DialogBody>

@@ -13,6 +13,7 @@ import { settleToastNow } from "../lib/live";
 import { editable, errorKinds, statusLabel } from "../lib/posts";
 import { tsToMs } from "../lib/time";
 import { cn } from "../lib/utils";
+import { Thumb } from "./MediaAttach";
 import { usePostAccess } from "../lib/workspace";
 import { RelativeTime } from "./RelativeTime";
 import { useConfirm } from "./ui/alert-dialog";
@@ -69,6 +70,7 @@ export function PostParts({ post, clamp }: { post: Post; clamp?: boolean }) {
         <li key={i} className={cn(post.thread && "border-l-2 border-slate-300 pl-3")}>
           {post.thread && <span className="text-xs font-semibold text-slate-700">Part {i + 1}</span>}
           <p className={cn("text-[15px] break-words whitespace-pre-wrap text-slate-950", clamp && "line-clamp-4")}>{part.text}</p>
+          <PartFiles post={post} ids={part.mediaIds} small={clamp} />
           {part.url && (
             <a
               href={part.url}
@@ -84,6 +86,24 @@ export function PostParts({ post, clamp }: { post: Post; clamp?: boolean }) {
         </li>
       ))}
     </List>
+  );
+}
+
+// PartFiles shows a part's files (a file deleted since, on a post already on
+// X, is named as gone).
+function PartFiles({ post, ids, small }: { post: Post; ids: string[]; small?: boolean }) {
+  if (ids.length === 0) return null;
+  return (
+    <ul className={cn("mt-1 grid gap-1", small ? "max-w-48 grid-cols-4" : "max-w-md grid-cols-2")} aria-label="Media">
+      {ids.map((id) => {
+        const m = post.media.find((x) => x.id === id);
+        return (
+          <li key={id} className="overflow-hidden rounded-md border border-slate-200 bg-slate-50">
+            {m ? <Thumb media={m} /> : <span className="block p-1 text-xs text-slate-700">A file deleted from the library</span>}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

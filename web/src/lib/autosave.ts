@@ -1,10 +1,23 @@
-// The composer's text is kept in localStorage while it is written, so a
-// reload, a crash or a closed tab does not lose it.
+// The composer's text and files are kept in localStorage while it is
+// written, so a reload, a crash or a closed tab does not lose them.
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { MediaSchema, type Media } from "../gen/betterplan/media/v1/media_pb";
+
 export interface SavedComposer {
   parts: string[];
+  media: Media[][]; // each part's files
   accountIds: string[];
   when: string; // the datetime-local value
   savedAt: number;
+}
+
+// readMedia reads one saved file (none if it is not one).
+function readMedia(j: unknown): Media[] {
+  try {
+    return [fromJson(MediaSchema, j as JsonValue)];
+  } catch {
+    return [];
+  }
 }
 
 const key = (userId: string) => `betterplan:composer:${userId}`;
@@ -15,9 +28,11 @@ export function loadComposer(userId: string): SavedComposer | undefined {
     if (!raw) return undefined;
     const v = JSON.parse(raw) as Partial<SavedComposer>;
     if (!Array.isArray(v.parts) || !v.parts.every((p) => typeof p === "string")) return undefined;
-    if (!v.parts.some((p) => p.trim() !== "")) return undefined;
+    if (!v.parts.some((p) => p.trim() !== "") && !(Array.isArray(v.media) && v.media.some((m) => Array.isArray(m) && m.length > 0))) return undefined;
+    const media = Array.isArray(v.media) ? v.media.map((ms) => (Array.isArray(ms) ? ms.flatMap(readMedia) : [])) : [];
     return {
       parts: v.parts.slice(0, 25),
+      media,
       accountIds: Array.isArray(v.accountIds) ? v.accountIds.filter((a) => typeof a === "string") : [],
       when: typeof v.when === "string" ? v.when : "",
       savedAt: typeof v.savedAt === "number" ? v.savedAt : 0,
@@ -29,8 +44,9 @@ export function loadComposer(userId: string): SavedComposer | undefined {
 
 export function saveComposer(userId: string, v: Omit<SavedComposer, "savedAt">): void {
   try {
-    if (v.parts.some((p) => p.trim() !== "")) {
-      localStorage.setItem(key(userId), JSON.stringify({ ...v, savedAt: Date.now() }));
+    if (v.parts.some((p) => p.trim() !== "") || v.media.some((m) => m.length > 0)) {
+      const media = v.media.map((ms) => ms.map((m) => toJson(MediaSchema, m)));
+      localStorage.setItem(key(userId), JSON.stringify({ ...v, media, savedAt: Date.now() }));
     } else {
       localStorage.removeItem(key(userId));
     }

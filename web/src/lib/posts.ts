@@ -59,6 +59,8 @@ export const errorKinds: Partial<Record<ErrorKind, string>> = {
   [ErrorKind.MISSED]: "Missed",
   [ErrorKind.INTEGRATION_DISCONNECTED]: "Account disconnected",
   [ErrorKind.INTERNAL]: "Internal error",
+  [ErrorKind.MEDIA_PENDING]: "Waiting for X to take a file",
+  [ErrorKind.MEDIA_REJECTED]: "File refused by X",
 };
 
 // firstWords is the start of a post's text for a chip or a title.

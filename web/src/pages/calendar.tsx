@@ -379,7 +379,7 @@ function Chip({ item, tz, compact, account, dragging, onPointerDown, onOpen }: {
 }) {
   const { post, at } = item;
   const info = statusInfo[post.status] ?? statusInfo[Status.UNSPECIFIED];
-  const text = firstWords(post.parts[0]?.text ?? "", 80);
+  const text = firstWords(post.parts[0]?.text ?? "", 80) || (post.media.length ? `${post.media.length} file${post.media.length > 1 ? "s" : ""}` : "");
   const access = usePostAccess(post);
   const canMove = movable(post) && access.canMove;
   return (
