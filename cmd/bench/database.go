@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +16,7 @@ import (
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
 	"github.com/betterplan/betterplan/internal/credential"
+	"github.com/betterplan/betterplan/internal/mediafile"
 	"github.com/betterplan/betterplan/internal/secretbox"
 	"github.com/betterplan/betterplan/internal/xclient"
 )
@@ -87,11 +90,12 @@ func seedAccounts(ctx context.Context, q *dbq.Queries, keys *secretbox.Keyring, 
 // plannedPost is one post a scenario schedules; its text is unique, which is
 // how its arrival at X is matched to its scheduled time.
 type plannedPost struct {
-	text string
-	due  time.Time
+	text  string
+	due   time.Time
+	media []string // file ids of its one part
 }
 
-var postColumns = []string{"id", "workspace_id", "integration_id", "status", "parts", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}
+var postColumns = []string{"id", "workspace_id", "integration_id", "status", "parts", "part_media", "is_thread", "scheduled_at", "due_at", "created_at", "updated_at"}
 
 // copyPosts inserts posts in one COPY (the trigger still notifies per row),
 // spreading them round-robin over the accounts.
@@ -99,8 +103,12 @@ func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
 	now := time.Now()
 	rows := make([][]any, len(posts))
 	for i, p := range posts {
+		media := []string{}
+		if len(p.media) > 0 {
+			media = []string{strings.Join(p.media, ",")}
+		}
 		rows[i] = []any{ulid.Make().String(), w.workspaceID, w.integrations[i%len(w.integrations)], "scheduled",
-			[]string{p.text}, false, p.due, p.due, now, now}
+			[]string{p.text}, media, false, p.due, p.due, now, now}
 	}
 	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %d posts: %w", len(posts), err)
@@ -177,4 +185,54 @@ func openPool(ctx context.Context, dbURL string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("connect to %s: %w", dbURL, err)
 	}
 	return pool, nil
+}
+
+var mediaColumns = []string{"id", "workspace_id", "filename", "state", "declared_type", "size_bytes", "uploaded_at", "sha256",
+	"kind", "mime", "width", "height", "duration_ms", "created_at", "updated_at"}
+
+// benchFile is one file of the library, as MediaService leaves it ready.
+type benchFile struct {
+	name, kind, mime string
+	data             []byte
+	durationMS       int
+}
+
+// storeMedia puts files in the bucket and the library; it returns their ids.
+func (w *world) storeMedia(ctx context.Context, files []benchFile) ([]string, error) {
+	now := time.Now()
+	ids := make([]string, len(files))
+	rows := make([][]any, len(files))
+	for i, f := range files {
+		ids[i] = ulid.Make().String()
+		if err := w.h.bucket.WriteAll(ctx, mediafile.Key(ids[i]), f.data, nil); err != nil {
+			return nil, fmt.Errorf("store %s: %w", f.name, err)
+		}
+		sum := sha256.Sum256(f.data)
+		rows[i] = []any{ids[i], w.workspaceID, f.name, "ready", f.mime, int64(len(f.data)), now, sum[:], f.kind, f.mime, 640, 360, f.durationMS, now, now}
+	}
+	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"media"}, mediaColumns, pgx.CopyFromRows(rows)); err != nil {
+		return nil, fmt.Errorf("copy %d files: %w", len(files), err)
+	}
+	return ids, nil
+}
+
+// awaitUploads waits until n files are on X, ready (the publisher's pre-upload).
+func (w *world) awaitUploads(ctx context.Context, n int, deadline time.Time) error {
+	for {
+		var ready, failed int
+		err := w.pool.QueryRow(ctx, benchTag+` SELECT count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = 'failed') FROM media_uploads`).Scan(&ready, &failed)
+		switch {
+		case err != nil:
+			return err
+		case failed > 0:
+			return fmt.Errorf("%d media uploads failed", failed)
+		case ready >= n:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("only %d of %d files were on X before the posts were due", ready, n)
+		}
+		if err := sleepUntil(ctx, time.Now().Add(100*time.Millisecond)); err != nil {
+			return err
+		}
+	}
 }

@@ -32,6 +32,7 @@ type result struct {
 	late       []latePost      // over the lag target, by due time
 	coldLag    time.Duration   // worst lag of the warm-up posts after the publisher started
 	background string          // autovacuum and checkpoints in the window (BENCH_TRACE)
+	note       string          // what else the scenario measured
 }
 
 type latePost struct{ at, lag time.Duration } // at: due time − first due time
@@ -179,6 +180,9 @@ func printDetails(out io.Writer, results []result) {
 	for _, r := range results {
 		fmt.Fprintf(out, "  %s: window %.1fs; CPU user+sys: publisher %s, postgres %s, bench/fake X %s; new TCP connections to X: %d; bench statements excluded: %d\n",
 			r.name, r.u.window.Seconds(), r.u.pub, r.u.pg, r.u.bench, r.xConns, r.u.benchStmts)
+		if r.note != "" {
+			fmt.Fprintf(out, "    %s\n", r.note)
+		}
 		if r.coldLag > 0 {
 			fmt.Fprintf(out, "    cold start (10 warm-up posts right after the publisher started, not in the table): lag max %s\n", ms(r.coldLag))
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/betterplan/betterplan/internal/mediainfo/mediatest"
 )
 
 // scenario is one row of the table, with the targets of issue 4 (zero:
@@ -25,6 +27,8 @@ var scenarios = []scenario{
 		run: runShortLead, lagP99: 20 * time.Millisecond},
 	{name: "burst", about: "10,000 posts due at the same second",
 		run: runBurst, drainMax: 2500 * time.Millisecond},
+	{name: "media", about: "200 posts with an image each and 10 with a 20 MB video, due over one minute, created a minute before the first (the pre-upload's 15-minute horizon holds them all)",
+		run: runMedia, lagP99: 20 * time.Millisecond},
 	// "Almost no CPU": at most 1% of one core over the window.
 	{name: "idle", about: "100,000 posts due tomorrow, nothing due, measured for 30 s",
 		run: runIdle, qpsMax: 1, cpuMax: 0.01 * idleWindow.Seconds()},
@@ -101,6 +105,50 @@ func runBurst(ctx context.Context, w *world) (result, error) {
 	}
 	// Generous, so a slow drain is measured rather than cut off.
 	return w.drain(ctx, "burst ", posts, nil, 30*time.Second)
+}
+
+// runMedia: the publisher uploads the files to X ahead of the posts' time
+// (they are within its 15-minute horizon at once), so at the time each post
+// is only POST /2/tweets naming them, as fast as text.
+func runMedia(ctx context.Context, w *world) (result, error) {
+	const images, videos = 200, 10
+	if err := w.warmUp(ctx); err != nil {
+		return result{}, err
+	}
+	var files []benchFile
+	for i := range images {
+		files = append(files, benchFile{name: fmt.Sprintf("image%d.png", i), kind: "image", mime: "image/png", data: mediatest.PNG(640, 360+i)})
+	}
+	for i := range videos {
+		files = append(files, benchFile{name: fmt.Sprintf("video%d.mp4", i), kind: "video", mime: "video/mp4", data: mediatest.MP4(20 << 20), durationMS: 5000})
+	}
+	start := time.Now()
+	first := start.Add(60 * time.Second).Truncate(time.Millisecond)
+	ids, err := w.storeMedia(ctx, files)
+	if err != nil {
+		return result{}, err
+	}
+	// Spread over the minute as the spread scenario's text posts are; the
+	// videos are mixed in.
+	posts := make([]plannedPost, len(ids))
+	for i, id := range ids {
+		at := (i*37 + 11) % len(ids)
+		posts[i] = plannedPost{text: fmt.Sprintf("media %d", i), due: first.Add(time.Duration(at) * time.Minute / time.Duration(len(ids))), media: []string{id}}
+	}
+	if err := w.copyPosts(ctx, posts); err != nil {
+		return result{}, err
+	}
+	if err := w.awaitUploads(ctx, len(ids), first.Add(-time.Second)); err != nil {
+		return result{}, err
+	}
+	ahead := time.Since(start)
+	if err := sleepUntil(ctx, first.Add(-100*time.Millisecond)); err != nil {
+		return result{}, err
+	}
+	res, err := w.drain(ctx, "media ", posts, nil, 10*time.Second)
+	res.note = fmt.Sprintf("pre-upload: %d images and %d × 20 MB videos were on X %.1fs after the posts were created (the first due %.0fs after)",
+		images, videos, ahead.Seconds(), first.Sub(start).Seconds())
+	return res, err
 }
 
 func runIdle(ctx context.Context, w *world) (result, error) {

@@ -59,7 +59,7 @@ func (p *Publisher) stageRound(ctx context.Context) (time.Time, error) {
 			break // a finishing job wakes the loop
 		}
 		sctx, cancel := context.WithTimeout(ctx, p.cfg.StatementTimeout)
-		jobs, err := p.lq.MediaUploadClaim(sctx, dbq.MediaUploadClaimParams{
+		jobs, err := p.q.MediaUploadClaim(sctx, dbq.MediaUploadClaimParams{
 			Now: p.cfg.Now.DB(), HorizonSecs: p.cfg.MediaHorizon.Seconds(), VideoHorizonSecs: p.cfg.VideoHorizon.Seconds(),
 			MarginSecs: mediaMargin.Seconds(), Lim: int32(free), Owner: p.cfg.Owner, LeaseSecs: p.cfg.Lease.Seconds(),
 		})
@@ -85,7 +85,7 @@ func (p *Publisher) stageRound(ctx context.Context) (time.Time, error) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, p.cfg.StatementTimeout)
 	defer cancel()
-	st, err := p.lq.MediaUploadNext(sctx, dbq.MediaUploadNextParams{
+	st, err := p.q.MediaUploadNext(sctx, dbq.MediaUploadNextParams{
 		Now: p.cfg.Now.DB(), HorizonSecs: p.cfg.MediaHorizon.Seconds(), VideoHorizonSecs: p.cfg.VideoHorizon.Seconds(), Never: never,
 	})
 	if err != nil {
