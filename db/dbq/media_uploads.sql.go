@@ -149,6 +149,22 @@ func (q *Queries) MediaUploadClaim(ctx context.Context, arg MediaUploadClaimPara
 	return items, nil
 }
 
+const mediaUploadForget = `-- name: MediaUploadForget :exec
+DELETE FROM media_uploads WHERE integration_id = $1 AND media_id = ANY($2::text[])
+`
+
+type MediaUploadForgetParams struct {
+	IntegrationID string
+	Ids           []string
+}
+
+// X refused a post naming these ids (it no longer knows them): the files
+// are uploaded again.
+func (q *Queries) MediaUploadForget(ctx context.Context, arg MediaUploadForgetParams) error {
+	_, err := q.db.Exec(ctx, mediaUploadForget, arg.IntegrationID, arg.Ids)
+	return err
+}
+
 const mediaUploadForgetFailed = `-- name: MediaUploadForgetFailed :exec
 DELETE FROM media_uploads
 WHERE integration_id = $1 AND media_id = ANY($2::text[]) AND state = 'failed'

@@ -112,3 +112,8 @@ WHERE integration_id = @integration_id AND media_id = ANY(@ids::text[]) AND stat
 -- The file's alt text changed: copies on X not being worked on are
 -- uploaded again (an id on X keeps the text it was given).
 DELETE FROM media_uploads WHERE media_id = @media_id AND state = 'ready' AND lease_owner IS NULL;
+
+-- name: MediaUploadForget :exec
+-- X refused a post naming these ids (it no longer knows them): the files
+-- are uploaded again.
+DELETE FROM media_uploads WHERE integration_id = @integration_id AND media_id = ANY(@ids::text[]);

@@ -87,3 +87,21 @@ func (p *Publisher) xMedia(a *attempt) ([][]string, *outcome) {
 	}
 	return out, nil
 }
+
+// forgetMedia drops the stored X ids of part k's files, so the pre-upload
+// sends them again; false when the part has none.
+func (p *Publisher) forgetMedia(a *attempt, k int) bool {
+	if k >= len(a.row.PartMedia) || a.row.PartMedia[k] == "" {
+		return false
+	}
+	ids := strings.Split(a.row.PartMedia[k], ",")
+	err := p.retry(a.leaseEnd, "forget the part's X media ids", func(ctx context.Context) error {
+		return p.q.MediaUploadForget(ctx, dbq.MediaUploadForgetParams{IntegrationID: *a.row.IntegrationID, Ids: ids})
+	})
+	if err != nil {
+		a.log.Error("forget the part's X media ids", "err", err)
+		return false
+	}
+	p.stageWake.post(time.Time{})
+	return true
+}

@@ -270,9 +270,22 @@ func TestMediaRefusedAndExpired(t *testing.T) {
 	if got := r.mediaCalls()["upload"]; got != uploads+1 {
 		t.Fatalf("an expiring id was not replaced: %d uploads, want %d", got, uploads+1)
 	}
+	// At the time X says it does not know the id (it lost it): the file
+	// goes up again and the post goes out, once.
+	r.x.Inject(fakex.Fault{Method: "POST", PathPrefix: "/2/tweets", Action: fakex.Respond, Response: &fakex.Response{Status: 400,
+		Body: `{"errors":[{"parameters":{"media.media_ids":["1"]},"message":"Your media IDs are invalid."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}`}})
 	r.clock.Advance(10 * time.Minute)
 	r.tick(p)
+	post = r.get(next)
+	wantStatus(t, post, dbq.PostStatusScheduled, dbq.PostErrorKindMediaPending)
+	uploads = r.mediaCalls()["upload"]
+	r.clock.Advance(2 * time.Second)
+	r.tick(p)
+	r.tick(p)
 	wantStatus(t, r.get(next), dbq.PostStatusPublished, "")
+	if got := r.mediaCalls()["upload"]; got != uploads+1 || len(r.xPosts()["the cat again"]) != 1 {
+		t.Fatalf("after X forgot the id: %d uploads (want %d), %d posts", got, uploads+1, len(r.xPosts()["the cat again"]))
+	}
 
 	// X says 401 to the upload: the account needs reconnecting, and the
 	// post says so at its time.

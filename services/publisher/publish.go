@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/betterplan/betterplan/db/dbq"
@@ -262,6 +263,12 @@ func (p *Publisher) classify(a *attempt, k int, err error) outcome {
 	}
 	fail := func(kind dbq.PostErrorKind, msg string) outcome {
 		return outcome{status: dbq.PostStatusFailed, kind: kind, message: msg + onX, xErr: xe}
+	}
+	if xe.Kind == xclient.BadRequest && attempts < p.cfg.MaxAttempts && strings.Contains(strings.ToLower(xDetail(xe)), "media") && p.forgetMedia(a, k) {
+		// X no longer knows an id it gave (expired early, or X lost it):
+		// the files go up again, then the part is sent.
+		return outcome{status: dbq.PostStatusScheduled, delay: time.Second, kind: dbq.PostErrorKindMediaPending, xErr: xe,
+			message: fmt.Sprintf("X refused the files of part %d (%s); BetterPlan uploads them again and then sends the part.", k+1, xDetail(xe)) + onX}
 	}
 	switch xe.Kind {
 	case xclient.Unauthorized:
