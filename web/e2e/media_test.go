@@ -90,6 +90,13 @@ func TestMedia(t *testing.T) {
 	b.click(role("button", "New post"))
 	b.waitVisible(role("dialog", "New post"))
 	b.fill(label("Post"), "a thread with a clip")
+	// Part 1 takes the blue picture again, from the library.
+	b.click(role("button", "From library"))
+	b.waitVisible(role("dialog", "Media library"))
+	b.click(roleMatching("button", `blue\.jpg`))
+	b.click(role("button", "Attach 1"))
+	b.waitGone(role("dialog", "Media library"))
+	b.waitVisible(role("image", "blue.jpg"))
 	b.click(role("button", "Add to thread"))
 	b.fill(label("Part 2"), "here it is")
 	attach(b, "part 2", f["clip.mp4"])
@@ -124,14 +131,14 @@ func TestMedia(t *testing.T) {
 	home := sandboxPosts(t, s)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`media \d+ · alt text: a red square`),
-		regexp.MustCompile(`here it is(?s:.)*?media \d+`),
+		regexp.MustCompile(`here it is</p>\s*<div class="reply">media \d+(?s:.)*?a thread with a clip</p>\s*<div class="reply">media \d+`), // newest first
 	} {
 		if !want.MatchString(home) {
 			b.fatalf("the sandbox's page lacks %s:\n%s", want, tail(home, 3000))
 		}
 	}
-	if n := strings.Count(home, "media "); n != 3 {
-		b.fatalf("the sandbox shows %d media, want 3 (two images, one video)", n)
+	if n := strings.Count(home, "media "); n != 4 {
+		b.fatalf("the sandbox shows %d media, want 4 (two images, then one image and one video)", n)
 	}
 
 	// The published post shows its pictures in the app.

@@ -104,19 +104,21 @@ export function MediaAttach({ workspaceId, label, media, onChange, onBusyChange,
           {media.map((m) => (
             <li key={m.id} className="relative overflow-hidden rounded-lg border border-slate-200 bg-slate-50">
               <Thumb media={m} />
-              <div className="flex flex-wrap items-center gap-1 p-1">
-                {m.altText ? <span className="rounded bg-slate-800 px-1 text-xs font-bold text-white" title={m.altText}>ALT</span> : null}
-                {!locked && (
-                  <>
-                    <Button size="sm" variant="ghost" onClick={() => setEditingAlt(m.id)} aria-label={`Alt text for ${m.filename}`}>
-                      Alt
-                    </Button>
-                    <Button size="sm" variant="ghost" onClick={() => onChange(media.filter((x) => x.id !== m.id))} aria-label={`Remove ${m.filename}`}>
-                      Remove
-                    </Button>
-                  </>
-                )}
-              </div>
+              {m.altText ? (
+                <span className="absolute top-1 left-1 rounded bg-slate-900/85 px-1 text-xs font-bold text-white" title={m.altText}>
+                  ALT
+                </span>
+              ) : null}
+              {!locked && (
+                <div className="grid grid-cols-2">
+                  <Button size="sm" variant="ghost" className="px-1" onClick={() => setEditingAlt(m.id)} aria-label={`Alt text for ${m.filename}`}>
+                    Alt
+                  </Button>
+                  <Button size="sm" variant="ghost" className="px-1" onClick={() => onChange(media.filter((x) => x.id !== m.id))} aria-label={`Remove ${m.filename}`}>
+                    Remove
+                  </Button>
+                </div>
+              )}
             </li>
           ))}
           {uploads.map((u) => (

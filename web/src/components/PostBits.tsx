@@ -94,7 +94,7 @@ export function PostParts({ post, clamp }: { post: Post; clamp?: boolean }) {
 function PartFiles({ post, ids, small }: { post: Post; ids: string[]; small?: boolean }) {
   if (ids.length === 0) return null;
   return (
-    <ul className={cn("mt-1 grid gap-1", small ? "max-w-48 grid-cols-4" : "max-w-md grid-cols-2")} aria-label="Media">
+    <ul className={cn("mt-1 grid gap-1", small ? "max-w-sm grid-cols-4" : "max-w-md grid-cols-2")} aria-label="Media">
       {ids.map((id) => {
         const m = post.media.find((x) => x.id === id);
         return (
