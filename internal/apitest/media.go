@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"connectrpc.com/connect"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	mediav1 "github.com/betterplan/betterplan/gen/betterplan/media/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/media/v1/mediav1connect"
+	"github.com/betterplan/betterplan/internal/blobstore/blobtest"
 )
 
 // Media is a MediaService client for the caller with token.
@@ -23,20 +21,10 @@ func (e *Env) Media(token string, opts ...connect.ClientOption) mediav1connect.M
 	return mediav1connect.NewMediaServiceClient(e.HTTPClient(), e.URL, append([]connect.ClientOption{WithBearer(token)}, opts...)...)
 }
 
-// S3Bucket starts an S3-protocol server over real HTTP (gofakes3) with an
-// empty bucket and returns its MEDIA_BUCKET_URL, for Options.BucketURL.
-// Requests go unsigned (anonymous=true), so parallel tests need no AWS_*
-// variables; internal/blobstore's test signs them.
-func S3Bucket(t testing.TB) string {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("media"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	return "s3://media?region=us-east-1&anonymous=true&endpoint=" + srv.URL + "&use_path_style=true&disable_https=true"
-}
+// S3Bucket starts an S3-protocol server over real HTTP with an empty
+// bucket and returns its MEDIA_BUCKET_URL, for Options.BucketURL (unsigned
+// requests, so parallel tests can use it).
+func S3Bucket(t testing.TB) string { return blobtest.S3(t, false) }
 
 // HTTPError is a plain HTTP handler's error, in Connect's JSON shape.
 type HTTPError struct {

@@ -4,37 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"github.com/betterplan/betterplan/internal/blobstore"
+	"github.com/betterplan/betterplan/internal/blobstore/blobtest"
 )
-
-// s3URL is an S3-protocol server over real HTTP (gofakes3), with bucket
-// "media", as MEDIA_BUCKET_URL names it.
-func s3URL(t *testing.T) string {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("media"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-	return "s3://media?region=us-east-1&endpoint=" + srv.URL + "&use_path_style=true&disable_https=true"
-}
 
 // TestBuckets writes an object and reads parts of it back, through the
 // directory driver and through S3 over HTTP: the same code either way.
 func TestBuckets(t *testing.T) {
 	ctx := context.Background()
 	data := bytes.Repeat([]byte("0123456789"), 100_000) // 1 MB
-	for name, url := range map[string]string{"file": "file://" + t.TempDir() + "/media", "s3": s3URL(t)} {
+	for name, url := range map[string]string{"file": "file://" + t.TempDir() + "/media", "s3": blobtest.S3(t, true)} {
 		t.Run(name, func(t *testing.T) {
 			b, err := blobstore.Open(ctx, url)
 			if err != nil {
