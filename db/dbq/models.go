@@ -495,6 +495,7 @@ type Post struct {
 	RejectedBy       *string
 	RejectedAt       *time.Time
 	PartMedia        []string
+	QueueSlot        *time.Time
 }
 
 type PostActivity struct {
@@ -504,6 +505,20 @@ type PostActivity struct {
 	Kind    PostActivityKind
 	Note    string
 	At      time.Time
+}
+
+type PostingSchedule struct {
+	IntegrationID string
+	TimeZone      string
+	Paused        bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type PostingSlot struct {
+	IntegrationID string
+	Weekday       int16
+	Minute        int16
 }
 
 type RateLimit struct {

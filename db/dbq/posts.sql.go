@@ -18,7 +18,7 @@ SET status = 'scheduled', scheduled_at = coalesce($1, scheduled_at),
     version = version + 1, updated_at = $2
 WHERE id = $3 AND workspace_id = $4 AND version = $5 AND status = 'pending_approval'
   AND integration_id IS NOT NULL
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostApproveParams struct {
@@ -71,6 +71,7 @@ func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post,
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }
@@ -190,7 +191,7 @@ VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
         coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostCreateParams struct {
@@ -257,6 +258,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }
@@ -376,7 +378,7 @@ func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, 
 }
 
 const postGetForMember = `-- name: PostGetForMember :one
-SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, m.role FROM posts
+SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, posts.queue_slot, m.role FROM posts
 JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = $1
 WHERE posts.id = $2
 `
@@ -427,13 +429,14 @@ func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberPara
 		&i.Post.RejectedBy,
 		&i.Post.RejectedAt,
 		&i.Post.PartMedia,
+		&i.Post.QueueSlot,
 		&i.Role,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -511,6 +514,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.RejectedBy,
 			&i.RejectedAt,
 			&i.PartMedia,
+			&i.QueueSlot,
 		); err != nil {
 			return nil, err
 		}
@@ -523,7 +527,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -601,6 +605,7 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.RejectedBy,
 			&i.RejectedAt,
 			&i.PartMedia,
+			&i.QueueSlot,
 		); err != nil {
 			return nil, err
 		}
@@ -664,9 +669,9 @@ func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightPara
 const postPublishNow = `-- name: PostPublishNow :one
 UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
-    version = version + 1, updated_at = coalesce($1::timestamptz, now())
+    queue_slot = NULL, version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $2 AND workspace_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostPublishNowParams struct {
@@ -710,6 +715,7 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }
@@ -766,6 +772,171 @@ func (q *Queries) PostPublishedBatch(ctx context.Context, arg PostPublishedBatch
 	return items, nil
 }
 
+const postQueueHold = `-- name: PostQueueHold :exec
+UPDATE posts SET status = 'draft', scheduled_at = NULL, due_at = NULL, version = version + 1, updated_at = $1
+WHERE integration_id = $2 AND queue_slot IS NOT NULL AND status = 'scheduled'
+`
+
+type PostQueueHoldParams struct {
+	Now           time.Time
+	IntegrationID *string
+}
+
+// The queue is paused: its scheduled posts wait as drafts, keeping their
+// place (queue_slot), until it resumes.
+func (q *Queries) PostQueueHold(ctx context.Context, arg PostQueueHoldParams) error {
+	_, err := q.db.Exec(ctx, postQueueHold, arg.Now, arg.IntegrationID)
+	return err
+}
+
+const postQueueHolders = `-- name: PostQueueHolders :many
+
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
+WHERE integration_id = $1 AND queue_slot IS NOT NULL
+  AND ((status = 'scheduled' AND queue_slot >= $2) OR status = 'draft')
+ORDER BY queue_slot
+`
+
+type PostQueueHoldersParams struct {
+	IntegrationID *string
+	FromLocal     *time.Time
+}
+
+// The queue. queue_slot is the local date and time (in the schedule's
+// zone) of the slot a post holds; scheduled_at is its instant.
+// The account's posts in its queue, in queue order: scheduled ones holding
+// slots from @from_local on (local times), and the drafts a pause holds
+// (whatever their old slot's time).
+func (q *Queries) PostQueueHolders(ctx context.Context, arg PostQueueHoldersParams) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postQueueHolders, arg.IntegrationID, arg.FromLocal)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const postQueueRelease = `-- name: PostQueueRelease :exec
+UPDATE posts SET queue_slot = NULL WHERE id = ANY($1::text[]) AND workspace_id = $2
+`
+
+type PostQueueReleaseParams struct {
+	Ids         []string
+	WorkspaceID string
+}
+
+// Frees the slots of these posts (before they take others).
+func (q *Queries) PostQueueRelease(ctx context.Context, arg PostQueueReleaseParams) error {
+	_, err := q.db.Exec(ctx, postQueueRelease, arg.Ids, arg.WorkspaceID)
+	return err
+}
+
+const postQueueTake = `-- name: PostQueueTake :one
+UPDATE posts
+SET queue_slot = $1, status = 'scheduled', scheduled_at = $2::timestamptz, due_at = $2::timestamptz,
+    attempts = 0, version = version + 1, updated_at = $3
+WHERE id = $4 AND workspace_id = $5 AND status IN ('draft', 'scheduled', 'failed')
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+`
+
+type PostQueueTakeParams struct {
+	QueueSlot   *time.Time
+	At          time.Time
+	Now         time.Time
+	ID          string
+	WorkspaceID string
+}
+
+// Puts a post in a slot (scheduled at its instant). A slot another post
+// holds fails on posts_queue_slot_idx.
+func (q *Queries) PostQueueTake(ctx context.Context, arg PostQueueTakeParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postQueueTake,
+		arg.QueueSlot,
+		arg.At,
+		arg.Now,
+		arg.ID,
+		arg.WorkspaceID,
+	)
+	var i Post
+	err := row.Scan(
+		&i.ID,
+		&i.AuthorID,
+		&i.IntegrationID,
+		&i.Status,
+		&i.Parts,
+		&i.IsThread,
+		&i.ScheduledAt,
+		&i.DueAt,
+		&i.Attempts,
+		&i.XPostIds,
+		&i.XUsername,
+		&i.InFlightPart,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.LastErrorKind,
+		&i.LastErrorMessage,
+		&i.LastErrorXTitle,
+		&i.LastErrorXDetail,
+		&i.LastErrorXStatus,
+		&i.LastErrorAt,
+		&i.PublishedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
+		&i.PartMedia,
+		&i.QueueSlot,
+	)
+	return i, err
+}
+
 const postRecoverExpired = `-- name: PostRecoverExpired :many
 UPDATE posts
 SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()),
@@ -809,7 +980,7 @@ SET status = 'draft', due_at = NULL, scheduled_at = NULL,
     rejection_reason = $1, rejected_by = $2, rejected_at = $3::timestamptz,
     version = version + 1, updated_at = $3::timestamptz
 WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'pending_approval'
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostRejectParams struct {
@@ -863,6 +1034,7 @@ func (q *Queries) PostReject(ctx context.Context, arg PostRejectParams) (Post, e
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }
@@ -875,7 +1047,7 @@ SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $3 AND workspace_id = $4 AND integration_id IS NOT NULL
   AND status IN ('failed', 'unconfirmed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostRetryParams struct {
@@ -927,6 +1099,7 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }
@@ -1014,24 +1187,27 @@ SET parts = $1, part_media = $2, is_thread = $3, status = $4,
     rejection_reason = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
     rejected_by = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
     rejected_at = CASE WHEN $4::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
-    version = version + 1, updated_at = $8
-WHERE id = $9 AND workspace_id = $10 AND version = $11
+    -- A new time or a move to drafts gives up the queue slot.
+    queue_slot = CASE WHEN $8::boolean THEN queue_slot ELSE NULL END,
+    version = version + 1, updated_at = $9
+WHERE id = $10 AND workspace_id = $11 AND version = $12
   AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
 `
 
 type PostUpdateParams struct {
-	Parts       []string
-	PartMedia   []string
-	IsThread    bool
-	Status      PostStatus
-	ScheduledAt *time.Time
-	DueAt       *time.Time
-	Attempts    int32
-	Now         time.Time
-	ID          string
-	WorkspaceID string
-	Version     int64
+	Parts         []string
+	PartMedia     []string
+	IsThread      bool
+	Status        PostStatus
+	ScheduledAt   *time.Time
+	DueAt         *time.Time
+	Attempts      int32
+	KeepQueueSlot bool
+	Now           time.Time
+	ID            string
+	WorkspaceID   string
+	Version       int64
 }
 
 // Applies an edit computed by the service, if nobody changed the post since
@@ -1045,6 +1221,7 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		arg.ScheduledAt,
 		arg.DueAt,
 		arg.Attempts,
+		arg.KeepQueueSlot,
 		arg.Now,
 		arg.ID,
 		arg.WorkspaceID,
@@ -1082,6 +1259,7 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.RejectedBy,
 		&i.RejectedAt,
 		&i.PartMedia,
+		&i.QueueSlot,
 	)
 	return i, err
 }

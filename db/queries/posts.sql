@@ -54,6 +54,8 @@ SET parts = @parts, part_media = @part_media, is_thread = @is_thread, status = @
     rejection_reason = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN '' ELSE rejection_reason END,
     rejected_by = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_by END,
     rejected_at = CASE WHEN @status::post_status IN ('pending_approval', 'scheduled') THEN NULL ELSE rejected_at END,
+    -- A new time or a move to drafts gives up the queue slot.
+    queue_slot = CASE WHEN @keep_queue_slot::boolean THEN queue_slot ELSE NULL END,
     version = version + 1, updated_at = @now
 WHERE id = @id AND workspace_id = @workspace_id AND version = @version
   AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
@@ -68,7 +70,7 @@ RETURNING id;
 -- Due now by the database's clock (@now only in tests).
 UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce(sqlc.narg(now)::timestamptz, now()), due_at = coalesce(sqlc.narg(now)::timestamptz, now()),
-    version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
+    queue_slot = NULL, version = version + 1, updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 WHERE id = @id AND workspace_id = @workspace_id AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
 RETURNING *;
 
@@ -246,3 +248,34 @@ SET status = 'draft', due_at = NULL, scheduled_at = NULL,
     version = version + 1, updated_at = sqlc.arg(now)::timestamptz
 WHERE id = @id AND workspace_id = @workspace_id AND version = @version AND status = 'pending_approval'
 RETURNING *;
+
+-- The queue. queue_slot is the local date and time (in the schedule's
+-- zone) of the slot a post holds; scheduled_at is its instant.
+
+-- name: PostQueueHolders :many
+-- The account's posts in its queue, in queue order: scheduled ones holding
+-- slots from @from_local on (local times), and the drafts a pause holds
+-- (whatever their old slot's time).
+SELECT * FROM posts
+WHERE integration_id = @integration_id AND queue_slot IS NOT NULL
+  AND ((status = 'scheduled' AND queue_slot >= @from_local) OR status = 'draft')
+ORDER BY queue_slot;
+
+-- name: PostQueueTake :one
+-- Puts a post in a slot (scheduled at its instant). A slot another post
+-- holds fails on posts_queue_slot_idx.
+UPDATE posts
+SET queue_slot = @queue_slot, status = 'scheduled', scheduled_at = @at::timestamptz, due_at = @at::timestamptz,
+    attempts = 0, version = version + 1, updated_at = @now
+WHERE id = @id AND workspace_id = @workspace_id AND status IN ('draft', 'scheduled', 'failed')
+RETURNING *;
+
+-- name: PostQueueRelease :exec
+-- Frees the slots of these posts (before they take others).
+UPDATE posts SET queue_slot = NULL WHERE id = ANY(@ids::text[]) AND workspace_id = @workspace_id;
+
+-- name: PostQueueHold :exec
+-- The queue is paused: its scheduled posts wait as drafts, keeping their
+-- place (queue_slot), until it resumes.
+UPDATE posts SET status = 'draft', scheduled_at = NULL, due_at = NULL, version = version + 1, updated_at = @now
+WHERE integration_id = @integration_id AND queue_slot IS NOT NULL AND status = 'scheduled';

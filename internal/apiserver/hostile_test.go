@@ -39,10 +39,11 @@ type clients struct {
 	post        postv1connect.PostServiceClient
 	workspace   workspacev1connect.WorkspaceServiceClient
 	media       mediav1connect.MediaServiceClient
+	queue       postv1connect.QueueServiceClient
 }
 
 func newClients(env *apitest.Env, token string, opts ...connect.ClientOption) clients {
-	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...), env.Media(token, opts...)}
+	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...), env.Media(token, opts...), env.Queue(token, opts...)}
 }
 
 // caller calls one RPC with a request of its type.
@@ -77,6 +78,10 @@ func acct[Req, Res any](m func(accountv1connect.AccountServiceClient, context.Co
 
 func integ[Req, Res any](m func(integrationv1connect.IntegrationServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
 	return unary(func(c clients) integrationv1connect.IntegrationServiceClient { return c.integration }, m)
+}
+
+func que[Req, Res any](m func(postv1connect.QueueServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
+	return unary(func(c clients) postv1connect.QueueServiceClient { return c.queue }, m)
 }
 
 func med[Req, Res any](m func(mediav1connect.MediaServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
@@ -191,6 +196,23 @@ var rpcCases = map[string]rpcCase{
 		&workspacev1.GetInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.GetInvitation)},
 	workspacev1connect.WorkspaceServiceAcceptInvitationProcedure: {
 		&workspacev1.AcceptInvitationRequest{Token: "bpi_token"}, wss(workspacev1connect.WorkspaceServiceClient.AcceptInvitation)},
+
+	postv1connect.QueueServiceGetPostingScheduleProcedure: {
+		&postv1.GetPostingScheduleRequest{IntegrationId: someID}, que(postv1connect.QueueServiceClient.GetPostingSchedule)},
+	postv1connect.QueueServiceUpdatePostingScheduleProcedure: {
+		&postv1.UpdatePostingScheduleRequest{IntegrationId: someID, TimeZone: "Europe/Berlin",
+			Slots: []*postv1.PostingSlot{{Weekday: postv1.Weekday_WEEKDAY_MONDAY, LocalTime: "09:00"}}},
+		que(postv1connect.QueueServiceClient.UpdatePostingSchedule)},
+	postv1connect.QueueServiceListQueueProcedure: {
+		&postv1.ListQueueRequest{IntegrationId: someID}, que(postv1connect.QueueServiceClient.ListQueue)},
+	postv1connect.QueueServiceAddToQueueProcedure: {
+		&postv1.AddToQueueRequest{PostId: someID}, que(postv1connect.QueueServiceClient.AddToQueue)},
+	postv1connect.QueueServiceShareNextProcedure: {
+		&postv1.ShareNextRequest{PostId: someID}, que(postv1connect.QueueServiceClient.ShareNext)},
+	postv1connect.QueueServiceReorderQueueProcedure: {
+		&postv1.ReorderQueueRequest{PostId: someID}, que(postv1connect.QueueServiceClient.ReorderQueue)},
+	postv1connect.QueueServiceShuffleQueueProcedure: {
+		&postv1.ShuffleQueueRequest{IntegrationId: someID}, que(postv1connect.QueueServiceClient.ShuffleQueue)},
 
 	mediav1connect.MediaServiceCreateUploadProcedure: {
 		&mediav1.CreateUploadRequest{WorkspaceId: someID, Filename: "photo.jpg", ContentType: "image/jpeg", SizeBytes: 1000},

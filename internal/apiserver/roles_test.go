@@ -167,6 +167,46 @@ func (w *world) upload(a actor) *mediav1.Media {
 	return w.env.Upload(w.t, a.token, w.ws, "photo.png", "image/png", mediatest.PNG(40, 30))
 }
 
+// queued makes sure W's account has a posting schedule and returns a draft
+// of the owner's, or (inQueue) a post in its queue.
+func (w *world) queued(inQueue bool) *postv1.Post {
+	w.t.Helper()
+	ctx := context.Background()
+	var slots []*postv1.PostingSlot
+	for d := postv1.Weekday_WEEKDAY_MONDAY; d <= postv1.Weekday_WEEKDAY_SUNDAY; d++ {
+		slots = append(slots, &postv1.PostingSlot{Weekday: d, LocalTime: "09:00"}, &postv1.PostingSlot{Weekday: d, LocalTime: "18:00"})
+	}
+	if _, err := w.owner.cs.queue.UpdatePostingSchedule(ctx, connect.NewRequest(&postv1.UpdatePostingScheduleRequest{
+		IntegrationId: w.integ, TimeZone: "Europe/Berlin", Slots: slots})); err != nil {
+		w.t.Fatal(err)
+	}
+	p := w.post(w.owner, 0)
+	if !inQueue {
+		return p
+	}
+	res, err := w.owner.cs.queue.AddToQueue(ctx, connect.NewRequest(&postv1.AddToQueueRequest{PostId: p.GetId()}))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return res.Msg.GetPost()
+}
+
+// freeSlot is the time of a coming slot no post holds.
+func (w *world) freeSlot() *timestamppb.Timestamp {
+	w.t.Helper()
+	res, err := w.owner.cs.queue.ListQueue(context.Background(), connect.NewRequest(&postv1.ListQueueRequest{IntegrationId: w.integ, Count: 200}))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, s := range res.Msg.GetSlots() {
+		if s.GetPost() == nil {
+			return s.GetTime()
+		}
+	}
+	w.t.Fatal("no free slot")
+	return nil
+}
+
 // failed is a post the publisher failed (X refused it), as the publisher
 // records it.
 func (w *world) failed() *postv1.Post {
@@ -281,6 +321,41 @@ var matrix = map[string]row{
 		func() proto.Message {
 			return &postv1.RejectPostRequest{Id: nobody, Version: 1, Reason: "shorter, please"}
 		}},
+
+	postv1connect.QueueServiceGetPostingScheduleProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.GetPostingScheduleRequest{IntegrationId: w.integ} },
+		func() proto.Message { return &postv1.GetPostingScheduleRequest{IntegrationId: nobody} }},
+	postv1connect.QueueServiceListQueueProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.ListQueueRequest{IntegrationId: w.integ} },
+		func() proto.Message { return &postv1.ListQueueRequest{IntegrationId: nobody} }},
+	postv1connect.QueueServiceUpdatePostingScheduleProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &postv1.UpdatePostingScheduleRequest{IntegrationId: w.integ, TimeZone: "Europe/Berlin",
+				Slots: []*postv1.PostingSlot{{Weekday: postv1.Weekday_WEEKDAY_MONDAY, LocalTime: "09:00"}, {Weekday: postv1.Weekday_WEEKDAY_MONDAY, LocalTime: "18:00"}}}
+		},
+		func() proto.Message {
+			return &postv1.UpdatePostingScheduleRequest{IntegrationId: nobody, TimeZone: "Europe/Berlin"}
+		}},
+	postv1connect.QueueServiceAddToQueueProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.AddToQueueRequest{PostId: w.queued(false).GetId()} },
+		func() proto.Message { return &postv1.AddToQueueRequest{PostId: nobody} }},
+	postv1connect.QueueServiceShareNextProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.ShareNextRequest{PostId: w.queued(false).GetId()} },
+		func() proto.Message { return &postv1.ShareNextRequest{PostId: nobody} }},
+	postv1connect.QueueServiceReorderQueueProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			p := w.queued(true)
+			return &postv1.ReorderQueueRequest{PostId: p.GetId(), SlotTime: w.freeSlot()}
+		},
+		func() proto.Message {
+			return &postv1.ReorderQueueRequest{PostId: nobody, SlotTime: timestamppb.Now()}
+		}},
+	postv1connect.QueueServiceShuffleQueueProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			w.queued(true)
+			return &postv1.ShuffleQueueRequest{IntegrationId: w.integ}
+		},
+		func() proto.Message { return &postv1.ShuffleQueueRequest{IntegrationId: nobody} }},
 
 	mediav1connect.MediaServiceCreateUploadProcedure: {workspacev1.Role_ROLE_WRITER,
 		func(w *world, _ workspacev1.Role) proto.Message {

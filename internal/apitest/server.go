@@ -311,3 +311,8 @@ func (l *Logs) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// Queue returns a QueueService client (see Account).
+func (e *Env) Queue(token string, opts ...connect.ClientOption) postv1connect.QueueServiceClient {
+	return postv1connect.NewQueueServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}

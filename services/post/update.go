@@ -76,7 +76,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 	}
 	p := dbq.PostUpdateParams{
 		ID: cur.ID, WorkspaceID: cur.WorkspaceID, Version: msg.GetVersion(), Now: now,
-		Parts: cur.Parts, PartMedia: cur.PartMedia, IsThread: cur.IsThread, Status: cur.Status,
+		Parts: cur.Parts, PartMedia: cur.PartMedia, IsThread: cur.IsThread, Status: cur.Status, KeepQueueSlot: !schedule && !toDraft,
 		ScheduledAt: cur.ScheduledAt, DueAt: cur.DueAt, Attempts: cur.Attempts,
 	}
 	if err := s.keepsSentParts(cur, c, media); err != nil {
