@@ -323,10 +323,14 @@ var matrix = map[string]row{
 		}},
 
 	postv1connect.QueueServiceGetPostingScheduleProcedure: {workspacev1.Role_ROLE_VIEWER,
-		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.GetPostingScheduleRequest{IntegrationId: w.integ} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &postv1.GetPostingScheduleRequest{IntegrationId: w.integ}
+		},
 		func() proto.Message { return &postv1.GetPostingScheduleRequest{IntegrationId: nobody} }},
 	postv1connect.QueueServiceListQueueProcedure: {workspacev1.Role_ROLE_VIEWER,
-		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.ListQueueRequest{IntegrationId: w.integ} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &postv1.ListQueueRequest{IntegrationId: w.integ}
+		},
 		func() proto.Message { return &postv1.ListQueueRequest{IntegrationId: nobody} }},
 	postv1connect.QueueServiceUpdatePostingScheduleProcedure: {workspacev1.Role_ROLE_EDITOR,
 		func(w *world, _ workspacev1.Role) proto.Message {
@@ -337,10 +341,14 @@ var matrix = map[string]row{
 			return &postv1.UpdatePostingScheduleRequest{IntegrationId: nobody, TimeZone: "Europe/Berlin"}
 		}},
 	postv1connect.QueueServiceAddToQueueProcedure: {workspacev1.Role_ROLE_EDITOR,
-		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.AddToQueueRequest{PostId: w.queued(false).GetId()} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &postv1.AddToQueueRequest{PostId: w.queued(false).GetId()}
+		},
 		func() proto.Message { return &postv1.AddToQueueRequest{PostId: nobody} }},
 	postv1connect.QueueServiceShareNextProcedure: {workspacev1.Role_ROLE_EDITOR,
-		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.ShareNextRequest{PostId: w.queued(false).GetId()} },
+		func(w *world, _ workspacev1.Role) proto.Message {
+			return &postv1.ShareNextRequest{PostId: w.queued(false).GetId()}
+		},
 		func() proto.Message { return &postv1.ShareNextRequest{PostId: nobody} }},
 	postv1connect.QueueServiceReorderQueueProcedure: {workspacev1.Role_ROLE_EDITOR,
 		func(w *world, _ workspacev1.Role) proto.Message {
