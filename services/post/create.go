@@ -48,6 +48,7 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		at         time.Time
 		draft      bool
 		publishNow bool // due now by the database's clock
+		toQueue    bool // a draft that takes the next free slot at once
 	)
 	switch v := msg.GetWhen().(type) {
 	case *postv1.CreatePostRequest_ScheduledTime:
@@ -64,6 +65,11 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 			return nil, errNoWhen()
 		}
 		draft = true
+	case *postv1.CreatePostRequest_AddToQueue:
+		if !v.AddToQueue {
+			return nil, errNoWhen()
+		}
+		draft, toQueue = true, true
 	default:
 		return nil, errNoWhen()
 	}
@@ -87,6 +93,9 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 	}
 	status := dbq.PostStatusScheduled
 	switch {
+	case toQueue && !schedules(role):
+		return nil, apierr.New(connect.CodePermissionDenied,
+			access.Require(role, dbq.WorkspaceRoleEditor, "adding posts to the queue").Error()+"; give the post a time to submit it for approval")
 	case draft:
 		status = dbq.PostStatusDraft
 	case publishNow && !schedules(role):
@@ -130,6 +139,11 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		if err := s.addActivity(ctx, q, row.ID, dbq.PostActivityKindCreated, ""); err != nil {
 			return err
 		}
+		if toQueue {
+			if row, _, _, err = NewQueue(s).enqueue(ctx, q, row.ID, s.now.Now()); err != nil {
+				return err
+			}
+		}
 		if status == dbq.PostStatusPendingApproval {
 			return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindSubmitted, "")
 		}
@@ -148,5 +162,5 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 
 // errNoWhen is a new error each time: a *connect.Error carries mutable metadata.
 func errNoWhen() error {
-	return apierr.Invalid("when", "is required: choose scheduled_time, publish_now or draft")
+	return apierr.Invalid("when", "is required: choose scheduled_time, publish_now, draft or add_to_queue")
 }

@@ -457,31 +457,9 @@ func (qs *Queue) AddToQueue(ctx context.Context, req *connect.Request[postv1.Add
 		a    account
 		slot queue.Occurrence
 	)
-	err := db.InTx(ctx, qs.s.pool, func(q *dbq.Queries) error {
-		p, acc, err := qs.queued(ctx, q, req.Msg.GetPostId(), "adding posts to the queue")
-		if err != nil {
-			return err
-		}
-		a = acc
-		if err := queueable(p); err != nil {
-			return err
-		}
-		if p.QueueSlot != nil && p.Status == dbq.PostStatusScheduled && p.ScheduledAt != nil && p.ScheduledAt.After(now) {
-			return errState(fmt.Sprintf("the post is already in the queue (%s); move it with ReorderQueue", a.occurrence(p).Local.Format("Mon 2 Jan 15:04")))
-		}
-		taken, err := qs.takenSlots(ctx, q, a, now)
-		if err != nil {
-			return err
-		}
-		o, ok := firstFree(a.schedule.Next(now, horizon), taken, now)
-		if !ok {
-			return errState("every slot of the coming weeks is taken: add posting times to the schedule")
-		}
-		slot = o
-		if row, err = qs.take(ctx, q, p, o); err != nil {
-			return err
-		}
-		return qs.s.addActivity(ctx, q, row.ID, dbq.PostActivityKindScheduled, "added to the queue")
+	err := db.InTx(ctx, qs.s.pool, func(q *dbq.Queries) (err error) {
+		row, a, slot, err = qs.enqueue(ctx, q, req.Msg.GetPostId(), now)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -492,6 +470,33 @@ func (qs *Queue) AddToQueue(ctx context.Context, req *connect.Request[postv1.Add
 	}
 	qs.s.log.InfoContext(ctx, "post added to the queue", "post_id", row.ID, "at", slot.At, "local", slot.Local.Format("2006-01-02T15:04"), "zone", a.loc.String())
 	return connect.NewResponse(&postv1.AddToQueueResponse{Post: post, Slot: a.slotProto(slot, nil)}), nil
+}
+
+// enqueue gives a post the next free slot, in the caller's transaction.
+func (qs *Queue) enqueue(ctx context.Context, q *dbq.Queries, postID string, now time.Time) (dbq.Post, account, queue.Occurrence, error) {
+	p, a, err := qs.queued(ctx, q, postID, "adding posts to the queue")
+	if err != nil {
+		return dbq.Post{}, account{}, queue.Occurrence{}, err
+	}
+	if err := queueable(p); err != nil {
+		return dbq.Post{}, account{}, queue.Occurrence{}, err
+	}
+	if p.QueueSlot != nil && p.Status == dbq.PostStatusScheduled && p.ScheduledAt != nil && p.ScheduledAt.After(now) {
+		return dbq.Post{}, account{}, queue.Occurrence{}, errState(fmt.Sprintf("the post is already in the queue (%s); move it with ReorderQueue", a.occurrence(p).Local.Format("Mon 2 Jan 15:04")))
+	}
+	taken, err := qs.takenSlots(ctx, q, a, now)
+	if err != nil {
+		return dbq.Post{}, account{}, queue.Occurrence{}, err
+	}
+	o, ok := firstFree(a.schedule.Next(now, horizon), taken, now)
+	if !ok {
+		return dbq.Post{}, account{}, queue.Occurrence{}, errState("every slot of the coming weeks is taken: add posting times to the schedule")
+	}
+	row, err := qs.take(ctx, q, p, o)
+	if err != nil {
+		return dbq.Post{}, account{}, queue.Occurrence{}, err
+	}
+	return row, a, o, qs.s.addActivity(ctx, q, row.ID, dbq.PostActivityKindScheduled, "added to the queue")
 }
 
 // takenSlots are the coming slots posts hold.

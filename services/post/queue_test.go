@@ -294,6 +294,11 @@ func TestQueueConcurrentAdds(t *testing.T) {
 		}
 		seen[at] = true
 	}
+	// CreatePost straight into the queue: the next free slot.
+	direct := u.create(&postv1.CreatePostRequest{IntegrationId: u.integID, Content: text("straight in"), When: &postv1.CreatePostRequest_AddToQueue{AddToQueue: true}})
+	if at := direct.GetScheduledTime().AsTime(); direct.GetStatus() != postv1.Status_STATUS_SCHEDULED || seen[at] {
+		t.Fatalf("created into the queue: %v at %s", direct.GetStatus(), at)
+	}
 	// A writer may not queue; a zone that is not one is refused.
 	w := member(t, env, u, "wes@example.com", workspacev1.Role_ROLE_WRITER)
 	_, err := env.Queue(w.token).AddToQueue(ctx, connect.NewRequest(&postv1.AddToQueueRequest{PostId: w.draft("mine").GetId()}))

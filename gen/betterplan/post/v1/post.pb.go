@@ -846,6 +846,7 @@ type CreatePostRequest struct {
 	//	*CreatePostRequest_ScheduledTime
 	//	*CreatePostRequest_PublishNow
 	//	*CreatePostRequest_Draft
+	//	*CreatePostRequest_AddToQueue
 	When isCreatePostRequest_When `protobuf_oneof:"when"`
 	// Media per part (none when unset).
 	Media         *PostMedia `protobuf:"bytes,7,opt,name=media,proto3" json:"media,omitempty"`
@@ -949,6 +950,15 @@ func (x *CreatePostRequest) GetDraft() bool {
 	return false
 }
 
+func (x *CreatePostRequest) GetAddToQueue() bool {
+	if x != nil {
+		if x, ok := x.When.(*CreatePostRequest_AddToQueue); ok {
+			return x.AddToQueue
+		}
+	}
+	return false
+}
+
 func (x *CreatePostRequest) GetMedia() *PostMedia {
 	if x != nil {
 		return x.Media
@@ -990,11 +1000,18 @@ type CreatePostRequest_Draft struct {
 	Draft bool `protobuf:"varint,6,opt,name=draft,proto3,oneof"`
 }
 
+type CreatePostRequest_AddToQueue struct {
+	// The next free slot of the account's queue (QueueService; editors).
+	AddToQueue bool `protobuf:"varint,8,opt,name=add_to_queue,json=addToQueue,proto3,oneof"`
+}
+
 func (*CreatePostRequest_ScheduledTime) isCreatePostRequest_When() {}
 
 func (*CreatePostRequest_PublishNow) isCreatePostRequest_When() {}
 
 func (*CreatePostRequest_Draft) isCreatePostRequest_When() {}
+
+func (*CreatePostRequest_AddToQueue) isCreatePostRequest_When() {}
 
 // CreatePostResponse is the response of CreatePost.
 type CreatePostResponse struct {
@@ -2564,7 +2581,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1f\n" +
 	"\vrejected_by\x18\x02 \x01(\tR\n" +
 	"rejectedBy\x12.\n" +
-	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xea\x02\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x8e\x03\n" +
 	"\x11CreatePostRequest\x122\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\rintegrationId\x12#\n" +
 	"\x04text\x18\x02 \x01(\tB\r\xbaH\n" +
@@ -2573,7 +2590,9 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\x0escheduled_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\rscheduledTime\x12!\n" +
 	"\vpublish_now\x18\x05 \x01(\bH\x01R\n" +
 	"publishNow\x12\x16\n" +
-	"\x05draft\x18\x06 \x01(\bH\x01R\x05draft\x123\n" +
+	"\x05draft\x18\x06 \x01(\bH\x01R\x05draft\x12\"\n" +
+	"\fadd_to_queue\x18\b \x01(\bH\x01R\n" +
+	"addToQueue\x123\n" +
 	"\x05media\x18\a \x01(\v2\x1d.betterplan.post.v1.PostMediaR\x05mediaB\t\n" +
 	"\acontentB\x06\n" +
 	"\x04when\"B\n" +
@@ -2858,6 +2877,7 @@ func file_betterplan_post_v1_post_proto_init() {
 		(*CreatePostRequest_ScheduledTime)(nil),
 		(*CreatePostRequest_PublishNow)(nil),
 		(*CreatePostRequest_Draft)(nil),
+		(*CreatePostRequest_AddToQueue)(nil),
 	}
 	file_betterplan_post_v1_post_proto_msgTypes[13].OneofWrappers = []any{
 		(*UpdatePostRequest_Text)(nil),
