@@ -91,6 +91,12 @@ const integrationsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/integrations"), "IntegrationsPage"),
 });
 
+const queueRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/queue",
+  component: lazyRouteComponent(() => import("./pages/queue"), "QueuePage"),
+});
+
 const teamRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/team",
@@ -115,7 +121,7 @@ const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
   signUpRoute,
-  appRoute.addChildren([calendarRoute, postsRoute, integrationsRoute, teamRoute, joinRoute, settingsRoute]),
+  appRoute.addChildren([calendarRoute, postsRoute, queueRoute, integrationsRoute, teamRoute, joinRoute, settingsRoute]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {

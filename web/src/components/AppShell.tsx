@@ -88,6 +88,7 @@ function SignedIn() {
             <ul className="flex">
               <NavItem to="/calendar">Calendar</NavItem>
               <NavItem to="/posts">Posts</NavItem>
+              <NavItem to="/queue">Queue</NavItem>
               <NavItem to="/integrations">X accounts</NavItem>
               <NavItem to="/team">Team</NavItem>
               <NavItem to="/settings">Settings</NavItem>
@@ -111,7 +112,7 @@ function SignedIn() {
   );
 }
 
-function NavItem({ to, children }: { to: "/calendar" | "/posts" | "/integrations" | "/team" | "/settings"; children: ReactNode }) {
+function NavItem({ to, children }: { to: "/calendar" | "/posts" | "/queue" | "/integrations" | "/team" | "/settings"; children: ReactNode }) {
   return (
     <li>
       <Link

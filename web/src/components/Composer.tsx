@@ -11,6 +11,7 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "rea
 import { IntegrationService, Status as AccountStatus, type Integration } from "../gen/betterplan/integration/v1/integration_pb";
 import type { Media } from "../gen/betterplan/media/v1/media_pb";
 import { PostService, Status, type CreatePostRequest, type Post, type UpdatePostRequest } from "../gen/betterplan/post/v1/post_pb";
+import { QueueService } from "../gen/betterplan/post/v1/queue_pb";
 import { codeOf, errorMessage, partErrors, transport } from "../lib/api";
 import { clearComposer, lastAccounts, loadComposer, rememberAccounts, saveComposer } from "../lib/autosave";
 import { afterChange } from "../lib/cache";
@@ -46,7 +47,7 @@ const postMedia = (ps: Part[]) =>
   ps.some((p) => p.media.length > 0) ? { parts: ps.map((p) => ({ mediaIds: p.media.map((m) => m.id) })) } : undefined;
 const mediaKey = (ps: { media: Media[] }[]) => ps.map((p) => p.media.map((m) => m.id).join(",")).join("|");
 
-type Action = "schedule" | "now" | "draft" | "save" | "text";
+type Action = "schedule" | "now" | "draft" | "save" | "text" | "queue" | "next";
 
 export type ComposerProps =
   | { mode: "new"; at?: number; onDone: () => void; onCancel: () => void; requestClose: { current: (() => void) | null } }
@@ -261,6 +262,7 @@ export function Composer(props: ComposerProps) {
 
   // ---- sending ----
   const create = useMutation(PostService.method.createPost);
+  const shareNext = useMutation(QueueService.method.shareNext);
   const updatePost = useMutation(PostService.method.updatePost);
   const zone = zoneLabel(tz);
 
@@ -293,7 +295,8 @@ export function Composer(props: ComposerProps) {
     let w: CreatePostRequest["when"];
     if (action === "schedule" && at !== undefined) w = { case: "scheduledTime", value: msToTs(at) };
     else if (action === "now") w = { case: "publishNow", value: true };
-    else w = { case: "draft", value: true };
+    else if (action === "queue") w = { case: "addToQueue", value: true };
+    else w = { case: "draft", value: true }; // "next": a draft that then goes first in the queue
     const done: Integration[] = [];
     const created: Post[] = [];
     const failed: { account: Integration | undefined; error: unknown }[] = [];
@@ -301,8 +304,17 @@ export function Composer(props: ComposerProps) {
       const account = accounts.find((a) => a.id === id);
       try {
         const res = await create.mutateAsync({ integrationId: id, content: content(texts), when: w, media: postMedia(parts) });
-        afterChange(qc, res.post);
-        if (res.post) created.push(res.post);
+        let post = res.post;
+        if (action === "next" && post) {
+          try {
+            post = (await shareNext.mutateAsync({ postId: post.id })).post ?? post;
+          } catch (e) {
+            afterChange(qc, post);
+            throw e;
+          }
+        }
+        afterChange(qc, post);
+        if (post) created.push(post);
         if (account) done.push(account);
       } catch (error) {
         failed.push({ account, error });
@@ -312,9 +324,12 @@ export function Composer(props: ComposerProps) {
     if (failed.length === 0) {
       clearComposer(me.id);
       rememberAccounts(me.id, chosen);
+      const queuedAt = created.length === 1 ? tsToMs(created[0].scheduledTime) : undefined;
       const title = action === "schedule"
         ? (canSchedule ? `Scheduled for ${formatDateTime(at, tz)}` : `Submitted for approval for ${formatDateTime(at, tz)}`)
-        : action === "now" ? "Publishing now" : "Saved as a draft";
+        : action === "queue" || action === "next"
+          ? `${action === "next" ? "First in the queue" : "Added to the queue"}${queuedAt !== undefined ? `: ${formatDateTime(queuedAt, tz)}` : ""}`
+          : action === "now" ? "Publishing now" : "Saved as a draft";
       // One post publishing now: its toast says how it ended (see live.ts).
       toast({ id: created.length === 1 ? `post-${created[0].id}` : undefined, tone: action === "now" ? "info" : "success", title, description: handles ? `Posting as ${handles}.` : undefined });
       if (action === "now" && created.length === 1) settleToastNow(created[0]);
@@ -607,6 +622,16 @@ export function Composer(props: ComposerProps) {
             {canSchedule && (
               <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("now")}>
                 {busy === "now" ? "Publishing…" : "Publish now"}
+              </Button>
+            )}
+            {canSchedule && (
+              <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("next")} title="The first time of the account's queue; the queued posts move down one">
+                {busy === "next" ? "Adding…" : "Share next"}
+              </Button>
+            )}
+            {canSchedule && (
+              <Button variant="secondary" disabled={busy !== null || noAccounts} onClick={() => void send("queue")} title="The next free time of the account's posting schedule">
+                {busy === "queue" ? "Adding…" : "Add to queue"}
               </Button>
             )}
             <Button type="submit" disabled={busy !== null || noAccounts}>

@@ -4,10 +4,12 @@
 import { createConnectQueryKey } from "@connectrpc/connect-query";
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { PostService, type ListPostsResponse, type Post } from "../gen/betterplan/post/v1/post_pb";
+import { QueueService } from "../gen/betterplan/post/v1/queue_pb";
 
 const listKey = createConnectQueryKey({ schema: PostService.method.listPosts, cardinality: "infinite" });
 const getKey = createConnectQueryKey({ schema: PostService.method.getPost, cardinality: "finite" });
 const serviceKey = createConnectQueryKey({ schema: PostService, cardinality: undefined });
+const queueKey = createConnectQueryKey({ schema: QueueService, cardinality: undefined });
 
 type Pages = InfiniteData<ListPostsResponse>;
 
@@ -36,14 +38,15 @@ export function removePost(qc: QueryClient, id: string): void {
   });
 }
 
-// refreshLists refetches the post lists on screen (and marks the rest stale).
+// refreshLists refetches the post lists on screen (and marks the rest
+// stale), queues included: a post changing can free or take a slot.
 export function refreshLists(qc: QueryClient): Promise<void> {
-  return qc.invalidateQueries({ queryKey: listKey });
+  return Promise.all([qc.invalidateQueries({ queryKey: listKey }), qc.invalidateQueries({ queryKey: queueKey })]).then(() => undefined);
 }
 
 // refreshAllPosts refetches every post query (after WatchPosts' `ready`).
 export function refreshAllPosts(qc: QueryClient): Promise<void> {
-  return qc.invalidateQueries({ queryKey: serviceKey });
+  return Promise.all([qc.invalidateQueries({ queryKey: serviceKey }), qc.invalidateQueries({ queryKey: queueKey })]).then(() => undefined);
 }
 
 // afterChange records a post a mutation returned and refreshes the lists.

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// queueSlots is the text of each slot of the queue, in order.
+func queueSlots(b *browser) []string {
+	b.t.Helper()
+	var out []string
+	for _, n := range b.nodes(testID("queue-slot").with(chromedp.AtLeast(0))) {
+		out = append(out, strings.Join(strings.Fields(callOn[string](b, n, `function() { return this.innerText }`)), " "))
+	}
+	return out
+}
+
+// TestQueue: posting times set in Berlin; one post added to the queue and
+// one shared next from the composer; the queue shows them with the empty
+// times after; a move swaps them; pausing holds them and resuming puts them
+// back in order.
+func TestQueue(t *testing.T) {
+	s := startStack(t)
+	b := newBrowser(t, s)
+	signUp(b, s, "ada@example.com", "correct horse battery", "Ada Lovelace")
+	connectX(b, "ada_x", true)
+	b.waitVisible(roleMatching("link", `@ada_x`))
+
+	b.click(role("link", "Queue"))
+	b.waitVisible(role("heading", "Posting times"))
+	setInput(b, label("Time zone"), "Europe/Berlin")
+	setInput(b, label("Time"), "09:00")
+	b.click(role("button", "Add to every day"))
+	setInput(b, label("Time"), "17:30")
+	b.click(role("button", "Add to every day"))
+	b.click(role("button", "Save posting times"))
+	b.waitVisible(roleWithText("status", "Posting times saved"))
+	waitFor(b, "the coming times", stepTimeout, func() (bool, string) {
+		slots := queueSlots(b)
+		return len(slots) == 28 && strings.Contains(slots[0], "Empty"), strings.Join(slots, " | ")
+	})
+
+	compose := func(text, button, toast string) {
+		b.click(role("button", "New post"))
+		b.waitVisible(role("dialog", "New post"))
+		b.fill(label("Post"), text)
+		b.click(role("button", button))
+		b.waitGone(role("dialog", "New post"))
+		b.waitVisible(roleWithText("status", toast))
+	}
+	compose("the first post in the queue", "Add to queue", "Added to the queue: ")
+	compose("this one jumps the queue", "Share next", "First in the queue: ")
+
+	var slots []string
+	waitFor(b, "both posts in the queue", stepTimeout, func() (bool, string) {
+		slots = queueSlots(b)
+		return len(slots) > 3 && strings.Contains(slots[0], "this one jumps the queue") && strings.Contains(slots[1], "the first post in the queue") &&
+			strings.Contains(slots[2], "Empty"), strings.Join(slots[:min(4, len(slots))], " | ")
+	})
+	times := regexp.MustCompile(`, (09:00|17:30) `)
+	for i, sl := range slots[:4] {
+		if !times.MatchString(sl + " ") {
+			b.fatalf("slot %d is not at 09:00 or 17:30 Berlin: %q", i, sl)
+		}
+	}
+
+	b.click(roleMatching("button", `^Move down: this one jumps`))
+	waitFor(b, "the two swapped", stepTimeout, func() (bool, string) {
+		slots = queueSlots(b)
+		return strings.Contains(slots[0], "the first post in the queue") && strings.Contains(slots[1], "this one jumps the queue"), strings.Join(slots[:2], " | ")
+	})
+
+	b.click(role("button", "Pause queue"))
+	b.waitVisible(roleWithText("status", "Queue paused"))
+	waitFor(b, "the paused queue holding both posts", stepTimeout, func() (bool, string) {
+		text := run(b, "read the page", chromedp.Evaluate[string](`document.body.innerText`))
+		return strings.Contains(text, "2 posts wait in the queue, in order") && len(queueSlots(b)) == 0, "not yet"
+	})
+	b.click(role("button", "Resume queue"))
+	b.waitVisible(roleWithText("status", "Queue resumed"))
+	waitFor(b, "the order kept after resuming", stepTimeout, func() (bool, string) {
+		slots = queueSlots(b)
+		return len(slots) > 1 && strings.Contains(slots[0], "the first post in the queue") && strings.Contains(slots[1], "this one jumps the queue"), strings.Join(slots[:min(2, len(slots))], " | ")
+	})
+}
