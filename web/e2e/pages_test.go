@@ -171,6 +171,7 @@ func TestPages(t *testing.T) {
 	for _, p := range []struct{ link, url, name string }{
 		{"Calendar", `/app/calendar`, "calendar (390 px)"},
 		{"Posts", `/app/posts`, "posts list (390 px)"},
+		{"Queue", `/app/queue`, "queue (390 px)"},
 		{"X accounts", `/app/integrations`, "X accounts (390 px)"},
 		{"Settings", `/app/settings`, "settings (390 px)"},
 	} {
