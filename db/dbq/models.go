@@ -496,6 +496,7 @@ type Post struct {
 	RejectedAt       *time.Time
 	PartMedia        []string
 	QueueSlot        *time.Time
+	SeriesID         *string
 }
 
 type PostActivity struct {
@@ -505,6 +506,28 @@ type PostActivity struct {
 	Kind    PostActivityKind
 	Note    string
 	At      time.Time
+}
+
+type PostSeries struct {
+	ID            string
+	WorkspaceID   string
+	IntegrationID string
+	AuthorID      *string
+	Texts         []string
+	TimeZone      string
+	Frequency     string
+	Every         int32
+	Weekdays      []int16
+	MonthDay      int16
+	Minute        int16
+	StartDate     time.Time
+	UntilDate     *time.Time
+	MaxCount      *int32
+	LastLocal     *time.Time
+	Made          int32
+	Finished      bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type PostingSchedule struct {

@@ -18,7 +18,7 @@ SET status = 'scheduled', scheduled_at = coalesce($1, scheduled_at),
     version = version + 1, updated_at = $2
 WHERE id = $3 AND workspace_id = $4 AND version = $5 AND status = 'pending_approval'
   AND integration_id IS NOT NULL
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostApproveParams struct {
@@ -72,6 +72,7 @@ func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post,
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -191,7 +192,7 @@ VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
         coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostCreateParams struct {
@@ -259,6 +260,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -378,7 +380,7 @@ func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, 
 }
 
 const postGetForMember = `-- name: PostGetForMember :one
-SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, posts.queue_slot, m.role FROM posts
+SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, posts.queue_slot, posts.series_id, m.role FROM posts
 JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = $1
 WHERE posts.id = $2
 `
@@ -430,13 +432,14 @@ func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberPara
 		&i.Post.RejectedAt,
 		&i.Post.PartMedia,
 		&i.Post.QueueSlot,
+		&i.Post.SeriesID,
 		&i.Role,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -515,6 +518,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.RejectedAt,
 			&i.PartMedia,
 			&i.QueueSlot,
+			&i.SeriesID,
 		); err != nil {
 			return nil, err
 		}
@@ -527,7 +531,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -606,6 +610,7 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.RejectedAt,
 			&i.PartMedia,
 			&i.QueueSlot,
+			&i.SeriesID,
 		); err != nil {
 			return nil, err
 		}
@@ -671,7 +676,7 @@ UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
     queue_slot = NULL, version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $2 AND workspace_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostPublishNowParams struct {
@@ -716,6 +721,7 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -791,7 +797,7 @@ func (q *Queries) PostQueueHold(ctx context.Context, arg PostQueueHoldParams) er
 
 const postQueueHolders = `-- name: PostQueueHolders :many
 
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
 WHERE integration_id = $1 AND queue_slot IS NOT NULL
   AND ((status = 'scheduled' AND queue_slot >= $2) OR status = 'draft')
 ORDER BY queue_slot
@@ -848,6 +854,7 @@ func (q *Queries) PostQueueHolders(ctx context.Context, arg PostQueueHoldersPara
 			&i.RejectedAt,
 			&i.PartMedia,
 			&i.QueueSlot,
+			&i.SeriesID,
 		); err != nil {
 			return nil, err
 		}
@@ -879,7 +886,7 @@ UPDATE posts
 SET queue_slot = $1, status = 'scheduled', scheduled_at = $2::timestamptz, due_at = $2::timestamptz,
     attempts = 0, version = version + 1, updated_at = $3
 WHERE id = $4 AND workspace_id = $5 AND status IN ('draft', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostQueueTakeParams struct {
@@ -933,6 +940,7 @@ func (q *Queries) PostQueueTake(ctx context.Context, arg PostQueueTakeParams) (P
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -980,7 +988,7 @@ SET status = 'draft', due_at = NULL, scheduled_at = NULL,
     rejection_reason = $1, rejected_by = $2, rejected_at = $3::timestamptz,
     version = version + 1, updated_at = $3::timestamptz
 WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'pending_approval'
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostRejectParams struct {
@@ -1035,6 +1043,7 @@ func (q *Queries) PostReject(ctx context.Context, arg PostRejectParams) (Post, e
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -1047,7 +1056,7 @@ SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $3 AND workspace_id = $4 AND integration_id IS NOT NULL
   AND status IN ('failed', 'unconfirmed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostRetryParams struct {
@@ -1100,6 +1109,7 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }
@@ -1192,7 +1202,7 @@ SET parts = $1, part_media = $2, is_thread = $3, status = $4,
     version = version + 1, updated_at = $9
 WHERE id = $10 AND workspace_id = $11 AND version = $12
   AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
 `
 
 type PostUpdateParams struct {
@@ -1260,6 +1270,7 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.RejectedAt,
 		&i.PartMedia,
 		&i.QueueSlot,
+		&i.SeriesID,
 	)
 	return i, err
 }

@@ -40,10 +40,11 @@ type clients struct {
 	workspace   workspacev1connect.WorkspaceServiceClient
 	media       mediav1connect.MediaServiceClient
 	queue       postv1connect.QueueServiceClient
+	series      postv1connect.SeriesServiceClient
 }
 
 func newClients(env *apitest.Env, token string, opts ...connect.ClientOption) clients {
-	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...), env.Media(token, opts...), env.Queue(token, opts...)}
+	return clients{env.Account(token, opts...), env.Integration(token, opts...), env.Post(token, opts...), env.Workspace(token, opts...), env.Media(token, opts...), env.Queue(token, opts...), env.Series(token, opts...)}
 }
 
 // caller calls one RPC with a request of its type.
@@ -82,6 +83,10 @@ func integ[Req, Res any](m func(integrationv1connect.IntegrationServiceClient, c
 
 func que[Req, Res any](m func(postv1connect.QueueServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
 	return unary(func(c clients) postv1connect.QueueServiceClient { return c.queue }, m)
+}
+
+func ser[Req, Res any](m func(postv1connect.SeriesServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
+	return unary(func(c clients) postv1connect.SeriesServiceClient { return c.series }, m)
 }
 
 func med[Req, Res any](m func(mediav1connect.MediaServiceClient, context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) caller {
@@ -213,6 +218,23 @@ var rpcCases = map[string]rpcCase{
 		&postv1.ReorderQueueRequest{PostId: someID}, que(postv1connect.QueueServiceClient.ReorderQueue)},
 	postv1connect.QueueServiceShuffleQueueProcedure: {
 		&postv1.ShuffleQueueRequest{IntegrationId: someID}, que(postv1connect.QueueServiceClient.ShuffleQueue)},
+
+	postv1connect.SeriesServiceCreateSeriesProcedure: {
+		&postv1.CreateSeriesRequest{IntegrationId: someID, Texts: []string{"Tip of {date}"}, Recurrence: &postv1.Recurrence{
+			Frequency: postv1.Frequency_FREQUENCY_WEEKLY, Weekdays: []postv1.Weekday{postv1.Weekday_WEEKDAY_MONDAY}, LocalTime: "09:00",
+			TimeZone: "Europe/Berlin", StartDate: "2027-01-01", UntilDate: "2027-12-31"}},
+		ser(postv1connect.SeriesServiceClient.CreateSeries)},
+	postv1connect.SeriesServiceGetSeriesProcedure: {
+		&postv1.GetSeriesRequest{Id: someID}, ser(postv1connect.SeriesServiceClient.GetSeries)},
+	postv1connect.SeriesServiceListSeriesProcedure: {
+		&postv1.ListSeriesRequest{WorkspaceId: someID}, ser(postv1connect.SeriesServiceClient.ListSeries)},
+	postv1connect.SeriesServiceUpdateSeriesProcedure: {
+		&postv1.UpdateSeriesRequest{Id: someID, Texts: []string{"Tip of {date}"}, Recurrence: &postv1.Recurrence{
+			Frequency: postv1.Frequency_FREQUENCY_WEEKLY, Weekdays: []postv1.Weekday{postv1.Weekday_WEEKDAY_MONDAY}, LocalTime: "09:00",
+			TimeZone: "Europe/Berlin", StartDate: "2027-01-01", UntilDate: "2027-12-31"}},
+		ser(postv1connect.SeriesServiceClient.UpdateSeries)},
+	postv1connect.SeriesServiceDeleteSeriesProcedure: {
+		&postv1.DeleteSeriesRequest{Id: someID}, ser(postv1connect.SeriesServiceClient.DeleteSeries)},
 
 	mediav1connect.MediaServiceCreateUploadProcedure: {
 		&mediav1.CreateUploadRequest{WorkspaceId: someID, Filename: "photo.jpg", ContentType: "image/jpeg", SizeBytes: 1000},

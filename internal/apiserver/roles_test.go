@@ -191,6 +191,22 @@ func (w *world) queued(inQueue bool) *postv1.Post {
 	return res.Msg.GetPost()
 }
 
+// series starts a recurring post on W's account as the owner.
+func (w *world) series() string {
+	w.t.Helper()
+	w.n++
+	res, err := w.owner.cs.series.CreateSeries(context.Background(), connect.NewRequest(seriesRequest(w.integ, w.n)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return res.Msg.GetSeries().GetId()
+}
+
+func seriesRequest(integ string, n int) *postv1.CreateSeriesRequest {
+	return &postv1.CreateSeriesRequest{IntegrationId: integ, Texts: []string{fmt.Sprintf("Tip %d of {date}", n)},
+		Recurrence: &postv1.Recurrence{Frequency: postv1.Frequency_FREQUENCY_DAILY, LocalTime: "09:00", TimeZone: "Europe/Berlin", StartDate: "2026-06-01"}}
+}
+
 // freeSlot is the time of a coming slot no post holds.
 func (w *world) freeSlot() *timestamppb.Timestamp {
 	w.t.Helper()
@@ -364,6 +380,28 @@ var matrix = map[string]row{
 			return &postv1.ShuffleQueueRequest{IntegrationId: w.integ}
 		},
 		func() proto.Message { return &postv1.ShuffleQueueRequest{IntegrationId: nobody} }},
+
+	postv1connect.SeriesServiceCreateSeriesProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message { w.n++; return seriesRequest(w.integ, w.n) },
+		func() proto.Message { return seriesRequest(nobody, 0) }},
+	postv1connect.SeriesServiceGetSeriesProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.GetSeriesRequest{Id: w.series()} },
+		func() proto.Message { return &postv1.GetSeriesRequest{Id: nobody} }},
+	postv1connect.SeriesServiceListSeriesProcedure: {workspacev1.Role_ROLE_VIEWER,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.ListSeriesRequest{WorkspaceId: w.ws} },
+		func() proto.Message { return &postv1.ListSeriesRequest{WorkspaceId: nobody} }},
+	postv1connect.SeriesServiceUpdateSeriesProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message {
+			r := seriesRequest(w.integ, 0)
+			return &postv1.UpdateSeriesRequest{Id: w.series(), Texts: []string{"Changed {n}"}, Recurrence: r.GetRecurrence()}
+		},
+		func() proto.Message {
+			r := seriesRequest(nobody, 0)
+			return &postv1.UpdateSeriesRequest{Id: nobody, Texts: []string{"Changed {n}"}, Recurrence: r.GetRecurrence()}
+		}},
+	postv1connect.SeriesServiceDeleteSeriesProcedure: {workspacev1.Role_ROLE_EDITOR,
+		func(w *world, _ workspacev1.Role) proto.Message { return &postv1.DeleteSeriesRequest{Id: w.series()} },
+		func() proto.Message { return &postv1.DeleteSeriesRequest{Id: nobody} }},
 
 	mediav1connect.MediaServiceCreateUploadProcedure: {workspacev1.Role_ROLE_WRITER,
 		func(w *world, _ workspacev1.Role) proto.Message {

@@ -126,7 +126,7 @@ func New(d Deps) Handlers {
 
 	mux := http.NewServeMux()
 	services := []string{accountv1connect.AccountServiceName, integrationv1connect.IntegrationServiceName, postv1connect.PostServiceName,
-		workspacev1connect.WorkspaceServiceName, mediav1connect.MediaServiceName, postv1connect.QueueServiceName}
+		workspacev1connect.WorkspaceServiceName, mediav1connect.MediaServiceName, postv1connect.QueueServiceName, postv1connect.SeriesServiceName}
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(account.Deps{
 		Pool: d.Pool, Now: d.Now, Cookies: cookies, Log: d.Log, Passwords: passwords,
 		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
@@ -143,6 +143,7 @@ func New(d Deps) Handlers {
 	posts := post.New(d.Pool, d.Now, d.Log, limiter.For("create_post", limits.CreatePost, "posts created"), hub, d.XWeb, d.AppURL)
 	mux.Handle(postv1connect.NewPostServiceHandler(posts, opts...))
 	mux.Handle(postv1connect.NewQueueServiceHandler(post.NewQueue(posts), opts...))
+	mux.Handle(postv1connect.NewSeriesServiceHandler(post.NewSeries(posts), opts...))
 
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(workspace.New(workspace.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, AppURL: d.AppURL, Mail: d.Mail,

@@ -316,3 +316,8 @@ func (l *Logs) String() string {
 func (e *Env) Queue(token string, opts ...connect.ClientOption) postv1connect.QueueServiceClient {
 	return postv1connect.NewQueueServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
 }
+
+// Series returns a SeriesService client (see Account).
+func (e *Env) Series(token string, opts ...connect.ClientOption) postv1connect.SeriesServiceClient {
+	return postv1connect.NewSeriesServiceClient(e.HTTPClient(), e.URL, append(opts, WithBearer(token))...)
+}

@@ -81,6 +81,9 @@ func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 	if p.AuthorID != nil {
 		out.AuthorId = *p.AuthorID
 	}
+	if p.SeriesID != nil {
+		out.SeriesId = *p.SeriesID
+	}
 	if p.RejectedAt != nil {
 		out.Rejection = &postv1.Rejection{Reason: p.RejectionReason, Time: timestamppb.New(*p.RejectedAt)}
 		if p.RejectedBy != nil {

@@ -207,7 +207,8 @@ func (p *Publisher) Tick(ctx context.Context) error {
 		}
 		p.wg.Wait()
 		if n == 0 {
-			return nil
+			_, err := p.seriesRound(ctx)
+			return err
 		}
 	}
 }
@@ -225,6 +226,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	if p.cfg.Bucket != nil {
 		go p.stageLoop(stageCtx)
 	}
+	go p.seriesLoop(stageCtx)
 
 	p.cfg.Log.Info("publisher started", "owner", p.cfg.Owner, "workers", p.cfg.Workers,
 		"lease", p.cfg.Lease, "safety_poll", p.cfg.SafetyPoll)

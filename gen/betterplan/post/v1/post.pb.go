@@ -612,6 +612,8 @@ type Post struct {
 	AuthorId string `protobuf:"bytes,15,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
 	// Set while a rejected post is a draft again, until it is resubmitted.
 	Rejection *Rejection `protobuf:"bytes,16,opt,name=rejection,proto3" json:"rejection,omitempty"`
+	// The recurring series it is an occurrence of (SeriesService), if any.
+	SeriesId string `protobuf:"bytes,18,opt,name=series_id,json=seriesId,proto3" json:"series_id,omitempty"`
 	// The files the parts name (Part.media_ids), each once. A file deleted
 	// after the post went out is missing here.
 	Media         []*v1.Media `protobuf:"bytes,17,rep,name=media,proto3" json:"media,omitempty"`
@@ -759,6 +761,13 @@ func (x *Post) GetRejection() *Rejection {
 		return x.Rejection
 	}
 	return nil
+}
+
+func (x *Post) GetSeriesId() string {
+	if x != nil {
+		return x.SeriesId
+	}
+	return ""
 }
 
 func (x *Post) GetMedia() []*v1.Media {
@@ -2554,7 +2563,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\tPartMedia\x12,\n" +
 	"\tmedia_ids\x18\x01 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x10\"\x05r\x03\x98\x02\x01R\bmediaIds\"J\n" +
 	"\tPostMedia\x12=\n" +
-	"\x05parts\x18\x01 \x03(\v2\x1d.betterplan.post.v1.PartMediaB\b\xbaH\x05\x92\x01\x02\x10dR\x05parts\"\xa0\x06\n" +
+	"\x05parts\x18\x01 \x03(\v2\x1d.betterplan.post.v1.PartMediaB\b\xbaH\x05\x92\x01\x02\x10dR\x05parts\"\xbd\x06\n" +
 	"\x04Post\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x122\n" +
@@ -2575,7 +2584,8 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"updateTime\x12!\n" +
 	"\fworkspace_id\x18\x0e \x01(\tR\vworkspaceId\x12\x1b\n" +
 	"\tauthor_id\x18\x0f \x01(\tR\bauthorId\x12;\n" +
-	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\x120\n" +
+	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\x12\x1b\n" +
+	"\tseries_id\x18\x12 \x01(\tR\bseriesId\x120\n" +
 	"\x05media\x18\x11 \x03(\v2\x1a.betterplan.media.v1.MediaR\x05media\"t\n" +
 	"\tRejection\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1f\n" +
