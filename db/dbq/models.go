@@ -497,6 +497,10 @@ type Post struct {
 	PartMedia        []string
 	QueueSlot        *time.Time
 	SeriesID         *string
+	EvergreenDays    *int32
+	EvergreenTexts   []string
+	EvergreenRound   int32
+	EvergreenNext    *string
 }
 
 type PostActivity struct {

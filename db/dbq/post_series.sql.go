@@ -13,7 +13,7 @@ import (
 const postCreateOccurrence = `-- name: PostCreateOccurrence :one
 INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, series_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, 'scheduled', $5, false, $6, $6, $7, $8, $8)
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostCreateOccurrenceParams struct {
@@ -72,6 +72,10 @@ func (q *Queries) PostCreateOccurrence(ctx context.Context, arg PostCreateOccurr
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -383,12 +387,14 @@ func (q *Queries) SeriesNeedingMore(ctx context.Context, ahead int32) ([]SeriesN
 }
 
 const seriesNextWake = `-- name: SeriesNextWake :one
-SELECT coalesce(min(p.due_at), $1::timestamptz)::timestamptz AS next_at FROM posts p
-WHERE p.series_id IS NOT NULL AND p.status = 'scheduled'
+SELECT least(
+    (SELECT min(p.due_at) FROM posts p WHERE p.series_id IS NOT NULL AND p.status = 'scheduled'),
+    (SELECT min(p.due_at) FROM posts p WHERE p.evergreen_days IS NOT NULL AND p.status = 'scheduled'),
+    $1::timestamptz)::timestamptz AS next_at
 `
 
-// When the top-up has work next: just after the soonest occurrence waiting
-// to go out (once it is out, the series needs another).
+// When the top-up has work next: just after the soonest series occurrence
+// or evergreen post waiting to go out (once it is out, the next is made).
 func (q *Queries) SeriesNextWake(ctx context.Context, never time.Time) (time.Time, error) {
 	row := q.db.QueryRow(ctx, seriesNextWake, never)
 	var next_at time.Time

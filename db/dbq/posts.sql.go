@@ -18,7 +18,7 @@ SET status = 'scheduled', scheduled_at = coalesce($1, scheduled_at),
     version = version + 1, updated_at = $2
 WHERE id = $3 AND workspace_id = $4 AND version = $5 AND status = 'pending_approval'
   AND integration_id IS NOT NULL
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostApproveParams struct {
@@ -73,6 +73,10 @@ func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post,
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -192,7 +196,7 @@ VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
         CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
         coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostCreateParams struct {
@@ -261,6 +265,10 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -300,6 +308,171 @@ func (q *Queries) PostDelete(ctx context.Context, arg PostDeleteParams) (string,
 	var id string
 	err := row.Scan(&id)
 	return id, err
+}
+
+const postEvergreenCopy = `-- name: PostEvergreenCopy :one
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, queue_slot,
+                   evergreen_days, evergreen_texts, evergreen_round, created_at, updated_at)
+VALUES ($1, $2, $3, $4,
+        CASE WHEN $5::timestamptz IS NULL THEN 'draft' ELSE 'scheduled' END::post_status,
+        $6, $7, false, $5::timestamptz, $5::timestamptz, $8::timestamp,
+        $9, $10, $11, $12, $12)
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
+`
+
+type PostEvergreenCopyParams struct {
+	ID             string
+	WorkspaceID    string
+	AuthorID       *string
+	IntegrationID  *string
+	At             *time.Time
+	Parts          []string
+	PartMedia      []string
+	QueueSlot      *time.Time
+	EvergreenDays  *int32
+	EvergreenTexts []string
+	EvergreenRound int32
+	Now            time.Time
+}
+
+// The next round of an evergreen post, in a queue slot (or a draft when
+// its queue cannot take it: @queue_slot and @at NULL).
+func (q *Queries) PostEvergreenCopy(ctx context.Context, arg PostEvergreenCopyParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postEvergreenCopy,
+		arg.ID,
+		arg.WorkspaceID,
+		arg.AuthorID,
+		arg.IntegrationID,
+		arg.At,
+		arg.Parts,
+		arg.PartMedia,
+		arg.QueueSlot,
+		arg.EvergreenDays,
+		arg.EvergreenTexts,
+		arg.EvergreenRound,
+		arg.Now,
+	)
+	var i Post
+	err := row.Scan(
+		&i.ID,
+		&i.AuthorID,
+		&i.IntegrationID,
+		&i.Status,
+		&i.Parts,
+		&i.IsThread,
+		&i.ScheduledAt,
+		&i.DueAt,
+		&i.Attempts,
+		&i.XPostIds,
+		&i.XUsername,
+		&i.InFlightPart,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.LastErrorKind,
+		&i.LastErrorMessage,
+		&i.LastErrorXTitle,
+		&i.LastErrorXDetail,
+		&i.LastErrorXStatus,
+		&i.LastErrorAt,
+		&i.PublishedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
+		&i.PartMedia,
+		&i.QueueSlot,
+		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
+	)
+	return i, err
+}
+
+const postEvergreenDone = `-- name: PostEvergreenDone :exec
+UPDATE posts SET evergreen_next = $1 WHERE id = $2
+`
+
+type PostEvergreenDoneParams struct {
+	Next *string
+	ID   string
+}
+
+func (q *Queries) PostEvergreenDone(ctx context.Context, arg PostEvergreenDoneParams) error {
+	_, err := q.db.Exec(ctx, postEvergreenDone, arg.Next, arg.ID)
+	return err
+}
+
+const postEvergreenDue = `-- name: PostEvergreenDue :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
+WHERE evergreen_days IS NOT NULL AND evergreen_next IS NULL AND status = 'published'
+ORDER BY published_at
+LIMIT 50
+FOR UPDATE SKIP LOCKED
+`
+
+// Published evergreen posts whose copy is not made yet, each taken by one
+// publisher.
+func (q *Queries) PostEvergreenDue(ctx context.Context) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postEvergreenDue)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const postFailForIntegration = `-- name: PostFailForIntegration :exec
@@ -380,7 +553,7 @@ func (q *Queries) PostFinish(ctx context.Context, arg PostFinishParams) (int64, 
 }
 
 const postGetForMember = `-- name: PostGetForMember :one
-SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, posts.queue_slot, posts.series_id, m.role FROM posts
+SELECT posts.id, posts.author_id, posts.integration_id, posts.status, posts.parts, posts.is_thread, posts.scheduled_at, posts.due_at, posts.attempts, posts.x_post_ids, posts.x_username, posts.in_flight_part, posts.lease_owner, posts.lease_expires_at, posts.last_error_kind, posts.last_error_message, posts.last_error_x_title, posts.last_error_x_detail, posts.last_error_x_status, posts.last_error_at, posts.published_at, posts.version, posts.created_at, posts.updated_at, posts.in_flight_since, posts.workspace_id, posts.rejection_reason, posts.rejected_by, posts.rejected_at, posts.part_media, posts.queue_slot, posts.series_id, posts.evergreen_days, posts.evergreen_texts, posts.evergreen_round, posts.evergreen_next, m.role FROM posts
 JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = $1
 WHERE posts.id = $2
 `
@@ -433,13 +606,17 @@ func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberPara
 		&i.Post.PartMedia,
 		&i.Post.QueueSlot,
 		&i.Post.SeriesID,
+		&i.Post.EvergreenDays,
+		&i.Post.EvergreenTexts,
+		&i.Post.EvergreenRound,
+		&i.Post.EvergreenNext,
 		&i.Role,
 	)
 	return i, err
 }
 
 const postListAsc = `-- name: PostListAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -519,6 +696,10 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 			&i.PartMedia,
 			&i.QueueSlot,
 			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
 		); err != nil {
 			return nil, err
 		}
@@ -531,7 +712,7 @@ func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Pos
 }
 
 const postListDesc = `-- name: PostListDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
 WHERE workspace_id = $1
   AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
   AND ($3::text IS NULL OR integration_id = $3)
@@ -611,6 +792,10 @@ func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]P
 			&i.PartMedia,
 			&i.QueueSlot,
 			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
 		); err != nil {
 			return nil, err
 		}
@@ -676,7 +861,7 @@ UPDATE posts
 SET status = 'scheduled', scheduled_at = coalesce($1::timestamptz, now()), due_at = coalesce($1::timestamptz, now()),
     queue_slot = NULL, version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $2 AND workspace_id = $3 AND integration_id IS NOT NULL AND status IN ('draft', 'pending_approval', 'scheduled')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostPublishNowParams struct {
@@ -722,6 +907,10 @@ func (q *Queries) PostPublishNow(ctx context.Context, arg PostPublishNowParams) 
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -797,7 +986,7 @@ func (q *Queries) PostQueueHold(ctx context.Context, arg PostQueueHoldParams) er
 
 const postQueueHolders = `-- name: PostQueueHolders :many
 
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id FROM posts
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
 WHERE integration_id = $1 AND queue_slot IS NOT NULL
   AND ((status = 'scheduled' AND queue_slot >= $2) OR status = 'draft')
 ORDER BY queue_slot
@@ -855,6 +1044,10 @@ func (q *Queries) PostQueueHolders(ctx context.Context, arg PostQueueHoldersPara
 			&i.PartMedia,
 			&i.QueueSlot,
 			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
 		); err != nil {
 			return nil, err
 		}
@@ -886,7 +1079,7 @@ UPDATE posts
 SET queue_slot = $1, status = 'scheduled', scheduled_at = $2::timestamptz, due_at = $2::timestamptz,
     attempts = 0, version = version + 1, updated_at = $3
 WHERE id = $4 AND workspace_id = $5 AND status IN ('draft', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostQueueTakeParams struct {
@@ -941,6 +1134,10 @@ func (q *Queries) PostQueueTake(ctx context.Context, arg PostQueueTakeParams) (P
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -988,7 +1185,7 @@ SET status = 'draft', due_at = NULL, scheduled_at = NULL,
     rejection_reason = $1, rejected_by = $2, rejected_at = $3::timestamptz,
     version = version + 1, updated_at = $3::timestamptz
 WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'pending_approval'
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostRejectParams struct {
@@ -1044,6 +1241,10 @@ func (q *Queries) PostReject(ctx context.Context, arg PostRejectParams) (Post, e
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -1056,7 +1257,7 @@ SET status = 'scheduled', due_at = coalesce($1::timestamptz, now()), attempts = 
     version = version + 1, updated_at = coalesce($1::timestamptz, now())
 WHERE id = $3 AND workspace_id = $4 AND integration_id IS NOT NULL
   AND status IN ('failed', 'unconfirmed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostRetryParams struct {
@@ -1110,6 +1311,10 @@ func (q *Queries) PostRetry(ctx context.Context, arg PostRetryParams) (Post, err
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }
@@ -1188,6 +1393,77 @@ func (q *Queries) PostSchedulerState(ctx context.Context, arg PostSchedulerState
 	return i, err
 }
 
+const postSetEvergreen = `-- name: PostSetEvergreen :one
+
+UPDATE posts SET evergreen_days = $1, evergreen_texts = $2, parts = $3,
+    version = version + 1, updated_at = $4
+WHERE id = $5 AND workspace_id = $6 AND status IN ('draft', 'scheduled', 'failed', 'published')
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
+`
+
+type PostSetEvergreenParams struct {
+	Days        *int32
+	Texts       []string
+	Parts       []string
+	Now         time.Time
+	ID          string
+	WorkspaceID string
+}
+
+// Evergreen posts.
+// Marks (or, with NULL days, unmarks) a post evergreen, with the text it
+// has now (rendered from the templates).
+func (q *Queries) PostSetEvergreen(ctx context.Context, arg PostSetEvergreenParams) (Post, error) {
+	row := q.db.QueryRow(ctx, postSetEvergreen,
+		arg.Days,
+		arg.Texts,
+		arg.Parts,
+		arg.Now,
+		arg.ID,
+		arg.WorkspaceID,
+	)
+	var i Post
+	err := row.Scan(
+		&i.ID,
+		&i.AuthorID,
+		&i.IntegrationID,
+		&i.Status,
+		&i.Parts,
+		&i.IsThread,
+		&i.ScheduledAt,
+		&i.DueAt,
+		&i.Attempts,
+		&i.XPostIds,
+		&i.XUsername,
+		&i.InFlightPart,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.LastErrorKind,
+		&i.LastErrorMessage,
+		&i.LastErrorXTitle,
+		&i.LastErrorXDetail,
+		&i.LastErrorXStatus,
+		&i.LastErrorAt,
+		&i.PublishedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InFlightSince,
+		&i.WorkspaceID,
+		&i.RejectionReason,
+		&i.RejectedBy,
+		&i.RejectedAt,
+		&i.PartMedia,
+		&i.QueueSlot,
+		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
+	)
+	return i, err
+}
+
 const postUpdate = `-- name: PostUpdate :one
 UPDATE posts
 SET parts = $1, part_media = $2, is_thread = $3, status = $4,
@@ -1202,7 +1478,7 @@ SET parts = $1, part_media = $2, is_thread = $3, status = $4,
     version = version + 1, updated_at = $9
 WHERE id = $10 AND workspace_id = $11 AND version = $12
   AND status IN ('draft', 'pending_approval', 'scheduled', 'failed')
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id
+RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
 `
 
 type PostUpdateParams struct {
@@ -1271,6 +1547,10 @@ func (q *Queries) PostUpdate(ctx context.Context, arg PostUpdateParams) (Post, e
 		&i.PartMedia,
 		&i.QueueSlot,
 		&i.SeriesID,
+		&i.EvergreenDays,
+		&i.EvergreenTexts,
+		&i.EvergreenRound,
+		&i.EvergreenNext,
 	)
 	return i, err
 }

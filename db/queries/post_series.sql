@@ -51,10 +51,12 @@ LIMIT 50
 FOR UPDATE OF s SKIP LOCKED;
 
 -- name: SeriesNextWake :one
--- When the top-up has work next: just after the soonest occurrence waiting
--- to go out (once it is out, the series needs another).
-SELECT coalesce(min(p.due_at), @never::timestamptz)::timestamptz AS next_at FROM posts p
-WHERE p.series_id IS NOT NULL AND p.status = 'scheduled';
+-- When the top-up has work next: just after the soonest series occurrence
+-- or evergreen post waiting to go out (once it is out, the next is made).
+SELECT least(
+    (SELECT min(p.due_at) FROM posts p WHERE p.series_id IS NOT NULL AND p.status = 'scheduled'),
+    (SELECT min(p.due_at) FROM posts p WHERE p.evergreen_days IS NOT NULL AND p.status = 'scheduled'),
+    @never::timestamptz)::timestamptz AS next_at;
 
 -- name: PostCreateOccurrence :one
 INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, series_id, created_at, updated_at)

@@ -279,3 +279,36 @@ UPDATE posts SET queue_slot = NULL WHERE id = ANY(@ids::text[]) AND workspace_id
 -- place (queue_slot), until it resumes.
 UPDATE posts SET status = 'draft', scheduled_at = NULL, due_at = NULL, version = version + 1, updated_at = @now
 WHERE integration_id = @integration_id AND queue_slot IS NOT NULL AND status = 'scheduled';
+
+-- Evergreen posts.
+
+-- name: PostSetEvergreen :one
+-- Marks (or, with NULL days, unmarks) a post evergreen, with the text it
+-- has now (rendered from the templates).
+UPDATE posts SET evergreen_days = sqlc.narg(days), evergreen_texts = @texts, parts = @parts,
+    version = version + 1, updated_at = @now
+WHERE id = @id AND workspace_id = @workspace_id AND status IN ('draft', 'scheduled', 'failed', 'published')
+RETURNING *;
+
+-- name: PostEvergreenDue :many
+-- Published evergreen posts whose copy is not made yet, each taken by one
+-- publisher.
+SELECT * FROM posts
+WHERE evergreen_days IS NOT NULL AND evergreen_next IS NULL AND status = 'published'
+ORDER BY published_at
+LIMIT 50
+FOR UPDATE SKIP LOCKED;
+
+-- name: PostEvergreenCopy :one
+-- The next round of an evergreen post, in a queue slot (or a draft when
+-- its queue cannot take it: @queue_slot and @at NULL).
+INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, queue_slot,
+                   evergreen_days, evergreen_texts, evergreen_round, created_at, updated_at)
+VALUES (@id, @workspace_id, @author_id, @integration_id,
+        CASE WHEN sqlc.narg(at)::timestamptz IS NULL THEN 'draft' ELSE 'scheduled' END::post_status,
+        @parts, @part_media, false, sqlc.narg(at)::timestamptz, sqlc.narg(at)::timestamptz, sqlc.narg(queue_slot)::timestamp,
+        @evergreen_days, @evergreen_texts, @evergreen_round, @now, @now)
+RETURNING *;
+
+-- name: PostEvergreenDone :exec
+UPDATE posts SET evergreen_next = @next WHERE id = @id;

@@ -219,6 +219,8 @@ var rpcCases = map[string]rpcCase{
 	postv1connect.QueueServiceShuffleQueueProcedure: {
 		&postv1.ShuffleQueueRequest{IntegrationId: someID}, que(postv1connect.QueueServiceClient.ShuffleQueue)},
 
+	postv1connect.QueueServiceSetEvergreenProcedure: {
+		&postv1.SetEvergreenRequest{PostId: someID, EveryDays: 7, Texts: []string{"Tip {n}"}}, que(postv1connect.QueueServiceClient.SetEvergreen)},
 	postv1connect.SeriesServiceCreateSeriesProcedure: {
 		&postv1.CreateSeriesRequest{IntegrationId: someID, Texts: []string{"Tip of {date}"}, Recurrence: &postv1.Recurrence{
 			Frequency: postv1.Frequency_FREQUENCY_WEEKLY, Weekdays: []postv1.Weekday{postv1.Weekday_WEEKDAY_MONDAY}, LocalTime: "09:00",

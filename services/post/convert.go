@@ -84,6 +84,9 @@ func (s *Service) postToProto(p dbq.Post) *postv1.Post {
 	if p.SeriesID != nil {
 		out.SeriesId = *p.SeriesID
 	}
+	if p.EvergreenDays != nil {
+		out.EvergreenDays, out.EvergreenTexts = *p.EvergreenDays, p.EvergreenTexts
+	}
 	if p.RejectedAt != nil {
 		out.Rejection = &postv1.Rejection{Reason: p.RejectionReason, Time: timestamppb.New(*p.RejectedAt)}
 		if p.RejectedBy != nil {

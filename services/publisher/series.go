@@ -2,11 +2,15 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/betterplan/betterplan/db"
 	"github.com/betterplan/betterplan/db/dbq"
+	"github.com/betterplan/betterplan/internal/queue"
 	"github.com/betterplan/betterplan/internal/series"
 )
 
@@ -58,7 +62,9 @@ func (p *Publisher) seriesRound(ctx context.Context) (time.Time, error) {
 			}
 			made += len(posts)
 		}
-		return nil
+		n, err := p.evergreen(sctx, q, now)
+		made += n
+		return err
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("top up recurring posts: %w", err)
@@ -71,4 +77,43 @@ func (p *Publisher) seriesRound(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("read recurring posts' schedule: %w", err)
 	}
 	return next, nil
+}
+
+// evergreen puts a copy of each evergreen post just published back at the
+// end of its account's queue, no sooner than its days after; a queue that
+// takes no posts (paused, no times) gets it as a draft.
+func (p *Publisher) evergreen(ctx context.Context, q *dbq.Queries, now time.Time) (int, error) {
+	due, err := q.PostEvergreenDue(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, post := range due {
+		next := ""
+		if post.IntegrationID != nil && post.PublishedAt != nil && len(post.EvergreenTexts) > 0 {
+			notBefore := post.PublishedAt.Add(time.Duration(*post.EvergreenDays) * 24 * time.Hour)
+			round := post.EvergreenRound + 1
+			arg := dbq.PostEvergreenCopyParams{ID: ulid.Make().String(), WorkspaceID: post.WorkspaceID, AuthorID: post.AuthorID,
+				IntegrationID: post.IntegrationID, PartMedia: post.PartMedia, EvergreenDays: post.EvergreenDays,
+				EvergreenTexts: post.EvergreenTexts, EvergreenRound: round, Now: now}
+			occ, _, err := queue.AtEnd(ctx, q, *post.IntegrationID, notBefore, now)
+			switch {
+			case errors.Is(err, queue.ErrClosed):
+				arg.Parts = []string{series.Render(post.EvergreenTexts, int(round), notBefore.UTC())}
+			case err != nil:
+				return 0, err
+			default:
+				arg.Parts = []string{series.Render(post.EvergreenTexts, int(round), occ.Local)}
+				arg.At, arg.QueueSlot = &occ.At, &occ.Local
+			}
+			copied, err := q.PostEvergreenCopy(ctx, arg)
+			if err != nil {
+				return 0, fmt.Errorf("evergreen copy of %s: %w", post.ID, err)
+			}
+			next = copied.ID
+		}
+		if err := q.PostEvergreenDone(ctx, dbq.PostEvergreenDoneParams{ID: post.ID, Next: &next}); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
 }

@@ -614,6 +614,11 @@ type Post struct {
 	Rejection *Rejection `protobuf:"bytes,16,opt,name=rejection,proto3" json:"rejection,omitempty"`
 	// The recurring series it is an occurrence of (SeriesService), if any.
 	SeriesId string `protobuf:"bytes,18,opt,name=series_id,json=seriesId,proto3" json:"series_id,omitempty"`
+	// Evergreen (QueueService.SetEvergreen): after it is published, a copy
+	// goes back to the end of the queue, at most every this many days.
+	EvergreenDays int32 `protobuf:"varint,19,opt,name=evergreen_days,json=evergreenDays,proto3" json:"evergreen_days,omitempty"`
+	// The evergreen texts, used in turn ({date}, {n} filled in).
+	EvergreenTexts []string `protobuf:"bytes,20,rep,name=evergreen_texts,json=evergreenTexts,proto3" json:"evergreen_texts,omitempty"`
 	// The files the parts name (Part.media_ids), each once. A file deleted
 	// after the post went out is missing here.
 	Media         []*v1.Media `protobuf:"bytes,17,rep,name=media,proto3" json:"media,omitempty"`
@@ -768,6 +773,20 @@ func (x *Post) GetSeriesId() string {
 		return x.SeriesId
 	}
 	return ""
+}
+
+func (x *Post) GetEvergreenDays() int32 {
+	if x != nil {
+		return x.EvergreenDays
+	}
+	return 0
+}
+
+func (x *Post) GetEvergreenTexts() []string {
+	if x != nil {
+		return x.EvergreenTexts
+	}
+	return nil
 }
 
 func (x *Post) GetMedia() []*v1.Media {
@@ -2563,7 +2582,7 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\tPartMedia\x12,\n" +
 	"\tmedia_ids\x18\x01 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x10\"\x05r\x03\x98\x02\x01R\bmediaIds\"J\n" +
 	"\tPostMedia\x12=\n" +
-	"\x05parts\x18\x01 \x03(\v2\x1d.betterplan.post.v1.PartMediaB\b\xbaH\x05\x92\x01\x02\x10dR\x05parts\"\xbd\x06\n" +
+	"\x05parts\x18\x01 \x03(\v2\x1d.betterplan.post.v1.PartMediaB\b\xbaH\x05\x92\x01\x02\x10dR\x05parts\"\x8d\a\n" +
 	"\x04Post\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x122\n" +
@@ -2585,7 +2604,9 @@ const file_betterplan_post_v1_post_proto_rawDesc = "" +
 	"\fworkspace_id\x18\x0e \x01(\tR\vworkspaceId\x12\x1b\n" +
 	"\tauthor_id\x18\x0f \x01(\tR\bauthorId\x12;\n" +
 	"\trejection\x18\x10 \x01(\v2\x1d.betterplan.post.v1.RejectionR\trejection\x12\x1b\n" +
-	"\tseries_id\x18\x12 \x01(\tR\bseriesId\x120\n" +
+	"\tseries_id\x18\x12 \x01(\tR\bseriesId\x12%\n" +
+	"\x0eevergreen_days\x18\x13 \x01(\x05R\revergreenDays\x12'\n" +
+	"\x0fevergreen_texts\x18\x14 \x03(\tR\x0eevergreenTexts\x120\n" +
 	"\x05media\x18\x11 \x03(\v2\x1a.betterplan.media.v1.MediaR\x05media\"t\n" +
 	"\tRejection\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1f\n" +

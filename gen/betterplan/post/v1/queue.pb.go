@@ -89,6 +89,115 @@ func (Weekday) EnumDescriptor() ([]byte, []int) {
 	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{0}
 }
 
+// SetEvergreenRequest is the request of SetEvergreen.
+type SetEvergreenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: Post.id (a ULID).
+	PostId string `protobuf:"bytes,1,opt,name=post_id,json=postId,proto3" json:"post_id,omitempty"`
+	// 1 to 3,650; 0 unmarks.
+	EveryDays int32 `protobuf:"varint,2,opt,name=every_days,json=everyDays,proto3" json:"every_days,omitempty"`
+	// The texts in turn (templates); empty: the post's own text.
+	Texts         []string `protobuf:"bytes,3,rep,name=texts,proto3" json:"texts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEvergreenRequest) Reset() {
+	*x = SetEvergreenRequest{}
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEvergreenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEvergreenRequest) ProtoMessage() {}
+
+func (x *SetEvergreenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEvergreenRequest.ProtoReflect.Descriptor instead.
+func (*SetEvergreenRequest) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *SetEvergreenRequest) GetPostId() string {
+	if x != nil {
+		return x.PostId
+	}
+	return ""
+}
+
+func (x *SetEvergreenRequest) GetEveryDays() int32 {
+	if x != nil {
+		return x.EveryDays
+	}
+	return 0
+}
+
+func (x *SetEvergreenRequest) GetTexts() []string {
+	if x != nil {
+		return x.Texts
+	}
+	return nil
+}
+
+// SetEvergreenResponse is the response of SetEvergreen.
+type SetEvergreenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *Post                  `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEvergreenResponse) Reset() {
+	*x = SetEvergreenResponse{}
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEvergreenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEvergreenResponse) ProtoMessage() {}
+
+func (x *SetEvergreenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEvergreenResponse.ProtoReflect.Descriptor instead.
+func (*SetEvergreenResponse) Descriptor() ([]byte, []int) {
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SetEvergreenResponse) GetPost() *Post {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
 // PostingSlot is a weekly time to post.
 type PostingSlot struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -101,7 +210,7 @@ type PostingSlot struct {
 
 func (x *PostingSlot) Reset() {
 	*x = PostingSlot{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[0]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -113,7 +222,7 @@ func (x *PostingSlot) String() string {
 func (*PostingSlot) ProtoMessage() {}
 
 func (x *PostingSlot) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[0]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -126,7 +235,7 @@ func (x *PostingSlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostingSlot.ProtoReflect.Descriptor instead.
 func (*PostingSlot) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{0}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PostingSlot) GetWeekday() Weekday {
@@ -159,7 +268,7 @@ type PostingSchedule struct {
 
 func (x *PostingSchedule) Reset() {
 	*x = PostingSchedule{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[1]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +280,7 @@ func (x *PostingSchedule) String() string {
 func (*PostingSchedule) ProtoMessage() {}
 
 func (x *PostingSchedule) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[1]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +293,7 @@ func (x *PostingSchedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostingSchedule.ProtoReflect.Descriptor instead.
 func (*PostingSchedule) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{1}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PostingSchedule) GetIntegrationId() string {
@@ -231,7 +340,7 @@ type QueueSlot struct {
 
 func (x *QueueSlot) Reset() {
 	*x = QueueSlot{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[2]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -243,7 +352,7 @@ func (x *QueueSlot) String() string {
 func (*QueueSlot) ProtoMessage() {}
 
 func (x *QueueSlot) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[2]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -256,7 +365,7 @@ func (x *QueueSlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueSlot.ProtoReflect.Descriptor instead.
 func (*QueueSlot) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{2}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *QueueSlot) GetTime() *timestamppb.Timestamp {
@@ -301,7 +410,7 @@ type Move struct {
 
 func (x *Move) Reset() {
 	*x = Move{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[3]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +422,7 @@ func (x *Move) String() string {
 func (*Move) ProtoMessage() {}
 
 func (x *Move) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[3]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +435,7 @@ func (x *Move) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Move.ProtoReflect.Descriptor instead.
 func (*Move) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{3}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Move) GetPostId() string {
@@ -361,7 +470,7 @@ type GetPostingScheduleRequest struct {
 
 func (x *GetPostingScheduleRequest) Reset() {
 	*x = GetPostingScheduleRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -373,7 +482,7 @@ func (x *GetPostingScheduleRequest) String() string {
 func (*GetPostingScheduleRequest) ProtoMessage() {}
 
 func (x *GetPostingScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[4]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -386,7 +495,7 @@ func (x *GetPostingScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostingScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetPostingScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{4}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetPostingScheduleRequest) GetIntegrationId() string {
@@ -406,7 +515,7 @@ type GetPostingScheduleResponse struct {
 
 func (x *GetPostingScheduleResponse) Reset() {
 	*x = GetPostingScheduleResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +527,7 @@ func (x *GetPostingScheduleResponse) String() string {
 func (*GetPostingScheduleResponse) ProtoMessage() {}
 
 func (x *GetPostingScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[5]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +540,7 @@ func (x *GetPostingScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPostingScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetPostingScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{5}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetPostingScheduleResponse) GetSchedule() *PostingSchedule {
@@ -457,7 +566,7 @@ type UpdatePostingScheduleRequest struct {
 
 func (x *UpdatePostingScheduleRequest) Reset() {
 	*x = UpdatePostingScheduleRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +578,7 @@ func (x *UpdatePostingScheduleRequest) String() string {
 func (*UpdatePostingScheduleRequest) ProtoMessage() {}
 
 func (x *UpdatePostingScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[6]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +591,7 @@ func (x *UpdatePostingScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostingScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePostingScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{6}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdatePostingScheduleRequest) GetIntegrationId() string {
@@ -525,7 +634,7 @@ type UpdatePostingScheduleResponse struct {
 
 func (x *UpdatePostingScheduleResponse) Reset() {
 	*x = UpdatePostingScheduleResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +646,7 @@ func (x *UpdatePostingScheduleResponse) String() string {
 func (*UpdatePostingScheduleResponse) ProtoMessage() {}
 
 func (x *UpdatePostingScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[7]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +659,7 @@ func (x *UpdatePostingScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePostingScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePostingScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{7}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdatePostingScheduleResponse) GetSchedule() *PostingSchedule {
@@ -580,7 +689,7 @@ type ListQueueRequest struct {
 
 func (x *ListQueueRequest) Reset() {
 	*x = ListQueueRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +701,7 @@ func (x *ListQueueRequest) String() string {
 func (*ListQueueRequest) ProtoMessage() {}
 
 func (x *ListQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[8]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +714,7 @@ func (x *ListQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueueRequest.ProtoReflect.Descriptor instead.
 func (*ListQueueRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{8}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListQueueRequest) GetIntegrationId() string {
@@ -635,7 +744,7 @@ type ListQueueResponse struct {
 
 func (x *ListQueueResponse) Reset() {
 	*x = ListQueueResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +756,7 @@ func (x *ListQueueResponse) String() string {
 func (*ListQueueResponse) ProtoMessage() {}
 
 func (x *ListQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[9]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +769,7 @@ func (x *ListQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueueResponse.ProtoReflect.Descriptor instead.
 func (*ListQueueResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{9}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListQueueResponse) GetSchedule() *PostingSchedule {
@@ -695,7 +804,7 @@ type AddToQueueRequest struct {
 
 func (x *AddToQueueRequest) Reset() {
 	*x = AddToQueueRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +816,7 @@ func (x *AddToQueueRequest) String() string {
 func (*AddToQueueRequest) ProtoMessage() {}
 
 func (x *AddToQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[10]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +829,7 @@ func (x *AddToQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddToQueueRequest.ProtoReflect.Descriptor instead.
 func (*AddToQueueRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{10}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AddToQueueRequest) GetPostId() string {
@@ -741,7 +850,7 @@ type AddToQueueResponse struct {
 
 func (x *AddToQueueResponse) Reset() {
 	*x = AddToQueueResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +862,7 @@ func (x *AddToQueueResponse) String() string {
 func (*AddToQueueResponse) ProtoMessage() {}
 
 func (x *AddToQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[11]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +875,7 @@ func (x *AddToQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddToQueueResponse.ProtoReflect.Descriptor instead.
 func (*AddToQueueResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{11}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AddToQueueResponse) GetPost() *Post {
@@ -794,7 +903,7 @@ type ShareNextRequest struct {
 
 func (x *ShareNextRequest) Reset() {
 	*x = ShareNextRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +915,7 @@ func (x *ShareNextRequest) String() string {
 func (*ShareNextRequest) ProtoMessage() {}
 
 func (x *ShareNextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[12]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +928,7 @@ func (x *ShareNextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShareNextRequest.ProtoReflect.Descriptor instead.
 func (*ShareNextRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{12}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ShareNextRequest) GetPostId() string {
@@ -842,7 +951,7 @@ type ShareNextResponse struct {
 
 func (x *ShareNextResponse) Reset() {
 	*x = ShareNextResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +963,7 @@ func (x *ShareNextResponse) String() string {
 func (*ShareNextResponse) ProtoMessage() {}
 
 func (x *ShareNextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[13]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +976,7 @@ func (x *ShareNextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShareNextResponse.ProtoReflect.Descriptor instead.
 func (*ShareNextResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{13}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ShareNextResponse) GetPost() *Post {
@@ -904,7 +1013,7 @@ type ReorderQueueRequest struct {
 
 func (x *ReorderQueueRequest) Reset() {
 	*x = ReorderQueueRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +1025,7 @@ func (x *ReorderQueueRequest) String() string {
 func (*ReorderQueueRequest) ProtoMessage() {}
 
 func (x *ReorderQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[14]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1038,7 @@ func (x *ReorderQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderQueueRequest.ProtoReflect.Descriptor instead.
 func (*ReorderQueueRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{14}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReorderQueueRequest) GetPostId() string {
@@ -956,7 +1065,7 @@ type ReorderQueueResponse struct {
 
 func (x *ReorderQueueResponse) Reset() {
 	*x = ReorderQueueResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -968,7 +1077,7 @@ func (x *ReorderQueueResponse) String() string {
 func (*ReorderQueueResponse) ProtoMessage() {}
 
 func (x *ReorderQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[15]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -981,7 +1090,7 @@ func (x *ReorderQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderQueueResponse.ProtoReflect.Descriptor instead.
 func (*ReorderQueueResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{15}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReorderQueueResponse) GetMoved() []*Move {
@@ -1002,7 +1111,7 @@ type ShuffleQueueRequest struct {
 
 func (x *ShuffleQueueRequest) Reset() {
 	*x = ShuffleQueueRequest{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1123,7 @@ func (x *ShuffleQueueRequest) String() string {
 func (*ShuffleQueueRequest) ProtoMessage() {}
 
 func (x *ShuffleQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[16]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1136,7 @@ func (x *ShuffleQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShuffleQueueRequest.ProtoReflect.Descriptor instead.
 func (*ShuffleQueueRequest) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{16}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ShuffleQueueRequest) GetIntegrationId() string {
@@ -1047,7 +1156,7 @@ type ShuffleQueueResponse struct {
 
 func (x *ShuffleQueueResponse) Reset() {
 	*x = ShuffleQueueResponse{}
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1168,7 @@ func (x *ShuffleQueueResponse) String() string {
 func (*ShuffleQueueResponse) ProtoMessage() {}
 
 func (x *ShuffleQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_betterplan_post_v1_queue_proto_msgTypes[17]
+	mi := &file_betterplan_post_v1_queue_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1181,7 @@ func (x *ShuffleQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShuffleQueueResponse.ProtoReflect.Descriptor instead.
 func (*ShuffleQueueResponse) Descriptor() ([]byte, []int) {
-	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{17}
+	return file_betterplan_post_v1_queue_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ShuffleQueueResponse) GetMoved() []*Move {
@@ -1086,7 +1195,15 @@ var File_betterplan_post_v1_queue_proto protoreflect.FileDescriptor
 
 const file_betterplan_post_v1_queue_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebetterplan/post/v1/queue.proto\x12\x12betterplan.post.v1\x1a\x1dbetterplan/post/v1/post.proto\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"~\n" +
+	"\x1ebetterplan/post/v1/queue.proto\x12\x12betterplan.post.v1\x1a\x1dbetterplan/post/v1/post.proto\x1a\x1fbetterplan/rules/v1/rules.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x01\n" +
+	"\x13SetEvergreenRequest\x12$\n" +
+	"\apost_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\x98\x02\x01R\x06postId\x12\x1d\n" +
+	"\n" +
+	"every_days\x18\x02 \x01(\x05R\teveryDays\x12*\n" +
+	"\x05texts\x18\x03 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x102\"\n" +
+	"r\b\x88\xb5\x18\x01\x18\xa8\xc3\x01R\x05texts\"D\n" +
+	"\x14SetEvergreenResponse\x12,\n" +
+	"\x04post\x18\x01 \x01(\v2\x18.betterplan.post.v1.PostR\x04post\"~\n" +
 	"\vPostingSlot\x12C\n" +
 	"\aweekday\x18\x01 \x01(\x0e2\x1b.betterplan.post.v1.WeekdayB\f\xbaH\t\x82\x01\x06\x90\xb5\x18\x01\x10\x01R\aweekday\x12*\n" +
 	"\n" +
@@ -1153,7 +1270,7 @@ const file_betterplan_post_v1_queue_proto_rawDesc = "" +
 	"\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n" +
 	"\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n" +
 	"\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n" +
-	"\x0eWEEKDAY_SUNDAY\x10\a2\xe6\x05\n" +
+	"\x0eWEEKDAY_SUNDAY\x10\a2\xcb\x06\n" +
 	"\fQueueService\x12u\n" +
 	"\x12GetPostingSchedule\x12-.betterplan.post.v1.GetPostingScheduleRequest\x1a..betterplan.post.v1.GetPostingScheduleResponse\"\x00\x12~\n" +
 	"\x15UpdatePostingSchedule\x120.betterplan.post.v1.UpdatePostingScheduleRequest\x1a1.betterplan.post.v1.UpdatePostingScheduleResponse\"\x00\x12Z\n" +
@@ -1162,7 +1279,8 @@ const file_betterplan_post_v1_queue_proto_rawDesc = "" +
 	"AddToQueue\x12%.betterplan.post.v1.AddToQueueRequest\x1a&.betterplan.post.v1.AddToQueueResponse\"\x00\x12Z\n" +
 	"\tShareNext\x12$.betterplan.post.v1.ShareNextRequest\x1a%.betterplan.post.v1.ShareNextResponse\"\x00\x12c\n" +
 	"\fReorderQueue\x12'.betterplan.post.v1.ReorderQueueRequest\x1a(.betterplan.post.v1.ReorderQueueResponse\"\x00\x12c\n" +
-	"\fShuffleQueue\x12'.betterplan.post.v1.ShuffleQueueRequest\x1a(.betterplan.post.v1.ShuffleQueueResponse\"\x00B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
+	"\fShuffleQueue\x12'.betterplan.post.v1.ShuffleQueueRequest\x1a(.betterplan.post.v1.ShuffleQueueResponse\"\x00\x12c\n" +
+	"\fSetEvergreen\x12'.betterplan.post.v1.SetEvergreenRequest\x1a(.betterplan.post.v1.SetEvergreenResponse\"\x00B@Z>github.com/betterplan/betterplan/gen/betterplan/post/v1;postv1b\x06proto3"
 
 var (
 	file_betterplan_post_v1_queue_proto_rawDescOnce sync.Once
@@ -1177,71 +1295,76 @@ func file_betterplan_post_v1_queue_proto_rawDescGZIP() []byte {
 }
 
 var file_betterplan_post_v1_queue_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_betterplan_post_v1_queue_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_betterplan_post_v1_queue_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_betterplan_post_v1_queue_proto_goTypes = []any{
 	(Weekday)(0),                          // 0: betterplan.post.v1.Weekday
-	(*PostingSlot)(nil),                   // 1: betterplan.post.v1.PostingSlot
-	(*PostingSchedule)(nil),               // 2: betterplan.post.v1.PostingSchedule
-	(*QueueSlot)(nil),                     // 3: betterplan.post.v1.QueueSlot
-	(*Move)(nil),                          // 4: betterplan.post.v1.Move
-	(*GetPostingScheduleRequest)(nil),     // 5: betterplan.post.v1.GetPostingScheduleRequest
-	(*GetPostingScheduleResponse)(nil),    // 6: betterplan.post.v1.GetPostingScheduleResponse
-	(*UpdatePostingScheduleRequest)(nil),  // 7: betterplan.post.v1.UpdatePostingScheduleRequest
-	(*UpdatePostingScheduleResponse)(nil), // 8: betterplan.post.v1.UpdatePostingScheduleResponse
-	(*ListQueueRequest)(nil),              // 9: betterplan.post.v1.ListQueueRequest
-	(*ListQueueResponse)(nil),             // 10: betterplan.post.v1.ListQueueResponse
-	(*AddToQueueRequest)(nil),             // 11: betterplan.post.v1.AddToQueueRequest
-	(*AddToQueueResponse)(nil),            // 12: betterplan.post.v1.AddToQueueResponse
-	(*ShareNextRequest)(nil),              // 13: betterplan.post.v1.ShareNextRequest
-	(*ShareNextResponse)(nil),             // 14: betterplan.post.v1.ShareNextResponse
-	(*ReorderQueueRequest)(nil),           // 15: betterplan.post.v1.ReorderQueueRequest
-	(*ReorderQueueResponse)(nil),          // 16: betterplan.post.v1.ReorderQueueResponse
-	(*ShuffleQueueRequest)(nil),           // 17: betterplan.post.v1.ShuffleQueueRequest
-	(*ShuffleQueueResponse)(nil),          // 18: betterplan.post.v1.ShuffleQueueResponse
-	(*timestamppb.Timestamp)(nil),         // 19: google.protobuf.Timestamp
-	(*Post)(nil),                          // 20: betterplan.post.v1.Post
+	(*SetEvergreenRequest)(nil),           // 1: betterplan.post.v1.SetEvergreenRequest
+	(*SetEvergreenResponse)(nil),          // 2: betterplan.post.v1.SetEvergreenResponse
+	(*PostingSlot)(nil),                   // 3: betterplan.post.v1.PostingSlot
+	(*PostingSchedule)(nil),               // 4: betterplan.post.v1.PostingSchedule
+	(*QueueSlot)(nil),                     // 5: betterplan.post.v1.QueueSlot
+	(*Move)(nil),                          // 6: betterplan.post.v1.Move
+	(*GetPostingScheduleRequest)(nil),     // 7: betterplan.post.v1.GetPostingScheduleRequest
+	(*GetPostingScheduleResponse)(nil),    // 8: betterplan.post.v1.GetPostingScheduleResponse
+	(*UpdatePostingScheduleRequest)(nil),  // 9: betterplan.post.v1.UpdatePostingScheduleRequest
+	(*UpdatePostingScheduleResponse)(nil), // 10: betterplan.post.v1.UpdatePostingScheduleResponse
+	(*ListQueueRequest)(nil),              // 11: betterplan.post.v1.ListQueueRequest
+	(*ListQueueResponse)(nil),             // 12: betterplan.post.v1.ListQueueResponse
+	(*AddToQueueRequest)(nil),             // 13: betterplan.post.v1.AddToQueueRequest
+	(*AddToQueueResponse)(nil),            // 14: betterplan.post.v1.AddToQueueResponse
+	(*ShareNextRequest)(nil),              // 15: betterplan.post.v1.ShareNextRequest
+	(*ShareNextResponse)(nil),             // 16: betterplan.post.v1.ShareNextResponse
+	(*ReorderQueueRequest)(nil),           // 17: betterplan.post.v1.ReorderQueueRequest
+	(*ReorderQueueResponse)(nil),          // 18: betterplan.post.v1.ReorderQueueResponse
+	(*ShuffleQueueRequest)(nil),           // 19: betterplan.post.v1.ShuffleQueueRequest
+	(*ShuffleQueueResponse)(nil),          // 20: betterplan.post.v1.ShuffleQueueResponse
+	(*Post)(nil),                          // 21: betterplan.post.v1.Post
+	(*timestamppb.Timestamp)(nil),         // 22: google.protobuf.Timestamp
 }
 var file_betterplan_post_v1_queue_proto_depIdxs = []int32{
-	0,  // 0: betterplan.post.v1.PostingSlot.weekday:type_name -> betterplan.post.v1.Weekday
-	1,  // 1: betterplan.post.v1.PostingSchedule.slots:type_name -> betterplan.post.v1.PostingSlot
-	19, // 2: betterplan.post.v1.QueueSlot.time:type_name -> google.protobuf.Timestamp
-	20, // 3: betterplan.post.v1.QueueSlot.post:type_name -> betterplan.post.v1.Post
-	3,  // 4: betterplan.post.v1.Move.from:type_name -> betterplan.post.v1.QueueSlot
-	3,  // 5: betterplan.post.v1.Move.to:type_name -> betterplan.post.v1.QueueSlot
-	2,  // 6: betterplan.post.v1.GetPostingScheduleResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
-	1,  // 7: betterplan.post.v1.UpdatePostingScheduleRequest.slots:type_name -> betterplan.post.v1.PostingSlot
-	2,  // 8: betterplan.post.v1.UpdatePostingScheduleResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
-	4,  // 9: betterplan.post.v1.UpdatePostingScheduleResponse.moved:type_name -> betterplan.post.v1.Move
-	2,  // 10: betterplan.post.v1.ListQueueResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
-	3,  // 11: betterplan.post.v1.ListQueueResponse.slots:type_name -> betterplan.post.v1.QueueSlot
-	20, // 12: betterplan.post.v1.ListQueueResponse.held:type_name -> betterplan.post.v1.Post
-	20, // 13: betterplan.post.v1.AddToQueueResponse.post:type_name -> betterplan.post.v1.Post
-	3,  // 14: betterplan.post.v1.AddToQueueResponse.slot:type_name -> betterplan.post.v1.QueueSlot
-	20, // 15: betterplan.post.v1.ShareNextResponse.post:type_name -> betterplan.post.v1.Post
-	3,  // 16: betterplan.post.v1.ShareNextResponse.slot:type_name -> betterplan.post.v1.QueueSlot
-	4,  // 17: betterplan.post.v1.ShareNextResponse.moved:type_name -> betterplan.post.v1.Move
-	19, // 18: betterplan.post.v1.ReorderQueueRequest.slot_time:type_name -> google.protobuf.Timestamp
-	4,  // 19: betterplan.post.v1.ReorderQueueResponse.moved:type_name -> betterplan.post.v1.Move
-	4,  // 20: betterplan.post.v1.ShuffleQueueResponse.moved:type_name -> betterplan.post.v1.Move
-	5,  // 21: betterplan.post.v1.QueueService.GetPostingSchedule:input_type -> betterplan.post.v1.GetPostingScheduleRequest
-	7,  // 22: betterplan.post.v1.QueueService.UpdatePostingSchedule:input_type -> betterplan.post.v1.UpdatePostingScheduleRequest
-	9,  // 23: betterplan.post.v1.QueueService.ListQueue:input_type -> betterplan.post.v1.ListQueueRequest
-	11, // 24: betterplan.post.v1.QueueService.AddToQueue:input_type -> betterplan.post.v1.AddToQueueRequest
-	13, // 25: betterplan.post.v1.QueueService.ShareNext:input_type -> betterplan.post.v1.ShareNextRequest
-	15, // 26: betterplan.post.v1.QueueService.ReorderQueue:input_type -> betterplan.post.v1.ReorderQueueRequest
-	17, // 27: betterplan.post.v1.QueueService.ShuffleQueue:input_type -> betterplan.post.v1.ShuffleQueueRequest
-	6,  // 28: betterplan.post.v1.QueueService.GetPostingSchedule:output_type -> betterplan.post.v1.GetPostingScheduleResponse
-	8,  // 29: betterplan.post.v1.QueueService.UpdatePostingSchedule:output_type -> betterplan.post.v1.UpdatePostingScheduleResponse
-	10, // 30: betterplan.post.v1.QueueService.ListQueue:output_type -> betterplan.post.v1.ListQueueResponse
-	12, // 31: betterplan.post.v1.QueueService.AddToQueue:output_type -> betterplan.post.v1.AddToQueueResponse
-	14, // 32: betterplan.post.v1.QueueService.ShareNext:output_type -> betterplan.post.v1.ShareNextResponse
-	16, // 33: betterplan.post.v1.QueueService.ReorderQueue:output_type -> betterplan.post.v1.ReorderQueueResponse
-	18, // 34: betterplan.post.v1.QueueService.ShuffleQueue:output_type -> betterplan.post.v1.ShuffleQueueResponse
-	28, // [28:35] is the sub-list for method output_type
-	21, // [21:28] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	21, // 0: betterplan.post.v1.SetEvergreenResponse.post:type_name -> betterplan.post.v1.Post
+	0,  // 1: betterplan.post.v1.PostingSlot.weekday:type_name -> betterplan.post.v1.Weekday
+	3,  // 2: betterplan.post.v1.PostingSchedule.slots:type_name -> betterplan.post.v1.PostingSlot
+	22, // 3: betterplan.post.v1.QueueSlot.time:type_name -> google.protobuf.Timestamp
+	21, // 4: betterplan.post.v1.QueueSlot.post:type_name -> betterplan.post.v1.Post
+	5,  // 5: betterplan.post.v1.Move.from:type_name -> betterplan.post.v1.QueueSlot
+	5,  // 6: betterplan.post.v1.Move.to:type_name -> betterplan.post.v1.QueueSlot
+	4,  // 7: betterplan.post.v1.GetPostingScheduleResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
+	3,  // 8: betterplan.post.v1.UpdatePostingScheduleRequest.slots:type_name -> betterplan.post.v1.PostingSlot
+	4,  // 9: betterplan.post.v1.UpdatePostingScheduleResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
+	6,  // 10: betterplan.post.v1.UpdatePostingScheduleResponse.moved:type_name -> betterplan.post.v1.Move
+	4,  // 11: betterplan.post.v1.ListQueueResponse.schedule:type_name -> betterplan.post.v1.PostingSchedule
+	5,  // 12: betterplan.post.v1.ListQueueResponse.slots:type_name -> betterplan.post.v1.QueueSlot
+	21, // 13: betterplan.post.v1.ListQueueResponse.held:type_name -> betterplan.post.v1.Post
+	21, // 14: betterplan.post.v1.AddToQueueResponse.post:type_name -> betterplan.post.v1.Post
+	5,  // 15: betterplan.post.v1.AddToQueueResponse.slot:type_name -> betterplan.post.v1.QueueSlot
+	21, // 16: betterplan.post.v1.ShareNextResponse.post:type_name -> betterplan.post.v1.Post
+	5,  // 17: betterplan.post.v1.ShareNextResponse.slot:type_name -> betterplan.post.v1.QueueSlot
+	6,  // 18: betterplan.post.v1.ShareNextResponse.moved:type_name -> betterplan.post.v1.Move
+	22, // 19: betterplan.post.v1.ReorderQueueRequest.slot_time:type_name -> google.protobuf.Timestamp
+	6,  // 20: betterplan.post.v1.ReorderQueueResponse.moved:type_name -> betterplan.post.v1.Move
+	6,  // 21: betterplan.post.v1.ShuffleQueueResponse.moved:type_name -> betterplan.post.v1.Move
+	7,  // 22: betterplan.post.v1.QueueService.GetPostingSchedule:input_type -> betterplan.post.v1.GetPostingScheduleRequest
+	9,  // 23: betterplan.post.v1.QueueService.UpdatePostingSchedule:input_type -> betterplan.post.v1.UpdatePostingScheduleRequest
+	11, // 24: betterplan.post.v1.QueueService.ListQueue:input_type -> betterplan.post.v1.ListQueueRequest
+	13, // 25: betterplan.post.v1.QueueService.AddToQueue:input_type -> betterplan.post.v1.AddToQueueRequest
+	15, // 26: betterplan.post.v1.QueueService.ShareNext:input_type -> betterplan.post.v1.ShareNextRequest
+	17, // 27: betterplan.post.v1.QueueService.ReorderQueue:input_type -> betterplan.post.v1.ReorderQueueRequest
+	19, // 28: betterplan.post.v1.QueueService.ShuffleQueue:input_type -> betterplan.post.v1.ShuffleQueueRequest
+	1,  // 29: betterplan.post.v1.QueueService.SetEvergreen:input_type -> betterplan.post.v1.SetEvergreenRequest
+	8,  // 30: betterplan.post.v1.QueueService.GetPostingSchedule:output_type -> betterplan.post.v1.GetPostingScheduleResponse
+	10, // 31: betterplan.post.v1.QueueService.UpdatePostingSchedule:output_type -> betterplan.post.v1.UpdatePostingScheduleResponse
+	12, // 32: betterplan.post.v1.QueueService.ListQueue:output_type -> betterplan.post.v1.ListQueueResponse
+	14, // 33: betterplan.post.v1.QueueService.AddToQueue:output_type -> betterplan.post.v1.AddToQueueResponse
+	16, // 34: betterplan.post.v1.QueueService.ShareNext:output_type -> betterplan.post.v1.ShareNextResponse
+	18, // 35: betterplan.post.v1.QueueService.ReorderQueue:output_type -> betterplan.post.v1.ReorderQueueResponse
+	20, // 36: betterplan.post.v1.QueueService.ShuffleQueue:output_type -> betterplan.post.v1.ShuffleQueueResponse
+	2,  // 37: betterplan.post.v1.QueueService.SetEvergreen:output_type -> betterplan.post.v1.SetEvergreenResponse
+	30, // [30:38] is the sub-list for method output_type
+	22, // [22:30] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_betterplan_post_v1_queue_proto_init() }
@@ -1256,7 +1379,7 @@ func file_betterplan_post_v1_queue_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_betterplan_post_v1_queue_proto_rawDesc), len(file_betterplan_post_v1_queue_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

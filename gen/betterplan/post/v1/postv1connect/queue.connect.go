@@ -51,6 +51,9 @@ const (
 	// QueueServiceShuffleQueueProcedure is the fully-qualified name of the QueueService's ShuffleQueue
 	// RPC.
 	QueueServiceShuffleQueueProcedure = "/betterplan.post.v1.QueueService/ShuffleQueue"
+	// QueueServiceSetEvergreenProcedure is the fully-qualified name of the QueueService's SetEvergreen
+	// RPC.
+	QueueServiceSetEvergreenProcedure = "/betterplan.post.v1.QueueService/SetEvergreen"
 )
 
 // QueueServiceClient is a client for the betterplan.post.v1.QueueService service.
@@ -77,6 +80,13 @@ type QueueServiceClient interface {
 	ReorderQueue(context.Context, *connect.Request[v1.ReorderQueueRequest]) (*connect.Response[v1.ReorderQueueResponse], error)
 	// ShuffleQueue shuffles the queued posts among the slots they hold.
 	ShuffleQueue(context.Context, *connect.Request[v1.ShuffleQueueRequest]) (*connect.Response[v1.ShuffleQueueResponse], error)
+	// SetEvergreen marks a single post evergreen (or, with every_days 0,
+	// unmarks it): each time it is published, a copy goes back to the end of
+	// its account's queue, no sooner than every_days after. X refuses the
+	// same text twice, so the texts must vary: several texts used in turn,
+	// or a placeholder ({date}: the slot's local date; {n}: the round). A
+	// post not yet on X takes the first text now.
+	SetEvergreen(context.Context, *connect.Request[v1.SetEvergreenRequest]) (*connect.Response[v1.SetEvergreenResponse], error)
 }
 
 // NewQueueServiceClient constructs a client for the betterplan.post.v1.QueueService service. By
@@ -132,6 +142,12 @@ func NewQueueServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(queueServiceMethods.ByName("ShuffleQueue")),
 			connect.WithClientOptions(opts...),
 		),
+		setEvergreen: connect.NewClient[v1.SetEvergreenRequest, v1.SetEvergreenResponse](
+			httpClient,
+			baseURL+QueueServiceSetEvergreenProcedure,
+			connect.WithSchema(queueServiceMethods.ByName("SetEvergreen")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -144,6 +160,7 @@ type queueServiceClient struct {
 	shareNext             *connect.Client[v1.ShareNextRequest, v1.ShareNextResponse]
 	reorderQueue          *connect.Client[v1.ReorderQueueRequest, v1.ReorderQueueResponse]
 	shuffleQueue          *connect.Client[v1.ShuffleQueueRequest, v1.ShuffleQueueResponse]
+	setEvergreen          *connect.Client[v1.SetEvergreenRequest, v1.SetEvergreenResponse]
 }
 
 // GetPostingSchedule calls betterplan.post.v1.QueueService.GetPostingSchedule.
@@ -181,6 +198,11 @@ func (c *queueServiceClient) ShuffleQueue(ctx context.Context, req *connect.Requ
 	return c.shuffleQueue.CallUnary(ctx, req)
 }
 
+// SetEvergreen calls betterplan.post.v1.QueueService.SetEvergreen.
+func (c *queueServiceClient) SetEvergreen(ctx context.Context, req *connect.Request[v1.SetEvergreenRequest]) (*connect.Response[v1.SetEvergreenResponse], error) {
+	return c.setEvergreen.CallUnary(ctx, req)
+}
+
 // QueueServiceHandler is an implementation of the betterplan.post.v1.QueueService service.
 type QueueServiceHandler interface {
 	// GetPostingSchedule returns the account's schedule (none yet: no slots,
@@ -205,6 +227,13 @@ type QueueServiceHandler interface {
 	ReorderQueue(context.Context, *connect.Request[v1.ReorderQueueRequest]) (*connect.Response[v1.ReorderQueueResponse], error)
 	// ShuffleQueue shuffles the queued posts among the slots they hold.
 	ShuffleQueue(context.Context, *connect.Request[v1.ShuffleQueueRequest]) (*connect.Response[v1.ShuffleQueueResponse], error)
+	// SetEvergreen marks a single post evergreen (or, with every_days 0,
+	// unmarks it): each time it is published, a copy goes back to the end of
+	// its account's queue, no sooner than every_days after. X refuses the
+	// same text twice, so the texts must vary: several texts used in turn,
+	// or a placeholder ({date}: the slot's local date; {n}: the round). A
+	// post not yet on X takes the first text now.
+	SetEvergreen(context.Context, *connect.Request[v1.SetEvergreenRequest]) (*connect.Response[v1.SetEvergreenResponse], error)
 }
 
 // NewQueueServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -256,6 +285,12 @@ func NewQueueServiceHandler(svc QueueServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(queueServiceMethods.ByName("ShuffleQueue")),
 		connect.WithHandlerOptions(opts...),
 	)
+	queueServiceSetEvergreenHandler := connect.NewUnaryHandler(
+		QueueServiceSetEvergreenProcedure,
+		svc.SetEvergreen,
+		connect.WithSchema(queueServiceMethods.ByName("SetEvergreen")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/betterplan.post.v1.QueueService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case QueueServiceGetPostingScheduleProcedure:
@@ -272,6 +307,8 @@ func NewQueueServiceHandler(svc QueueServiceHandler, opts ...connect.HandlerOpti
 			queueServiceReorderQueueHandler.ServeHTTP(w, r)
 		case QueueServiceShuffleQueueProcedure:
 			queueServiceShuffleQueueHandler.ServeHTTP(w, r)
+		case QueueServiceSetEvergreenProcedure:
+			queueServiceSetEvergreenHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -307,4 +344,8 @@ func (UnimplementedQueueServiceHandler) ReorderQueue(context.Context, *connect.R
 
 func (UnimplementedQueueServiceHandler) ShuffleQueue(context.Context, *connect.Request[v1.ShuffleQueueRequest]) (*connect.Response[v1.ShuffleQueueResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.QueueService.ShuffleQueue is not implemented"))
+}
+
+func (UnimplementedQueueServiceHandler) SetEvergreen(context.Context, *connect.Request[v1.SetEvergreenRequest]) (*connect.Response[v1.SetEvergreenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("betterplan.post.v1.QueueService.SetEvergreen is not implemented"))
 }

@@ -16,7 +16,61 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file betterplan/post/v1/queue.proto.
  */
 export const file_betterplan_post_v1_queue: GenFile = /*@__PURE__*/
-  fileDesc("Ch5iZXR0ZXJwbGFuL3Bvc3QvdjEvcXVldWUucHJvdG8SEmJldHRlcnBsYW4ucG9zdC52MSJqCgtQb3N0aW5nU2xvdBI6Cgd3ZWVrZGF5GAEgASgOMhsuYmV0dGVycGxhbi5wb3N0LnYxLldlZWtkYXlCDLpICYIBBpC1GAEQARIfCgpsb2NhbF90aW1lGAIgASgJQgu6SAhyBoi1GAEYBSJ8Cg9Qb3N0aW5nU2NoZWR1bGUSFgoOaW50ZWdyYXRpb25faWQYASABKAkSEQoJdGltZV96b25lGAIgASgJEg4KBnBhdXNlZBgDIAEoCBIuCgVzbG90cxgEIAMoCzIfLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2xvdCKEAQoJUXVldWVTbG90EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxvY2FsX3RpbWUYAiABKAkSEQoJdGltZV96b25lGAMgASgJEiYKBHBvc3QYBCABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCJvCgRNb3ZlEg8KB3Bvc3RfaWQYASABKAkSKwoEZnJvbRgCIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5RdWV1ZVNsb3QSKQoCdG8YAyABKAsyHS5iZXR0ZXJwbGFuLnBvc3QudjEuUXVldWVTbG90IkAKGUdldFBvc3RpbmdTY2hlZHVsZVJlcXVlc3QSIwoOaW50ZWdyYXRpb25faWQYASABKAlCC7pICNgBAXIDmAIBIlMKGkdldFBvc3RpbmdTY2hlZHVsZVJlc3BvbnNlEjUKCHNjaGVkdWxlGAEgASgLMiMuYmV0dGVycGxhbi5wb3N0LnYxLlBvc3RpbmdTY2hlZHVsZSKuAQocVXBkYXRlUG9zdGluZ1NjaGVkdWxlUmVxdWVzdBIjCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCUILukgI2AEBcgOYAgESHgoJdGltZV96b25lGAIgASgJQgu6SAhyBoi1GAEYQBI5CgVzbG90cxgDIAMoCzIfLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2xvdEIJukgGkgEDEKgBEg4KBnBhdXNlZBgEIAEoCCJ/Ch1VcGRhdGVQb3N0aW5nU2NoZWR1bGVSZXNwb25zZRI1CghzY2hlZHVsZRgBIAEoCzIjLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2NoZWR1bGUSJwoFbW92ZWQYAiADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSJGChBMaXN0UXVldWVSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARINCgVjb3VudBgCIAEoBSKgAQoRTGlzdFF1ZXVlUmVzcG9uc2USNQoIc2NoZWR1bGUYASABKAsyIy5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdGluZ1NjaGVkdWxlEiwKBXNsb3RzGAIgAygLMh0uYmV0dGVycGxhbi5wb3N0LnYxLlF1ZXVlU2xvdBImCgRoZWxkGAMgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiMQoRQWRkVG9RdWV1ZVJlcXVlc3QSHAoHcG9zdF9pZBgBIAEoCUILukgI2AEBcgOYAgEiaQoSQWRkVG9RdWV1ZVJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdBIrCgRzbG90GAIgASgLMh0uYmV0dGVycGxhbi5wb3N0LnYxLlF1ZXVlU2xvdCIwChBTaGFyZU5leHRSZXF1ZXN0EhwKB3Bvc3RfaWQYASABKAlCC7pICNgBAXIDmAIBIpEBChFTaGFyZU5leHRSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QSKwoEc2xvdBgCIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5RdWV1ZVNsb3QSJwoFbW92ZWQYAyADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSJiChNSZW9yZGVyUXVldWVSZXF1ZXN0EhwKB3Bvc3RfaWQYASABKAlCC7pICNgBAXIDmAIBEi0KCXNsb3RfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoUUmVvcmRlclF1ZXVlUmVzcG9uc2USJwoFbW92ZWQYASADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSI6ChNTaHVmZmxlUXVldWVSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCASI/ChRTaHVmZmxlUXVldWVSZXNwb25zZRInCgVtb3ZlZBgBIAMoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Nb3ZlKrYBCgdXZWVrZGF5EhcKE1dFRUtEQVlfVU5TUEVDSUZJRUQQABISCg5XRUVLREFZX01PTkRBWRABEhMKD1dFRUtEQVlfVFVFU0RBWRACEhUKEVdFRUtEQVlfV0VETkVTREFZEAMSFAoQV0VFS0RBWV9USFVSU0RBWRAEEhIKDldFRUtEQVlfRlJJREFZEAUSFAoQV0VFS0RBWV9TQVRVUkRBWRAGEhIKDldFRUtEQVlfU1VOREFZEAcy5gUKDFF1ZXVlU2VydmljZRJ1ChJHZXRQb3N0aW5nU2NoZWR1bGUSLS5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdGluZ1NjaGVkdWxlUmVxdWVzdBouLmJldHRlcnBsYW4ucG9zdC52MS5HZXRQb3N0aW5nU2NoZWR1bGVSZXNwb25zZSIAEn4KFVVwZGF0ZVBvc3RpbmdTY2hlZHVsZRIwLmJldHRlcnBsYW4ucG9zdC52MS5VcGRhdGVQb3N0aW5nU2NoZWR1bGVSZXF1ZXN0GjEuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RpbmdTY2hlZHVsZVJlc3BvbnNlIgASWgoJTGlzdFF1ZXVlEiQuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RRdWV1ZVJlcXVlc3QaJS5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFF1ZXVlUmVzcG9uc2UiABJdCgpBZGRUb1F1ZXVlEiUuYmV0dGVycGxhbi5wb3N0LnYxLkFkZFRvUXVldWVSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLkFkZFRvUXVldWVSZXNwb25zZSIAEloKCVNoYXJlTmV4dBIkLmJldHRlcnBsYW4ucG9zdC52MS5TaGFyZU5leHRSZXF1ZXN0GiUuYmV0dGVycGxhbi5wb3N0LnYxLlNoYXJlTmV4dFJlc3BvbnNlIgASYwoMUmVvcmRlclF1ZXVlEicuYmV0dGVycGxhbi5wb3N0LnYxLlJlb3JkZXJRdWV1ZVJlcXVlc3QaKC5iZXR0ZXJwbGFuLnBvc3QudjEuUmVvcmRlclF1ZXVlUmVzcG9uc2UiABJjCgxTaHVmZmxlUXVldWUSJy5iZXR0ZXJwbGFuLnBvc3QudjEuU2h1ZmZsZVF1ZXVlUmVxdWVzdBooLmJldHRlcnBsYW4ucG9zdC52MS5TaHVmZmxlUXVldWVSZXNwb25zZSIAQkBaPmdpdGh1Yi5jb20vYmV0dGVycGxhbi9iZXR0ZXJwbGFuL2dlbi9iZXR0ZXJwbGFuL3Bvc3QvdjE7cG9zdHYxYgZwcm90bzM", [file_betterplan_post_v1_post, file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Ch5iZXR0ZXJwbGFuL3Bvc3QvdjEvcXVldWUucHJvdG8SEmJldHRlcnBsYW4ucG9zdC52MSJsChNTZXRFdmVyZ3JlZW5SZXF1ZXN0EhwKB3Bvc3RfaWQYASABKAlCC7pICNgBAXIDmAIBEhIKCmV2ZXJ5X2RheXMYAiABKAUSIwoFdGV4dHMYAyADKAlCFLpIEZIBDhAyIgpyCIi1GAEYqMMBIj4KFFNldEV2ZXJncmVlblJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCJqCgtQb3N0aW5nU2xvdBI6Cgd3ZWVrZGF5GAEgASgOMhsuYmV0dGVycGxhbi5wb3N0LnYxLldlZWtkYXlCDLpICYIBBpC1GAEQARIfCgpsb2NhbF90aW1lGAIgASgJQgu6SAhyBoi1GAEYBSJ8Cg9Qb3N0aW5nU2NoZWR1bGUSFgoOaW50ZWdyYXRpb25faWQYASABKAkSEQoJdGltZV96b25lGAIgASgJEg4KBnBhdXNlZBgDIAEoCBIuCgVzbG90cxgEIAMoCzIfLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2xvdCKEAQoJUXVldWVTbG90EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxvY2FsX3RpbWUYAiABKAkSEQoJdGltZV96b25lGAMgASgJEiYKBHBvc3QYBCABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdCJvCgRNb3ZlEg8KB3Bvc3RfaWQYASABKAkSKwoEZnJvbRgCIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5RdWV1ZVNsb3QSKQoCdG8YAyABKAsyHS5iZXR0ZXJwbGFuLnBvc3QudjEuUXVldWVTbG90IkAKGUdldFBvc3RpbmdTY2hlZHVsZVJlcXVlc3QSIwoOaW50ZWdyYXRpb25faWQYASABKAlCC7pICNgBAXIDmAIBIlMKGkdldFBvc3RpbmdTY2hlZHVsZVJlc3BvbnNlEjUKCHNjaGVkdWxlGAEgASgLMiMuYmV0dGVycGxhbi5wb3N0LnYxLlBvc3RpbmdTY2hlZHVsZSKuAQocVXBkYXRlUG9zdGluZ1NjaGVkdWxlUmVxdWVzdBIjCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCUILukgI2AEBcgOYAgESHgoJdGltZV96b25lGAIgASgJQgu6SAhyBoi1GAEYQBI5CgVzbG90cxgDIAMoCzIfLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2xvdEIJukgGkgEDEKgBEg4KBnBhdXNlZBgEIAEoCCJ/Ch1VcGRhdGVQb3N0aW5nU2NoZWR1bGVSZXNwb25zZRI1CghzY2hlZHVsZRgBIAEoCzIjLmJldHRlcnBsYW4ucG9zdC52MS5Qb3N0aW5nU2NoZWR1bGUSJwoFbW92ZWQYAiADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSJGChBMaXN0UXVldWVSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCARINCgVjb3VudBgCIAEoBSKgAQoRTGlzdFF1ZXVlUmVzcG9uc2USNQoIc2NoZWR1bGUYASABKAsyIy5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdGluZ1NjaGVkdWxlEiwKBXNsb3RzGAIgAygLMh0uYmV0dGVycGxhbi5wb3N0LnYxLlF1ZXVlU2xvdBImCgRoZWxkGAMgAygLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QiMQoRQWRkVG9RdWV1ZVJlcXVlc3QSHAoHcG9zdF9pZBgBIAEoCUILukgI2AEBcgOYAgEiaQoSQWRkVG9RdWV1ZVJlc3BvbnNlEiYKBHBvc3QYASABKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuUG9zdBIrCgRzbG90GAIgASgLMh0uYmV0dGVycGxhbi5wb3N0LnYxLlF1ZXVlU2xvdCIwChBTaGFyZU5leHRSZXF1ZXN0EhwKB3Bvc3RfaWQYASABKAlCC7pICNgBAXIDmAIBIpEBChFTaGFyZU5leHRSZXNwb25zZRImCgRwb3N0GAEgASgLMhguYmV0dGVycGxhbi5wb3N0LnYxLlBvc3QSKwoEc2xvdBgCIAEoCzIdLmJldHRlcnBsYW4ucG9zdC52MS5RdWV1ZVNsb3QSJwoFbW92ZWQYAyADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSJiChNSZW9yZGVyUXVldWVSZXF1ZXN0EhwKB3Bvc3RfaWQYASABKAlCC7pICNgBAXIDmAIBEi0KCXNsb3RfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPwoUUmVvcmRlclF1ZXVlUmVzcG9uc2USJwoFbW92ZWQYASADKAsyGC5iZXR0ZXJwbGFuLnBvc3QudjEuTW92ZSI6ChNTaHVmZmxlUXVldWVSZXF1ZXN0EiMKDmludGVncmF0aW9uX2lkGAEgASgJQgu6SAjYAQFyA5gCASI/ChRTaHVmZmxlUXVldWVSZXNwb25zZRInCgVtb3ZlZBgBIAMoCzIYLmJldHRlcnBsYW4ucG9zdC52MS5Nb3ZlKrYBCgdXZWVrZGF5EhcKE1dFRUtEQVlfVU5TUEVDSUZJRUQQABISCg5XRUVLREFZX01PTkRBWRABEhMKD1dFRUtEQVlfVFVFU0RBWRACEhUKEVdFRUtEQVlfV0VETkVTREFZEAMSFAoQV0VFS0RBWV9USFVSU0RBWRAEEhIKDldFRUtEQVlfRlJJREFZEAUSFAoQV0VFS0RBWV9TQVRVUkRBWRAGEhIKDldFRUtEQVlfU1VOREFZEAcyywYKDFF1ZXVlU2VydmljZRJ1ChJHZXRQb3N0aW5nU2NoZWR1bGUSLS5iZXR0ZXJwbGFuLnBvc3QudjEuR2V0UG9zdGluZ1NjaGVkdWxlUmVxdWVzdBouLmJldHRlcnBsYW4ucG9zdC52MS5HZXRQb3N0aW5nU2NoZWR1bGVSZXNwb25zZSIAEn4KFVVwZGF0ZVBvc3RpbmdTY2hlZHVsZRIwLmJldHRlcnBsYW4ucG9zdC52MS5VcGRhdGVQb3N0aW5nU2NoZWR1bGVSZXF1ZXN0GjEuYmV0dGVycGxhbi5wb3N0LnYxLlVwZGF0ZVBvc3RpbmdTY2hlZHVsZVJlc3BvbnNlIgASWgoJTGlzdFF1ZXVlEiQuYmV0dGVycGxhbi5wb3N0LnYxLkxpc3RRdWV1ZVJlcXVlc3QaJS5iZXR0ZXJwbGFuLnBvc3QudjEuTGlzdFF1ZXVlUmVzcG9uc2UiABJdCgpBZGRUb1F1ZXVlEiUuYmV0dGVycGxhbi5wb3N0LnYxLkFkZFRvUXVldWVSZXF1ZXN0GiYuYmV0dGVycGxhbi5wb3N0LnYxLkFkZFRvUXVldWVSZXNwb25zZSIAEloKCVNoYXJlTmV4dBIkLmJldHRlcnBsYW4ucG9zdC52MS5TaGFyZU5leHRSZXF1ZXN0GiUuYmV0dGVycGxhbi5wb3N0LnYxLlNoYXJlTmV4dFJlc3BvbnNlIgASYwoMUmVvcmRlclF1ZXVlEicuYmV0dGVycGxhbi5wb3N0LnYxLlJlb3JkZXJRdWV1ZVJlcXVlc3QaKC5iZXR0ZXJwbGFuLnBvc3QudjEuUmVvcmRlclF1ZXVlUmVzcG9uc2UiABJjCgxTaHVmZmxlUXVldWUSJy5iZXR0ZXJwbGFuLnBvc3QudjEuU2h1ZmZsZVF1ZXVlUmVxdWVzdBooLmJldHRlcnBsYW4ucG9zdC52MS5TaHVmZmxlUXVldWVSZXNwb25zZSIAEmMKDFNldEV2ZXJncmVlbhInLmJldHRlcnBsYW4ucG9zdC52MS5TZXRFdmVyZ3JlZW5SZXF1ZXN0GiguYmV0dGVycGxhbi5wb3N0LnYxLlNldEV2ZXJncmVlblJlc3BvbnNlIgBCQFo+Z2l0aHViLmNvbS9iZXR0ZXJwbGFuL2JldHRlcnBsYW4vZ2VuL2JldHRlcnBsYW4vcG9zdC92MTtwb3N0djFiBnByb3RvMw", [file_betterplan_post_v1_post, file_betterplan_rules_v1_rules, file_buf_validate_validate, file_google_protobuf_timestamp]);
+
+/**
+ * SetEvergreenRequest is the request of SetEvergreen.
+ *
+ * @generated from message betterplan.post.v1.SetEvergreenRequest
+ */
+export type SetEvergreenRequest = Message<"betterplan.post.v1.SetEvergreenRequest"> & {
+  /**
+   * Required: Post.id (a ULID).
+   *
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * 1 to 3,650; 0 unmarks.
+   *
+   * @generated from field: int32 every_days = 2;
+   */
+  everyDays: number;
+
+  /**
+   * The texts in turn (templates); empty: the post's own text.
+   *
+   * @generated from field: repeated string texts = 3;
+   */
+  texts: string[];
+};
+
+/**
+ * Describes the message betterplan.post.v1.SetEvergreenRequest.
+ * Use `create(SetEvergreenRequestSchema)` to create a new message.
+ */
+export const SetEvergreenRequestSchema: GenMessage<SetEvergreenRequest> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_queue, 0);
+
+/**
+ * SetEvergreenResponse is the response of SetEvergreen.
+ *
+ * @generated from message betterplan.post.v1.SetEvergreenResponse
+ */
+export type SetEvergreenResponse = Message<"betterplan.post.v1.SetEvergreenResponse"> & {
+  /**
+   * @generated from field: betterplan.post.v1.Post post = 1;
+   */
+  post?: Post | undefined;
+};
+
+/**
+ * Describes the message betterplan.post.v1.SetEvergreenResponse.
+ * Use `create(SetEvergreenResponseSchema)` to create a new message.
+ */
+export const SetEvergreenResponseSchema: GenMessage<SetEvergreenResponse> = /*@__PURE__*/
+  messageDesc(file_betterplan_post_v1_queue, 1);
 
 /**
  * PostingSlot is a weekly time to post.
@@ -42,7 +96,7 @@ export type PostingSlot = Message<"betterplan.post.v1.PostingSlot"> & {
  * Use `create(PostingSlotSchema)` to create a new message.
  */
 export const PostingSlotSchema: GenMessage<PostingSlot> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 0);
+  messageDesc(file_betterplan_post_v1_queue, 2);
 
 /**
  * PostingSchedule is when an X account posts from its queue.
@@ -82,7 +136,7 @@ export type PostingSchedule = Message<"betterplan.post.v1.PostingSchedule"> & {
  * Use `create(PostingScheduleSchema)` to create a new message.
  */
 export const PostingScheduleSchema: GenMessage<PostingSchedule> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 1);
+  messageDesc(file_betterplan_post_v1_queue, 3);
 
 /**
  * QueueSlot is one coming slot.
@@ -122,7 +176,7 @@ export type QueueSlot = Message<"betterplan.post.v1.QueueSlot"> & {
  * Use `create(QueueSlotSchema)` to create a new message.
  */
 export const QueueSlotSchema: GenMessage<QueueSlot> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 2);
+  messageDesc(file_betterplan_post_v1_queue, 4);
 
 /**
  * Move is where a post went.
@@ -155,7 +209,7 @@ export type Move = Message<"betterplan.post.v1.Move"> & {
  * Use `create(MoveSchema)` to create a new message.
  */
 export const MoveSchema: GenMessage<Move> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 3);
+  messageDesc(file_betterplan_post_v1_queue, 5);
 
 /**
  * GetPostingScheduleRequest is the request of GetPostingSchedule.
@@ -176,7 +230,7 @@ export type GetPostingScheduleRequest = Message<"betterplan.post.v1.GetPostingSc
  * Use `create(GetPostingScheduleRequestSchema)` to create a new message.
  */
 export const GetPostingScheduleRequestSchema: GenMessage<GetPostingScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 4);
+  messageDesc(file_betterplan_post_v1_queue, 6);
 
 /**
  * GetPostingScheduleResponse is the response of GetPostingSchedule.
@@ -195,7 +249,7 @@ export type GetPostingScheduleResponse = Message<"betterplan.post.v1.GetPostingS
  * Use `create(GetPostingScheduleResponseSchema)` to create a new message.
  */
 export const GetPostingScheduleResponseSchema: GenMessage<GetPostingScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 5);
+  messageDesc(file_betterplan_post_v1_queue, 7);
 
 /**
  * UpdatePostingScheduleRequest is the request of UpdatePostingSchedule.
@@ -235,7 +289,7 @@ export type UpdatePostingScheduleRequest = Message<"betterplan.post.v1.UpdatePos
  * Use `create(UpdatePostingScheduleRequestSchema)` to create a new message.
  */
 export const UpdatePostingScheduleRequestSchema: GenMessage<UpdatePostingScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 6);
+  messageDesc(file_betterplan_post_v1_queue, 8);
 
 /**
  * UpdatePostingScheduleResponse is the response of UpdatePostingSchedule.
@@ -261,7 +315,7 @@ export type UpdatePostingScheduleResponse = Message<"betterplan.post.v1.UpdatePo
  * Use `create(UpdatePostingScheduleResponseSchema)` to create a new message.
  */
 export const UpdatePostingScheduleResponseSchema: GenMessage<UpdatePostingScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 7);
+  messageDesc(file_betterplan_post_v1_queue, 9);
 
 /**
  * ListQueueRequest is the request of ListQueue.
@@ -289,7 +343,7 @@ export type ListQueueRequest = Message<"betterplan.post.v1.ListQueueRequest"> & 
  * Use `create(ListQueueRequestSchema)` to create a new message.
  */
 export const ListQueueRequestSchema: GenMessage<ListQueueRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 8);
+  messageDesc(file_betterplan_post_v1_queue, 10);
 
 /**
  * ListQueueResponse is the response of ListQueue.
@@ -320,7 +374,7 @@ export type ListQueueResponse = Message<"betterplan.post.v1.ListQueueResponse"> 
  * Use `create(ListQueueResponseSchema)` to create a new message.
  */
 export const ListQueueResponseSchema: GenMessage<ListQueueResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 9);
+  messageDesc(file_betterplan_post_v1_queue, 11);
 
 /**
  * AddToQueueRequest is the request of AddToQueue.
@@ -341,7 +395,7 @@ export type AddToQueueRequest = Message<"betterplan.post.v1.AddToQueueRequest"> 
  * Use `create(AddToQueueRequestSchema)` to create a new message.
  */
 export const AddToQueueRequestSchema: GenMessage<AddToQueueRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 10);
+  messageDesc(file_betterplan_post_v1_queue, 12);
 
 /**
  * AddToQueueResponse is the response of AddToQueue.
@@ -365,7 +419,7 @@ export type AddToQueueResponse = Message<"betterplan.post.v1.AddToQueueResponse"
  * Use `create(AddToQueueResponseSchema)` to create a new message.
  */
 export const AddToQueueResponseSchema: GenMessage<AddToQueueResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 11);
+  messageDesc(file_betterplan_post_v1_queue, 13);
 
 /**
  * ShareNextRequest is the request of ShareNext.
@@ -386,7 +440,7 @@ export type ShareNextRequest = Message<"betterplan.post.v1.ShareNextRequest"> & 
  * Use `create(ShareNextRequestSchema)` to create a new message.
  */
 export const ShareNextRequestSchema: GenMessage<ShareNextRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 12);
+  messageDesc(file_betterplan_post_v1_queue, 14);
 
 /**
  * ShareNextResponse is the response of ShareNext.
@@ -417,7 +471,7 @@ export type ShareNextResponse = Message<"betterplan.post.v1.ShareNextResponse"> 
  * Use `create(ShareNextResponseSchema)` to create a new message.
  */
 export const ShareNextResponseSchema: GenMessage<ShareNextResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 13);
+  messageDesc(file_betterplan_post_v1_queue, 15);
 
 /**
  * ReorderQueueRequest is the request of ReorderQueue.
@@ -445,7 +499,7 @@ export type ReorderQueueRequest = Message<"betterplan.post.v1.ReorderQueueReques
  * Use `create(ReorderQueueRequestSchema)` to create a new message.
  */
 export const ReorderQueueRequestSchema: GenMessage<ReorderQueueRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 14);
+  messageDesc(file_betterplan_post_v1_queue, 16);
 
 /**
  * ReorderQueueResponse is the response of ReorderQueue.
@@ -464,7 +518,7 @@ export type ReorderQueueResponse = Message<"betterplan.post.v1.ReorderQueueRespo
  * Use `create(ReorderQueueResponseSchema)` to create a new message.
  */
 export const ReorderQueueResponseSchema: GenMessage<ReorderQueueResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 15);
+  messageDesc(file_betterplan_post_v1_queue, 17);
 
 /**
  * ShuffleQueueRequest is the request of ShuffleQueue.
@@ -485,7 +539,7 @@ export type ShuffleQueueRequest = Message<"betterplan.post.v1.ShuffleQueueReques
  * Use `create(ShuffleQueueRequestSchema)` to create a new message.
  */
 export const ShuffleQueueRequestSchema: GenMessage<ShuffleQueueRequest> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 16);
+  messageDesc(file_betterplan_post_v1_queue, 18);
 
 /**
  * ShuffleQueueResponse is the response of ShuffleQueue.
@@ -504,7 +558,7 @@ export type ShuffleQueueResponse = Message<"betterplan.post.v1.ShuffleQueueRespo
  * Use `create(ShuffleQueueResponseSchema)` to create a new message.
  */
 export const ShuffleQueueResponseSchema: GenMessage<ShuffleQueueResponse> = /*@__PURE__*/
-  messageDesc(file_betterplan_post_v1_queue, 17);
+  messageDesc(file_betterplan_post_v1_queue, 19);
 
 /**
  * Weekday is a day of the week.
@@ -656,6 +710,21 @@ export const QueueService: GenService<{
     methodKind: "unary";
     input: typeof ShuffleQueueRequestSchema;
     output: typeof ShuffleQueueResponseSchema;
+  },
+  /**
+   * SetEvergreen marks a single post evergreen (or, with every_days 0,
+   * unmarks it): each time it is published, a copy goes back to the end of
+   * its account's queue, no sooner than every_days after. X refuses the
+   * same text twice, so the texts must vary: several texts used in turn,
+   * or a placeholder ({date}: the slot's local date; {n}: the round). A
+   * post not yet on X takes the first text now.
+   *
+   * @generated from rpc betterplan.post.v1.QueueService.SetEvergreen
+   */
+  setEvergreen: {
+    methodKind: "unary";
+    input: typeof SetEvergreenRequestSchema;
+    output: typeof SetEvergreenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_betterplan_post_v1_queue, 0);
