@@ -385,7 +385,9 @@ var matrix = map[string]row{
 		func(w *world, _ workspacev1.Role) proto.Message {
 			return &postv1.SetEvergreenRequest{PostId: w.post(w.owner, 0).GetId(), EveryDays: 7, Texts: []string{"Tip {n}"}}
 		},
-		func() proto.Message { return &postv1.SetEvergreenRequest{PostId: nobody, EveryDays: 7, Texts: []string{"Tip {n}"}} }},
+		func() proto.Message {
+			return &postv1.SetEvergreenRequest{PostId: nobody, EveryDays: 7, Texts: []string{"Tip {n}"}}
+		}},
 	postv1connect.SeriesServiceCreateSeriesProcedure: {workspacev1.Role_ROLE_EDITOR,
 		func(w *world, _ workspacev1.Role) proto.Message { w.n++; return seriesRequest(w.integ, w.n) },
 		func() proto.Message { return seriesRequest(nobody, 0) }},
