@@ -1,1 +1,1 @@
-import{Ht as e,c as t,et as n}from"./app.js";import{t as r}from"./badge.js";var i=e();function a({status:e}){let a=t[e]??t[n.UNSPECIFIED];return(0,i.jsx)(r,{className:a.badge,children:a.label})}export{a as t};
+import{Wt as e,c as t,nt as n}from"./app.js";import{t as r}from"./badge.js";var i=e();function a({status:e}){let a=t[e]??t[n.UNSPECIFIED];return(0,i.jsx)(r,{className:a.badge,children:a.label})}export{a as t};

@@ -1,1 +1,1 @@
-import{Ht as e,at as t}from"./app.js";var n=e();function r({className:e,...r}){return(0,n.jsx)(`span`,{className:t(`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset whitespace-nowrap`,e),...r})}export{r as t};
+import{Wt as e,st as t}from"./app.js";var n=e();function r({className:e,...r}){return(0,n.jsx)(`span`,{className:t(`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset whitespace-nowrap`,e),...r})}export{r as t};

@@ -197,6 +197,7 @@ type api struct {
 	account      accountv1connect.AccountServiceClient
 	integrations integrationv1connect.IntegrationServiceClient
 	posts        postv1connect.PostServiceClient
+	series       postv1connect.SeriesServiceClient
 }
 
 func newAPI(s *stack, token string) *api {
@@ -211,6 +212,7 @@ func newAPI(s *stack, token string) *api {
 		account:      accountv1connect.NewAccountServiceClient(hc, s.AppURL, auth),
 		integrations: integrationv1connect.NewIntegrationServiceClient(hc, s.AppURL, auth),
 		posts:        postv1connect.NewPostServiceClient(hc, s.AppURL, auth),
+		series:       postv1connect.NewSeriesServiceClient(hc, s.AppURL, auth),
 	}
 }
 

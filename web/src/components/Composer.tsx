@@ -12,6 +12,7 @@ import { IntegrationService, Status as AccountStatus, type Integration } from ".
 import type { Media } from "../gen/betterplan/media/v1/media_pb";
 import { PostService, Status, type CreatePostRequest, type Post, type UpdatePostRequest } from "../gen/betterplan/post/v1/post_pb";
 import { QueueService } from "../gen/betterplan/post/v1/queue_pb";
+import { Frequency, SeriesService } from "../gen/betterplan/post/v1/series_pb";
 import { codeOf, errorMessage, partErrors, transport } from "../lib/api";
 import { clearComposer, lastAccounts, loadComposer, rememberAccounts, saveComposer } from "../lib/autosave";
 import { afterChange } from "../lib/cache";
@@ -29,6 +30,7 @@ import { DialogBody, DialogFooter, DialogHeader, DialogTitle } from "./ui/dialog
 import { Checkbox, Hint, Input, Label, Textarea } from "./ui/input";
 import { toast } from "./ui/toast";
 import { MediaAttach } from "./MediaAttach";
+import { RepeatOptions, recurrence, varies, type Repeat } from "./RepeatOptions";
 import { XPreview } from "./XPreview";
 import { usePostAccess, useRole, useWorkspaceId } from "../lib/workspace";
 
@@ -47,7 +49,7 @@ const postMedia = (ps: Part[]) =>
   ps.some((p) => p.media.length > 0) ? { parts: ps.map((p) => ({ mediaIds: p.media.map((m) => m.id) })) } : undefined;
 const mediaKey = (ps: { media: Media[] }[]) => ps.map((p) => p.media.map((m) => m.id).join(",")).join("|");
 
-type Action = "schedule" | "now" | "draft" | "save" | "text" | "queue" | "next";
+type Action = "schedule" | "now" | "draft" | "save" | "text" | "queue" | "next" | "series";
 
 export type ComposerProps =
   | { mode: "new"; at?: number; onDone: () => void; onCancel: () => void; requestClose: { current: (() => void) | null } }
@@ -101,6 +103,8 @@ export function Composer(props: ComposerProps) {
   const [busy, setBusy] = useState<Action | null>(null);
   const [gone, setGone] = useState(false); // the edited post can no longer be edited
   const [note, setNote] = useState(""); // what the last split did
+  const [repeat, setRepeat] = useState<Repeat | null>(null);
+  const [evergreen, setEvergreen] = useState(0); // days; 0: not evergreen
   const summaryRef = useRef<HTMLDivElement>(null);
   const textRefs = useRef(new Map<number, HTMLTextAreaElement>());
 
@@ -241,6 +245,12 @@ export function Composer(props: ComposerProps) {
     if (parts.length > maxParts) out.general.push(`A thread has at most ${maxParts} parts; this one has ${parts.length}.`);
     if (!editing && chosen.length === 0) out.general.push("Choose at least one X account to post with.");
     if (uploading.size > 0) out.general.push("Files are still uploading: wait for them to finish (or cancel them).");
+    if ((action === "series" || evergreen > 0) && !varies(texts)) {
+      out.general.push("X refuses the same text twice: put {date} or {n} in the text so each repeat differs.");
+    }
+    if ((action === "series" || evergreen > 0) && thread) out.general.push("Only a single post can repeat; this is a thread.");
+    if (action === "now" && evergreen > 0) out.general.push("An evergreen post goes into the queue or at a time: schedule it, or turn evergreen off to publish now.");
+    if (action === "series" && repeat?.freq === Frequency.WEEKLY && repeat.weekdays.length === 0) out.general.push("Choose the days of the week to post on.");
     if (action === "schedule") {
       const at = fromInputValue(when, tz);
       if (at === undefined) out.when = "Choose the date and time to publish at.";
@@ -263,6 +273,9 @@ export function Composer(props: ComposerProps) {
   // ---- sending ----
   const create = useMutation(PostService.method.createPost);
   const shareNext = useMutation(QueueService.method.shareNext);
+  const setEvergreenDays = useMutation(QueueService.method.setEvergreen);
+  const addToQueue = useMutation(QueueService.method.addToQueue);
+  const createSeries = useMutation(SeriesService.method.createSeries);
   const updatePost = useMutation(PostService.method.updatePost);
   const zone = zoneLabel(tz);
 
@@ -303,8 +316,22 @@ export function Composer(props: ComposerProps) {
     for (const id of chosen) {
       const account = accounts.find((a) => a.id === id);
       try {
-        const res = await create.mutateAsync({ integrationId: id, content: content(texts), when: w, media: postMedia(parts) });
+        if (action === "series" && repeat) {
+          const res = await createSeries.mutateAsync({ integrationId: id, texts, recurrence: recurrence(repeat, tz) });
+          for (const p of res.coming) afterChange(qc, p);
+          created.push(...res.coming.slice(0, 1));
+          if (account) done.push(account);
+          continue;
+        }
+        // An evergreen post is made a draft first, so its {date}/{n} is
+        // filled in before it can be due.
+        const res = await create.mutateAsync({ integrationId: id, content: content(texts), when: evergreen > 0 ? { case: "draft", value: true } : w, media: postMedia(parts) });
         let post = res.post;
+        if (evergreen > 0 && post) {
+          post = (await setEvergreenDays.mutateAsync({ postId: post.id, everyDays: evergreen, texts })).post ?? post;
+          if (action === "queue") post = (await addToQueue.mutateAsync({ postId: post.id })).post ?? post;
+          if (action === "schedule" && at !== undefined) post = (await updatePost.mutateAsync({ id: post.id, version: post.version, when: { case: "scheduledTime", value: msToTs(at) } })).post ?? post;
+        }
         if (action === "next" && post) {
           try {
             post = (await shareNext.mutateAsync({ postId: post.id })).post ?? post;
@@ -327,7 +354,9 @@ export function Composer(props: ComposerProps) {
       const queuedAt = created.length === 1 ? tsToMs(created[0].scheduledTime) : undefined;
       const title = action === "schedule"
         ? (canSchedule ? `Scheduled for ${formatDateTime(at, tz)}` : `Submitted for approval for ${formatDateTime(at, tz)}`)
-        : action === "queue" || action === "next"
+        : action === "series"
+          ? `Repeating${queuedAt !== undefined ? `: first on ${formatDateTime(queuedAt, tz)}` : ""}`
+          : action === "queue" || action === "next"
           ? `${action === "next" ? "First in the queue" : "Added to the queue"}${queuedAt !== undefined ? `: ${formatDateTime(queuedAt, tz)}` : ""}`
           : action === "now" ? "Publishing now" : "Saved as a draft";
       // One post publishing now: its toast says how it ended (see live.ts).
@@ -581,6 +610,8 @@ export function Composer(props: ComposerProps) {
               </Hint>
             </div>
 
+            {!editing && canSchedule && <RepeatOptions repeat={repeat} setRepeat={setRepeat} evergreen={evergreen} setEvergreen={setEvergreen} zone={tz} />}
+
             {summary.length > 0 && (
               <div ref={summaryRef} tabIndex={-1} role="alert" className="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900">
                 <ul className="list-disc space-y-1 pl-4">
@@ -634,9 +665,15 @@ export function Composer(props: ComposerProps) {
                 {busy === "queue" ? "Adding…" : "Add to queue"}
               </Button>
             )}
-            <Button type="submit" disabled={busy !== null || noAccounts}>
-              {busy === "schedule" ? (canSchedule ? "Scheduling…" : "Submitting…") : canSchedule ? "Schedule" : "Submit for approval"}
-            </Button>
+            {repeat ? (
+              <Button disabled={busy !== null || noAccounts} onClick={() => void send("series")}>
+                {busy === "series" ? "Starting…" : "Start repeating"}
+              </Button>
+            ) : (
+              <Button type="submit" disabled={busy !== null || noAccounts}>
+                {busy === "schedule" ? (canSchedule ? "Scheduling…" : "Submitting…") : canSchedule ? "Schedule" : "Submit for approval"}
+              </Button>
+            )}
           </>
         )}
       </DialogFooter>

@@ -5,11 +5,13 @@ import { createConnectQueryKey } from "@connectrpc/connect-query";
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { PostService, type ListPostsResponse, type Post } from "../gen/betterplan/post/v1/post_pb";
 import { QueueService } from "../gen/betterplan/post/v1/queue_pb";
+import { SeriesService } from "../gen/betterplan/post/v1/series_pb";
 
 const listKey = createConnectQueryKey({ schema: PostService.method.listPosts, cardinality: "infinite" });
 const getKey = createConnectQueryKey({ schema: PostService.method.getPost, cardinality: "finite" });
 const serviceKey = createConnectQueryKey({ schema: PostService, cardinality: undefined });
 const queueKey = createConnectQueryKey({ schema: QueueService, cardinality: undefined });
+const seriesKey = createConnectQueryKey({ schema: SeriesService, cardinality: undefined });
 
 type Pages = InfiniteData<ListPostsResponse>;
 
@@ -39,9 +41,10 @@ export function removePost(qc: QueryClient, id: string): void {
 }
 
 // refreshLists refetches the post lists on screen (and marks the rest
-// stale), queues included: a post changing can free or take a slot.
+// stale), queues and series included: a post changing can free or take a
+// slot, or be a series' occurrence.
 export function refreshLists(qc: QueryClient): Promise<void> {
-  return Promise.all([qc.invalidateQueries({ queryKey: listKey }), qc.invalidateQueries({ queryKey: queueKey })]).then(() => undefined);
+  return Promise.all([qc.invalidateQueries({ queryKey: listKey }), qc.invalidateQueries({ queryKey: queueKey }), qc.invalidateQueries({ queryKey: seriesKey })]).then(() => undefined);
 }
 
 // refreshAllPosts refetches every post query (after WatchPosts' `ready`).

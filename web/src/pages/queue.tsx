@@ -13,6 +13,8 @@ import { toast } from "../components/ui/toast";
 import { IntegrationService } from "../gen/betterplan/integration/v1/integration_pb";
 import { PostService } from "../gen/betterplan/post/v1/post_pb";
 import { QueueService, Weekday, type Move, type PostingSlot, type QueueSlot } from "../gen/betterplan/post/v1/queue_pb";
+import { Frequency, SeriesService, type Recurrence } from "../gen/betterplan/post/v1/series_pb";
+import { useConfirm } from "../components/ui/alert-dialog";
 import { errorMessage } from "../lib/api";
 import { allTimeZones, tsToMs } from "../lib/time";
 import { useTimeZone } from "../lib/session";
@@ -59,10 +61,63 @@ export function QueuePage() {
             </Select>
           </div>
           {accountId && <AccountQueue key={accountId} integrationId={accountId} />}
+          <SeriesCard />
         </div>
       )}
     </>
   );
+}
+
+// SeriesCard lists the workspace's recurring posts, each with its rule and
+// a way to stop it.
+function SeriesCard() {
+  const workspaceId = useWorkspaceId();
+  const { canSchedule } = useRole();
+  const qc = useQueryClient();
+  const list = useQuery(SeriesService.method.listSeries, { workspaceId });
+  const stop = useMutation(SeriesService.method.deleteSeries);
+  const confirm = useConfirm();
+  const series = list.data?.series ?? [];
+  if (series.length === 0) return null;
+  return (
+    <Card>
+      <h2 className="text-lg font-semibold text-slate-950">Recurring posts</h2>
+      <ul className="mt-2 divide-y divide-slate-200" aria-label="Recurring posts">
+        {series.map((s) => (
+          <li key={s.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+            <div className="min-w-0">
+              <p className="text-sm break-words text-slate-950">{s.texts[0]}{s.texts.length > 1 ? ` (+${s.texts.length - 1} more texts)` : ""}</p>
+              <p className="text-xs text-slate-700">
+                {describe(s.recurrence)} · {s.made} posted or planned{s.finished ? " · ended" : ""}
+              </p>
+            </div>
+            {canSchedule && (
+              <Button size="sm" variant="ghost" onClick={async () => {
+                if (!(await confirm({ title: "Stop this recurring post?", description: <p>Its coming posts are deleted; those on X stay.</p>, confirmLabel: "Stop", danger: true }))) return;
+                stop.mutateAsync({ id: s.id }).then(() => {
+                  void qc.invalidateQueries({ queryKey: createConnectQueryKey({ schema: SeriesService, cardinality: undefined }) });
+                  void qc.invalidateQueries({ queryKey: queueKey });
+                  void qc.invalidateQueries({ queryKey: postsKey });
+                  toast({ title: "Recurring post stopped" });
+                }, (e: unknown) => toast({ tone: "error", title: "Could not stop it", description: errorMessage(e) }));
+              }}>
+                Stop
+              </Button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function describe(r: Recurrence | undefined): string {
+  if (!r) return "";
+  const unit = r.frequency === Frequency.DAILY ? "day" : r.frequency === Frequency.WEEKLY ? "week" : "month";
+  const every = r.every > 1 ? `Every ${r.every} ${unit}s` : `Every ${unit}`;
+  const on = r.frequency === Frequency.WEEKLY && r.weekdays.length ? ` on ${r.weekdays.map((d) => days.find((x) => x.day === d)?.name.slice(0, 3)).join(", ")}` : "";
+  const end = r.untilDate ? `, until ${r.untilDate}` : r.count ? `, ${r.count} times` : "";
+  return `${every}${on} at ${r.localTime} (${r.timeZone}), from ${r.startDate}${end}`;
 }
 
 function AccountQueue({ integrationId }: { integrationId: string }) {
@@ -81,6 +136,7 @@ function AccountQueue({ integrationId }: { integrationId: string }) {
 // movedText says where the moved posts went, for a toast.
 function movedText(moved: Move[]): string | undefined {
   if (moved.length === 0) return undefined;
+  if (moved.every((m) => !m.to)) return `${moved.length} post${moved.length === 1 ? "" : "s"} held, in order, until the queue resumes.`;
   const parts = moved.slice(0, 3).map((m) => `“${(m.to?.post?.parts[0]?.text ?? "a post").slice(0, 30)}” ${m.to ? `→ ${m.to.localTime.replace("T", " ")}` : "held"}`);
   return parts.join("; ") + (moved.length > 3 ? ` and ${moved.length - 3} more` : "");
 }
