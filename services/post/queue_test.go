@@ -2,7 +2,9 @@ package post_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -308,4 +310,62 @@ func TestQueueConcurrentAdds(t *testing.T) {
 	_, err = env.Queue(u.token).UpdatePostingSchedule(ctx, connect.NewRequest(&postv1.UpdatePostingScheduleRequest{IntegrationId: u.integID, TimeZone: "UTC",
 		Slots: []*postv1.PostingSlot{{Weekday: postv1.Weekday_WEEKDAY_MONDAY, LocalTime: "25:00"}}}))
 	wantCode(t, err, connect.CodeInvalidArgument, "slots[0].local_time")
+}
+
+// TestQueueRandomSchedules: random slots in DST-changing zones, posts
+// added one after another from random moments: each lands on a slot of
+// its own, at the slot's local minute (or, for a minute the clocks skip,
+// at the jump), in order.
+func TestQueueRandomSchedules(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	zones := []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"}
+	starts := []time.Time{time.Date(2026, 3, 26, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 29, 12, 0, 0, 0, time.UTC)}
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := range 6 {
+		zone := zones[r.IntN(len(zones))]
+		loc, _ := time.LoadLocation(zone)
+		env.Clock.Set(starts[r.IntN(len(starts))].Add(time.Duration(r.IntN(48)) * time.Hour))
+		// A person of that moment (sessions expire as the clock moves).
+		u := newUser(t, env, fmt.Sprintf("ada%d@example.com", round), fmt.Sprintf("ada_x%d", round))
+		var slots []*postv1.PostingSlot
+		want := map[string]bool{} // "weekday HH:MM"
+		for range 1 + r.IntN(6) {
+			d := postv1.Weekday(1 + r.IntN(7))
+			clock := fmt.Sprintf("%02d:%02d", r.IntN(24), r.IntN(4)*15)
+			slots = append(slots, &postv1.PostingSlot{Weekday: d, LocalTime: clock})
+		}
+		res := u.setSchedule(zone, false, slots)
+		for _, sl := range res.GetSchedule().GetSlots() {
+			want[sl.GetWeekday().String()+" "+sl.GetLocalTime()] = true
+		}
+		seen := map[string]bool{}
+		var prev time.Time
+		for i := range 8 {
+			a := u.enqueue(u.draft(fmt.Sprintf("round %d post %d", round, i)).GetId())
+			at := a.GetPost().GetScheduledTime().AsTime()
+			local, err := time.ParseInLocation("2006-01-02T15:04", a.GetSlot().GetLocalTime(), time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := weekdayName(local.Weekday()) + " " + local.Format("15:04")
+			wall := at.In(loc)
+			if !want[key] || seen[a.GetSlot().GetLocalTime()] || !at.After(prev) || a.GetSlot().GetTimeZone() != zone {
+				t.Fatalf("%s %v: post %d at %s (slot %s, %s)", zone, want, i, at, a.GetSlot().GetLocalTime(), key)
+			}
+			if wall.Format("2006-01-02T15:04") != a.GetSlot().GetLocalTime() {
+				// Only a skipped minute moves: to the jump, just after it.
+				before := at.Add(-time.Minute).In(loc).Format("2006-01-02T15:04")
+				if !(wall.Format("2006-01-02T15:04") > a.GetSlot().GetLocalTime() && before < a.GetSlot().GetLocalTime()) {
+					t.Fatalf("%s: slot %s taken at %s local", zone, a.GetSlot().GetLocalTime(), wall)
+				}
+			}
+			seen[a.GetSlot().GetLocalTime()] = true
+			prev = at
+		}
+	}
+}
+
+func weekdayName(d time.Weekday) string {
+	return "WEEKDAY_" + strings.ToUpper(d.String())
 }
