@@ -310,6 +310,158 @@ func (q *Queries) PostDelete(ctx context.Context, arg PostDeleteParams) (string,
 	return id, err
 }
 
+const postDraftsAsc = `-- name: PostDraftsAsc :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_drafts_asc($1, $2::text[], $3::text, $4::text, $5::int)
+`
+
+type PostDraftsAscParams struct {
+	WorkspaceID   string
+	Statuses      []string
+	IntegrationID *string
+	AfterID       string
+	Lim           int32
+}
+
+// Drafts of a workspace with ids after @after_id.
+func (q *Queries) PostDraftsAsc(ctx context.Context, arg PostDraftsAscParams) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postDraftsAsc,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.IntegrationID,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const postDraftsDesc = `-- name: PostDraftsDesc :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_drafts_desc($1, $2::text[], $3::text, $4::text, $5::int)
+`
+
+type PostDraftsDescParams struct {
+	WorkspaceID   string
+	Statuses      []string
+	IntegrationID *string
+	BeforeID      string
+	Lim           int32
+}
+
+// Drafts of a workspace with ids before @before_id, latest first.
+func (q *Queries) PostDraftsDesc(ctx context.Context, arg PostDraftsDescParams) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postDraftsDesc,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.IntegrationID,
+		arg.BeforeID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const postEvergreenCopy = `-- name: PostEvergreenCopy :one
 INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, queue_slot,
                    evergreen_days, evergreen_texts, evergreen_round, created_at, updated_at)
@@ -615,143 +767,14 @@ func (q *Queries) PostGetForMember(ctx context.Context, arg PostGetForMemberPara
 	return i, err
 }
 
-const postListAsc = `-- name: PostListAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
-WHERE workspace_id = $1
-  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
-  AND ($3::text IS NULL OR integration_id = $3)
-  AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
-  AND ($5::timestamptz IS NULL OR scheduled_at < $5)
-  AND (NOT $6::boolean
-       OR (NOT $7::boolean AND (scheduled_at IS NULL OR (scheduled_at, id) > ($8::timestamptz, $9::text)))
-       OR ($7::boolean AND scheduled_at IS NULL AND id > $9::text))
-ORDER BY (scheduled_at IS NULL), scheduled_at, id
-LIMIT $10
+const postListSeries = `-- name: PostListSeries :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts WHERE series_id = $1 AND status IN ('scheduled', 'pending_approval', 'publishing')
+ORDER BY due_at, id
 `
 
-type PostListAscParams struct {
-	WorkspaceID   string
-	Statuses      []string
-	IntegrationID *string
-	After         *time.Time
-	Before        *time.Time
-	HasCursor     bool
-	CursorDraft   bool
-	CursorAt      time.Time
-	CursorID      string
-	Lim           int32
-}
-
-// Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
-func (q *Queries) PostListAsc(ctx context.Context, arg PostListAscParams) ([]Post, error) {
-	rows, err := q.db.Query(ctx, postListAsc,
-		arg.WorkspaceID,
-		arg.Statuses,
-		arg.IntegrationID,
-		arg.After,
-		arg.Before,
-		arg.HasCursor,
-		arg.CursorDraft,
-		arg.CursorAt,
-		arg.CursorID,
-		arg.Lim,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Post
-	for rows.Next() {
-		var i Post
-		if err := rows.Scan(
-			&i.ID,
-			&i.AuthorID,
-			&i.IntegrationID,
-			&i.Status,
-			&i.Parts,
-			&i.IsThread,
-			&i.ScheduledAt,
-			&i.DueAt,
-			&i.Attempts,
-			&i.XPostIds,
-			&i.XUsername,
-			&i.InFlightPart,
-			&i.LeaseOwner,
-			&i.LeaseExpiresAt,
-			&i.LastErrorKind,
-			&i.LastErrorMessage,
-			&i.LastErrorXTitle,
-			&i.LastErrorXDetail,
-			&i.LastErrorXStatus,
-			&i.LastErrorAt,
-			&i.PublishedAt,
-			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.InFlightSince,
-			&i.WorkspaceID,
-			&i.RejectionReason,
-			&i.RejectedBy,
-			&i.RejectedAt,
-			&i.PartMedia,
-			&i.QueueSlot,
-			&i.SeriesID,
-			&i.EvergreenDays,
-			&i.EvergreenTexts,
-			&i.EvergreenRound,
-			&i.EvergreenNext,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const postListDesc = `-- name: PostListDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts
-WHERE workspace_id = $1
-  AND (COALESCE(cardinality($2::text[]), 0) = 0 OR status::text = ANY($2::text[]))
-  AND ($3::text IS NULL OR integration_id = $3)
-  AND ($4::timestamptz IS NULL OR scheduled_at >= $4)
-  AND ($5::timestamptz IS NULL OR scheduled_at < $5)
-  AND (NOT $6::boolean
-       OR (NOT $7::boolean AND (scheduled_at IS NULL OR (scheduled_at, id) < ($8::timestamptz, $9::text)))
-       OR ($7::boolean AND scheduled_at IS NULL AND id < $9::text))
-ORDER BY (scheduled_at IS NULL), scheduled_at DESC, id DESC
-LIMIT $10
-`
-
-type PostListDescParams struct {
-	WorkspaceID   string
-	Statuses      []string
-	IntegrationID *string
-	After         *time.Time
-	Before        *time.Time
-	HasCursor     bool
-	CursorDraft   bool
-	CursorAt      time.Time
-	CursorID      string
-	Lim           int32
-}
-
-// Latest first, drafts still last. Keyset as PostListAsc, reversed.
-func (q *Queries) PostListDesc(ctx context.Context, arg PostListDescParams) ([]Post, error) {
-	rows, err := q.db.Query(ctx, postListDesc,
-		arg.WorkspaceID,
-		arg.Statuses,
-		arg.IntegrationID,
-		arg.After,
-		arg.Before,
-		arg.HasCursor,
-		arg.CursorDraft,
-		arg.CursorAt,
-		arg.CursorID,
-		arg.Lim,
-	)
+// A series' occurrences not on X yet, soonest first.
+func (q *Queries) PostListSeries(ctx context.Context, seriesID *string) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postListSeries, seriesID)
 	if err != nil {
 		return nil, err
 	}
@@ -854,6 +877,174 @@ func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightPara
 	var i PostMarkInFlightRow
 	err := row.Scan(&i.IntegrationStatus, &i.IntegrationReason, &i.Marked)
 	return i, err
+}
+
+const postPageAsc = `-- name: PostPageAsc :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_page_asc($1, $2::text[], $3::text,
+    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int)
+`
+
+type PostPageAscParams struct {
+	WorkspaceID   string
+	Statuses      []string
+	IntegrationID *string
+	FromAt        time.Time
+	FromID        string
+	ToAt          time.Time
+	ToID          string
+	Lim           int32
+}
+
+// Scheduled posts of a workspace strictly between two (scheduled_at, id)
+// keys, soonest first (a function: its plan walks the index whatever the
+// statistics say; see migration 00017).
+func (q *Queries) PostPageAsc(ctx context.Context, arg PostPageAscParams) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postPageAsc,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.IntegrationID,
+		arg.FromAt,
+		arg.FromID,
+		arg.ToAt,
+		arg.ToID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const postPageDesc = `-- name: PostPageDesc :many
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_page_desc($1, $2::text[], $3::text,
+    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int)
+`
+
+type PostPageDescParams struct {
+	WorkspaceID   string
+	Statuses      []string
+	IntegrationID *string
+	FromAt        time.Time
+	FromID        string
+	ToAt          time.Time
+	ToID          string
+	Lim           int32
+}
+
+// The same, latest first.
+func (q *Queries) PostPageDesc(ctx context.Context, arg PostPageDescParams) ([]Post, error) {
+	rows, err := q.db.Query(ctx, postPageDesc,
+		arg.WorkspaceID,
+		arg.Statuses,
+		arg.IntegrationID,
+		arg.FromAt,
+		arg.FromID,
+		arg.ToAt,
+		arg.ToID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Post
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.AuthorID,
+			&i.IntegrationID,
+			&i.Status,
+			&i.Parts,
+			&i.IsThread,
+			&i.ScheduledAt,
+			&i.DueAt,
+			&i.Attempts,
+			&i.XPostIds,
+			&i.XUsername,
+			&i.InFlightPart,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastErrorKind,
+			&i.LastErrorMessage,
+			&i.LastErrorXTitle,
+			&i.LastErrorXDetail,
+			&i.LastErrorXStatus,
+			&i.LastErrorAt,
+			&i.PublishedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InFlightSince,
+			&i.WorkspaceID,
+			&i.RejectionReason,
+			&i.RejectedBy,
+			&i.RejectedAt,
+			&i.PartMedia,
+			&i.QueueSlot,
+			&i.SeriesID,
+			&i.EvergreenDays,
+			&i.EvergreenTexts,
+			&i.EvergreenRound,
+			&i.EvergreenNext,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const postPublishNow = `-- name: PostPublishNow :one

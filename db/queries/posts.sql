@@ -15,33 +15,30 @@ SELECT sqlc.embed(posts), m.role FROM posts
 JOIN memberships m ON m.workspace_id = posts.workspace_id AND m.user_id = @user_id
 WHERE posts.id = @id;
 
--- name: PostListAsc :many
--- Soonest first, drafts last. Keyset: rows after the cursor (draft?, at, id).
-SELECT * FROM posts
-WHERE workspace_id = @workspace_id
-  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
-  AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
-  AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
-  AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
-  AND (NOT @has_cursor::boolean
-       OR (NOT @cursor_draft::boolean AND (scheduled_at IS NULL OR (scheduled_at, id) > (@cursor_at::timestamptz, @cursor_id::text)))
-       OR (@cursor_draft::boolean AND scheduled_at IS NULL AND id > @cursor_id::text))
-ORDER BY (scheduled_at IS NULL), scheduled_at, id
-LIMIT @lim;
+-- name: PostPageAsc :many
+-- Scheduled posts of a workspace strictly between two (scheduled_at, id)
+-- keys, soonest first (a function: its plan walks the index whatever the
+-- statistics say; see migration 00017).
+SELECT * FROM posts_page_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
+    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int);
 
--- name: PostListDesc :many
--- Latest first, drafts still last. Keyset as PostListAsc, reversed.
-SELECT * FROM posts
-WHERE workspace_id = @workspace_id
-  AND (COALESCE(cardinality(@statuses::text[]), 0) = 0 OR status::text = ANY(@statuses::text[]))
-  AND (sqlc.narg(integration_id)::text IS NULL OR integration_id = sqlc.narg(integration_id))
-  AND (sqlc.narg(after)::timestamptz IS NULL OR scheduled_at >= sqlc.narg(after))
-  AND (sqlc.narg(before)::timestamptz IS NULL OR scheduled_at < sqlc.narg(before))
-  AND (NOT @has_cursor::boolean
-       OR (NOT @cursor_draft::boolean AND (scheduled_at IS NULL OR (scheduled_at, id) < (@cursor_at::timestamptz, @cursor_id::text)))
-       OR (@cursor_draft::boolean AND scheduled_at IS NULL AND id < @cursor_id::text))
-ORDER BY (scheduled_at IS NULL), scheduled_at DESC, id DESC
-LIMIT @lim;
+-- name: PostPageDesc :many
+-- The same, latest first.
+SELECT * FROM posts_page_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
+    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int);
+
+-- name: PostDraftsAsc :many
+-- Drafts of a workspace with ids after @after_id.
+SELECT * FROM posts_drafts_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @after_id::text, @lim::int);
+
+-- name: PostDraftsDesc :many
+-- Drafts of a workspace with ids before @before_id, latest first.
+SELECT * FROM posts_drafts_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @before_id::text, @lim::int);
+
+-- name: PostListSeries :many
+-- A series' occurrences not on X yet, soonest first.
+SELECT * FROM posts WHERE series_id = @series_id AND status IN ('scheduled', 'pending_approval', 'publishing')
+ORDER BY due_at, id;
 
 -- name: PostUpdate :one
 -- Applies an edit computed by the service, if nobody changed the post since

@@ -74,25 +74,8 @@ func (s *Service) ListPosts(ctx context.Context, req *connect.Request[postv1.Lis
 		}
 	}
 
-	var integ *string
-	if f.integrationID != "" {
-		integ = &f.integrationID
-	}
-	statuses := f.statuses
-	if statuses == nil {
-		statuses = []string{} // cardinality(NULL) is NULL, not 0
-	}
-	p := dbq.PostListAscParams{
-		WorkspaceID: msg.GetWorkspaceId(), Statuses: statuses, IntegrationID: integ, After: f.after, Before: f.before,
-		HasCursor: hasCursor, CursorDraft: cur.Draft, CursorAt: time.UnixMicro(cur.At), CursorID: cur.ID,
-		Lim: size + 1, // one more tells whether there is a next page
-	}
-	var rows []dbq.Post
-	if f.descending {
-		rows, err = s.q.PostListDesc(ctx, dbq.PostListDescParams(p))
-	} else {
-		rows, err = s.q.PostListAsc(ctx, p)
-	}
+	// One more than a page tells whether there is a next page.
+	rows, err := s.page(ctx, msg.GetWorkspaceId(), f, hasCursor, cur, size+1)
 	if err != nil {
 		return nil, err
 	}
@@ -126,4 +109,73 @@ func optionalTime(field string, ts *timestamppb.Timestamp) (*time.Time, error) {
 	}
 	t := ts.AsTime()
 	return &t, nil
+}
+
+// Keys beyond any scheduled time, for the open ends of a window.
+var (
+	beforeAll = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	afterAll  = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// page reads up to lim posts after the cursor in the listing order:
+// scheduled posts by (scheduled_at, id) within the filter's window, then
+// (without a window) drafts by id. Each part is a walk of the sort index
+// between two keys, so a page costs a page whatever the table's
+// statistics say (migration 00017).
+func (s *Service) page(ctx context.Context, workspaceID string, f listFilter, hasCursor bool, cur cursor, lim int32) ([]dbq.Post, error) {
+	var integ *string
+	if f.integrationID != "" {
+		integ = &f.integrationID
+	}
+	statuses := f.statuses
+	if statuses == nil {
+		statuses = []string{} // cardinality(NULL) is NULL, not 0
+	}
+	// The window: scheduled_at in [after, before), as (scheduled_at, id) keys.
+	lo, loID, hi, hiID := beforeAll, "", afterAll, ""
+	if f.after != nil {
+		lo = f.after.Add(-time.Microsecond) // > (after − 1 µs, "~") is ≥ after
+		loID = "~"
+	}
+	if f.before != nil {
+		hi = *f.before // < (before, "") is < before
+	}
+	drafts := f.after == nil && f.before == nil
+	var rows []dbq.Post
+	var err error
+	if !cur.Draft || !hasCursor {
+		if f.descending {
+			if hasCursor {
+				hi, hiID = time.UnixMicro(cur.At), cur.ID
+			}
+			rows, err = s.q.PostPageDesc(ctx, dbq.PostPageDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
+				FromAt: lo, FromID: loID, ToAt: hi, ToID: hiID, Lim: lim})
+		} else {
+			if hasCursor {
+				lo, loID = time.UnixMicro(cur.At), cur.ID
+			}
+			rows, err = s.q.PostPageAsc(ctx, dbq.PostPageAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
+				FromAt: lo, FromID: loID, ToAt: hi, ToID: hiID, Lim: lim})
+		}
+		if err != nil || !drafts || int32(len(rows)) == lim {
+			return rows, err
+		}
+	}
+	// Drafts: after the scheduled posts, or from the cursor among them.
+	var more []dbq.Post
+	left := lim - int32(len(rows))
+	if f.descending {
+		from := "~" // after every ULID
+		if hasCursor && cur.Draft {
+			from = cur.ID
+		}
+		more, err = s.q.PostDraftsDesc(ctx, dbq.PostDraftsDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, BeforeID: from, Lim: left})
+	} else {
+		from := ""
+		if hasCursor && cur.Draft {
+			from = cur.ID
+		}
+		more, err = s.q.PostDraftsAsc(ctx, dbq.PostDraftsAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, AfterID: from, Lim: left})
+	}
+	return append(rows, more...), err
 }

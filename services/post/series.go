@@ -155,16 +155,13 @@ func seriesToProto(s dbq.PostSeries) *postv1.Series {
 }
 
 func (ss *Series) coming(ctx context.Context, s dbq.PostSeries) ([]*postv1.Post, error) {
-	rows, err := ss.s.q.PostListAsc(ctx, dbq.PostListAscParams{WorkspaceID: s.WorkspaceID, Statuses: []string{"scheduled", "pending_approval", "publishing"},
-		IntegrationID: &s.IntegrationID, Lim: 1000})
+	rows, err := ss.s.q.PostListSeries(ctx, &s.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []*postv1.Post
 	for _, r := range rows {
-		if r.SeriesID != nil && *r.SeriesID == s.ID {
-			out = append(out, ss.s.postToProto(r))
-		}
+		out = append(out, ss.s.postToProto(r))
 	}
 	return out, ss.s.withMedia(ctx, s.WorkspaceID, out...)
 }
