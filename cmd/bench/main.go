@@ -75,7 +75,7 @@ func run(ctx context.Context) (err error) {
 		results = append(results, res)
 	}
 	missed = printReport(os.Stdout, h.describe(), results)
-	return nil
+	return saveLagSVG(h.describe(), results)
 }
 
 // pick returns the scenarios named in list (all when empty), in table order.
