@@ -3,7 +3,6 @@ package post
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -43,18 +42,8 @@ func (qs *Queue) SetEvergreen(ctx context.Context, req *connect.Request[postv1.S
 	}
 	p := dbq.PostSetEvergreenParams{ID: cur.ID, WorkspaceID: cur.WorkspaceID, Texts: texts, Parts: cur.Parts, Now: qs.s.now.Now()}
 	if days > 0 {
-		var bad []string
-		for i, t := range texts {
-			if m := textProblems(strings.NewReplacer("{date}", "Wednesday 29 September 2027", "{n}", "100").Replace(t), false); m != "" {
-				bad = append(bad, fmt.Sprintf("texts[%d]: %s", i, m))
-			}
-		}
-		if len(bad) > 0 {
-			return nil, apierr.New(connect.CodeInvalidArgument, strings.Join(bad, "; "))
-		}
-		if !series.Varies(texts) {
-			return nil, apierr.Invalid("texts", "would post the same text each time, and X refuses a text it already has: "+
-				"add {date} or {n} to it, or give several texts to use in turn")
+		if err := checkTemplates(texts); err != nil {
+			return nil, err
 		}
 		d := days
 		p.Days = &d

@@ -56,18 +56,8 @@ func readSeries(texts []string, rec *postv1.Recurrence) (seriesInput, error) {
 	if len(texts) == 0 {
 		return seriesInput{}, apierr.Invalid("texts", "is required: the text to post (or several, used in turn)")
 	}
-	var bad []string
-	for i, t := range texts {
-		if msg := textProblems(strings.NewReplacer("{date}", "Wednesday 29 September 2027", "{n}", "100").Replace(t), false); msg != "" {
-			bad = append(bad, fmt.Sprintf("texts[%d]: %s", i, msg))
-		}
-	}
-	if len(bad) > 0 {
-		return seriesInput{}, apierr.New(connect.CodeInvalidArgument, strings.Join(bad, "; "))
-	}
-	if !series.Varies(texts) {
-		return seriesInput{}, apierr.Invalid("texts", "would post the same text each time, and X refuses a text it already has: "+
-			"add {date} or {n} to it, or give several texts to use in turn")
+	if err := checkTemplates(texts); err != nil {
+		return seriesInput{}, err
 	}
 	if rec == nil {
 		return seriesInput{}, apierr.Invalid("recurrence", "is required: how often to post, at what local time, from when")
@@ -119,6 +109,26 @@ func readSeries(texts []string, rec *postv1.Recurrence) (seriesInput, error) {
 		r.Until = &until
 	}
 	return seriesInput{texts: texts, rule: r}, nil
+}
+
+// checkTemplates says why X would refuse repeating these texts: one of
+// them (filled in with the longest date) is not a valid post, or they would
+// make the same post twice.
+func checkTemplates(texts []string) error {
+	var bad []string
+	for i, t := range texts {
+		if msg := textProblems(strings.NewReplacer("{date}", "Wednesday 29 September 2027", "{n}", "100").Replace(t), false); msg != "" {
+			bad = append(bad, fmt.Sprintf("texts[%d]: %s", i, msg))
+		}
+	}
+	if len(bad) > 0 {
+		return apierr.New(connect.CodeInvalidArgument, strings.Join(bad, "; "))
+	}
+	if !series.Varies(texts) {
+		return apierr.Invalid("texts", "would post the same text each time, and X refuses a text it already has: "+
+			"add {date} or {n} to it, or give several texts to use in turn")
+	}
+	return nil
 }
 
 func (in seriesInput) weekdays() []int16 {
