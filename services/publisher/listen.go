@@ -3,6 +3,7 @@ package publisher
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,13 +48,26 @@ func (p *Publisher) listenOnce(ctx context.Context, wake, stage *wakeup) error {
 		if err != nil {
 			return err
 		}
-		ms, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
+		due, media, ok := parseDue(n.Payload)
+		if !ok {
 			continue
 		}
-		wake.post(time.UnixMilli(ms))
-		stage.post(time.UnixMilli(ms)) // a post with media may have entered a horizon
+		wake.post(due)
+		if media {
+			stage.post(due) // its files may be due for upload
+		}
 	}
+}
+
+// parseDue reads a posts_due payload: the due time in Unix milliseconds,
+// with ":media" when the post has files (migration 00018).
+func parseDue(payload string) (due time.Time, media bool, ok bool) {
+	ms, media := strings.CutSuffix(payload, ":media")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}, false, false
+	}
+	return time.UnixMilli(n), media, true
 }
 
 // wakeup holds the earliest due time announced since the loop last looked,

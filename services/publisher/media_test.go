@@ -1,10 +1,12 @@
 package publisher_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,4 +299,49 @@ func TestMediaRefusedAndExpired(t *testing.T) {
 	r.clock.Advance(5 * time.Minute)
 	r.tick(p)
 	wantStatus(t, r.get(third), dbq.PostStatusFailed, dbq.PostErrorKindReconnectRequired)
+}
+
+// TestDueNotificationsSayMedia: posts_due tells a post with files from a
+// text post (only those wake the pre-upload), also when files are added
+// to a scheduled post whose time stays.
+func TestDueNotificationsSayMedia(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	b := r.bucket()
+	integ := r.connect("ada_x")
+	conn, err := r.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN posts_due"); err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		n, err := conn.Conn().WaitForNotification(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.Payload
+	}
+	due := r.clock.Now().Add(time.Hour)
+	ms := strconv.FormatInt(due.UnixMilli(), 10)
+	id := r.schedule(integ, due, "words only")
+	if got := next(); got != ms {
+		t.Fatalf("a text post: %q, want %q", got, ms)
+	}
+	img := r.file(b, "a.png", dbq.MediaKindImage, "image/png", mediatest.PNG(10, 10), "")
+	r.scheduleMedia(integ, due, []string{img}, "with a picture")
+	if got := next(); got != ms+":media" {
+		t.Fatalf("a post with media: %q, want %q", got, ms+":media")
+	}
+	if _, err := r.pool.Exec(ctx, `UPDATE posts SET part_media = $2 WHERE id = $1`, id, []string{img}); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(); got != ms+":media" {
+		t.Fatalf("files added to a scheduled post: %q, want %q", got, ms+":media")
+	}
 }
