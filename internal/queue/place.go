@@ -12,7 +12,8 @@ import (
 // ErrClosed: the account has no posting times, or its queue is paused.
 var ErrClosed = errors.New("the account's queue takes no posts (no posting times, or paused)")
 
-// Load reads an account's stored schedule; lock holds its row until the
+// Load reads an account's stored schedule and whether it is paused
+// (ErrClosed when none is stored); lock holds its row until the
 // transaction ends (queue changes of one account take turns).
 func Load(ctx context.Context, q *dbq.Queries, integrationID string, lock bool) (Schedule, bool, error) {
 	var row dbq.PostingSchedule
@@ -54,8 +55,7 @@ func AtEnd(ctx context.Context, q *dbq.Queries, integrationID string, notBefore,
 	if paused || len(s.Slots) == 0 {
 		return Occurrence{}, nil, ErrClosed
 	}
-	l := now.In(s.Loc)
-	from := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), 0, 0, time.UTC)
+	from := Wall(now, s.Loc)
 	holders, err := q.PostQueueHolders(ctx, dbq.PostQueueHoldersParams{IntegrationID: &integrationID, FromLocal: &from})
 	if err != nil {
 		return Occurrence{}, nil, err

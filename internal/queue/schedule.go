@@ -91,7 +91,7 @@ func Resolve(loc *time.Location, y int, m time.Month, d, minute int) time.Time {
 	var found []time.Time
 	for _, off := range offsetsNear(loc, naive) {
 		u := naive.Add(-time.Duration(off) * time.Second)
-		if wall(u, loc).Equal(naive) {
+		if Wall(u, loc).Equal(naive) {
 			found = append(found, u)
 		}
 	}
@@ -104,10 +104,10 @@ func Resolve(loc *time.Location, y int, m time.Month, d, minute int) time.Time {
 	lo, hi := naive.Add(-14*time.Hour), naive.Add(14*time.Hour)
 	for _, off := range offsetsNear(loc, naive) {
 		u := naive.Add(-time.Duration(off) * time.Second)
-		if wall(u, loc).Before(naive) && u.After(lo) {
+		if Wall(u, loc).Before(naive) && u.After(lo) {
 			lo = u
 		}
-		if wall(u, loc).After(naive) && u.Before(hi) {
+		if Wall(u, loc).After(naive) && u.Before(hi) {
 			hi = u
 		}
 	}
@@ -116,7 +116,7 @@ func Resolve(loc *time.Location, y int, m time.Month, d, minute int) time.Time {
 		if !mid.After(lo) {
 			break
 		}
-		if wall(mid, loc).After(naive) {
+		if Wall(mid, loc).After(naive) {
 			hi = mid
 		} else {
 			lo = mid
@@ -125,8 +125,9 @@ func Resolve(loc *time.Location, y int, m time.Month, d, minute int) time.Time {
 	return hi
 }
 
-// wall is u's wall clock in loc as a naive time.
-func wall(u time.Time, loc *time.Location) time.Time {
+// Wall is u's wall clock in loc as a naive time (UTC fields), the form
+// local times are kept in (queue_slot, a series' last occurrence).
+func Wall(u time.Time, loc *time.Location) time.Time {
 	l := u.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
 }

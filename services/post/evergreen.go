@@ -59,7 +59,7 @@ func (qs *Queue) SetEvergreen(ctx context.Context, req *connect.Request[postv1.S
 					loc = s.Loc
 				}
 			}
-			p.Parts = []string{series.Render(texts, int(cur.EvergreenRound), naive(at, loc))}
+			p.Parts = []string{series.Render(texts, int(cur.EvergreenRound), queue.Wall(at, loc))}
 		}
 	}
 	var row dbq.Post

@@ -66,32 +66,16 @@ func (qs *Queue) load(ctx context.Context, q *dbq.Queries, integrationID string,
 		return account{}, err
 	}
 	a := account{integ: row.Integration, role: row.Role}
-	var sched dbq.PostingSchedule
-	if lock {
-		sched, err = q.PostingScheduleLock(ctx, integrationID)
-	} else {
-		sched, err = q.PostingScheduleGet(ctx, integrationID)
-	}
+	a.schedule, a.paused, err = queue.Load(ctx, q, integrationID, lock)
 	switch {
-	case errors.Is(db.Classify(err), db.ErrNotFound):
+	case errors.Is(err, queue.ErrClosed): // none stored yet
 		a.loc = qs.userZone(ctx, q)
 		a.schedule = queue.Schedule{Loc: a.loc}
 		return a, nil
 	case err != nil:
 		return account{}, err
 	}
-	a.exists, a.paused = true, sched.Paused
-	if a.loc, err = time.LoadLocation(sched.TimeZone); err != nil {
-		return account{}, fmt.Errorf("stored zone %q: %w", sched.TimeZone, err)
-	}
-	slots, err := q.PostingSlotsList(ctx, integrationID)
-	if err != nil {
-		return account{}, err
-	}
-	a.schedule = queue.Schedule{Loc: a.loc}
-	for _, sl := range slots {
-		a.schedule.Slots = append(a.schedule.Slots, queue.Slot{Weekday: time.Weekday(sl.Weekday), Minute: int(sl.Minute)})
-	}
+	a.exists, a.loc = true, a.schedule.Loc
 	return a, nil
 }
 
@@ -104,12 +88,6 @@ func (qs *Queue) userZone(ctx context.Context, q *dbq.Queries) *time.Location {
 		}
 	}
 	return time.UTC
-}
-
-// naive is an instant's wall clock in loc, as queue_slot stores it.
-func naive(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), 0, 0, time.UTC)
 }
 
 func (a account) slotProto(o queue.Occurrence, p *postv1.Post) *postv1.QueueSlot {
@@ -125,7 +103,7 @@ func (a account) occurrence(p dbq.Post) queue.Occurrence {
 
 // holders are the account's posts holding coming slots, soonest first.
 func (qs *Queue) holders(ctx context.Context, q *dbq.Queries, a account, now time.Time) ([]dbq.Post, error) {
-	from := naive(now, a.loc)
+	from := queue.Wall(now, a.loc)
 	return q.PostQueueHolders(ctx, dbq.PostQueueHoldersParams{IntegrationID: &a.integ.ID, FromLocal: &from})
 }
 
@@ -488,7 +466,8 @@ func (qs *Queue) enqueue(ctx context.Context, q *dbq.Queries, postID string, now
 	if err != nil {
 		return dbq.Post{}, account{}, queue.Occurrence{}, err
 	}
-	o, ok := firstFree(a.schedule.Next(now, horizon), taken, now)
+	// One more slot than the posts holding slots has a free one.
+	o, ok := firstFree(a.schedule.Next(now, len(taken)+1), taken, now)
 	if !ok {
 		return dbq.Post{}, account{}, queue.Occurrence{}, errState("every slot of the coming weeks is taken: add posting times to the schedule")
 	}
@@ -545,7 +524,7 @@ func (qs *Queue) ShareNext(ctx context.Context, req *connect.Request[postv1.Shar
 		var chain []dbq.Post
 		var slots []queue.Occurrence
 		carry, placed := p, false
-		for _, o := range a.schedule.Next(now, horizon) {
+		for _, o := range a.schedule.Next(now, len(hold)+1) { // a free one is among them
 			chain, slots = append(chain, carry), append(slots, o)
 			next, ok := bySlot[o.Local]
 			if !ok {

@@ -305,7 +305,7 @@ func (ss *Series) UpdateSeries(ctx context.Context, req *connect.Request[postv1.
 		if _, err := q.SeriesDropFuture(ctx, &cur.ID); err != nil {
 			return err
 		}
-		from := naive(now, in.rule.Loc)
+		from := queue.Wall(now, in.rule.Loc)
 		p := dbq.SeriesUpdateParams{ID: cur.ID, Texts: in.texts, TimeZone: in.rule.Loc.String(), Frequency: in.rule.Freq, Every: int32(in.rule.Every),
 			Weekdays: in.weekdays(), MonthDay: int16(in.rule.MonthDay), Minute: int16(in.rule.Minute), StartDate: in.rule.Start,
 			UntilDate: in.rule.Until, LastLocal: &from, Now: now}
