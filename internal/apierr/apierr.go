@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -178,4 +179,13 @@ func WriteHTTP(ctx context.Context, w http.ResponseWriter, log *slog.Logger, wha
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"code": ce.Code().String(), "message": ce.Message()})
+}
+
+// Clip shortens what a caller sent for an error message (at most 40
+// bytes, valid UTF-8): messages never repeat more than a short prefix.
+func Clip(s string) string {
+	if len(s) > 40 {
+		return strings.ToValidUTF8(s[:40], "") + "…"
+	}
+	return s
 }

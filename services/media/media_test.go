@@ -146,7 +146,9 @@ func TestRefusals(t *testing.T) {
 	_, err = create("", "image/png", 10)
 	wantErr(t, "no name", err, connect.CodeInvalidArgument, "filename")
 	_, err = create("a.png", "image/png", 0)
-	wantErr(t, "no size", err, connect.CodeInvalidArgument, "size_bytes")
+	wantErr(t, "no size", err, connect.CodeInvalidArgument, "size_bytes is required")
+	_, err = create("a.png", "image/png", -5)
+	wantErr(t, "a negative size", err, connect.CodeInvalidArgument, "size_bytes must be the file's exact size in bytes, more than 0")
 
 	png := mediatest.PNG(10, 10)
 	up, err := create("../../etc/a.png", "image/png", int64(len(png)))

@@ -89,9 +89,11 @@ func (s *Service) CreateUpload(ctx context.Context, req *connect.Request[mediav1
 	case ct == "":
 		return nil, apierr.Invalid("content_type", "is required: the file's type, e.g. image/jpeg or video/mp4")
 	case !ok:
-		return nil, apierr.Invalid("content_type", fmt.Sprintf("%q is not a type X takes: upload a JPEG, PNG, WEBP or GIF image, or an MP4 or MOV video", clip(ct)))
-	case msg.GetSizeBytes() <= 0:
+		return nil, apierr.Invalid("content_type", fmt.Sprintf("%q is not a type X takes: upload a JPEG, PNG, WEBP or GIF image, or an MP4 or MOV video", apierr.Clip(ct)))
+	case msg.GetSizeBytes() == 0:
 		return nil, apierr.Invalid("size_bytes", "is required: the file's exact size in bytes")
+	case msg.GetSizeBytes() < 0:
+		return nil, apierr.Invalid("size_bytes", "must be the file's exact size in bytes, more than 0")
 	case msg.GetSizeBytes() > limit:
 		return nil, apierr.Invalid("size_bytes", fmt.Sprintf("is %s: X takes %s up to %s", mb(msg.GetSizeBytes()), typeNoun(ct), mb(limit)))
 	}
@@ -340,13 +342,6 @@ func typeNoun(ct string) string {
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return strings.ToValidUTF8(s[:40], "") + "…"
-	}
-	return s
-}
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

@@ -165,16 +165,9 @@ func parseZone(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil || name == "Local" {
-		return nil, apierr.Invalid("time_zone", fmt.Sprintf("%q is not an IANA time zone name (like Europe/Berlin or America/New_York)", clipText(name)))
+		return nil, apierr.Invalid("time_zone", fmt.Sprintf("%q is not an IANA time zone name (like Europe/Berlin or America/New_York)", apierr.Clip(name)))
 	}
 	return loc, nil
-}
-
-func clipText(s string) string {
-	if len(s) > 40 {
-		return strings.ToValidUTF8(s[:40], "") + "…"
-	}
-	return s
 }
 
 // UpdatePostingSchedule implements QueueService.UpdatePostingSchedule.

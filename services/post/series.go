@@ -46,13 +46,13 @@ type seriesInput struct {
 func parseDate(field, v string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, apierr.Invalid(field, fmt.Sprintf("%q is not a date like 2027-03-29", clipText(v)))
+		return time.Time{}, apierr.Invalid(field, fmt.Sprintf("%q is not a date like 2027-03-29", apierr.Clip(v)))
 	}
 	return d, nil
 }
 
 // readSeries checks texts and rule, saying what to change.
-func readSeries(texts []string, rec *postv1.Recurrence) (seriesInput, error) {
+func readSeries(texts []string, rec *postv1.Recurrence, now time.Time) (seriesInput, error) {
 	if len(texts) == 0 {
 		return seriesInput{}, apierr.Invalid("texts", "is required: the text to post (or several, used in turn)")
 	}
@@ -84,6 +84,9 @@ func readSeries(texts []string, rec *postv1.Recurrence) (seriesInput, error) {
 	start, err := parseDate("recurrence.start_date", rec.GetStartDate())
 	if err != nil {
 		return seriesInput{}, err
+	}
+	if start.After(now.Add(maxScheduleAhead)) {
+		return seriesInput{}, apierr.Invalid("recurrence.start_date", "is more than a year ahead; BetterPlan schedules up to 365 days ahead")
 	}
 	r := series.Rule{Freq: freq, Every: every, Minute: minute, Start: start, Loc: loc, Count: int(rec.GetCount()), MonthDay: int(rec.GetMonthDay())}
 	if rec.GetCount() < 0 || rec.GetCount() > 10000 {
@@ -182,7 +185,7 @@ func (ss *Series) CreateSeries(ctx context.Context, req *connect.Request[postv1.
 	if msg.GetIntegrationId() == "" {
 		return nil, apierr.Invalid("integration_id", "is required: the X account to post with")
 	}
-	in, err := readSeries(msg.GetTexts(), msg.GetRecurrence())
+	in, err := readSeries(msg.GetTexts(), msg.GetRecurrence(), ss.s.now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +283,7 @@ func (ss *Series) ListSeries(ctx context.Context, req *connect.Request[postv1.Li
 
 // UpdateSeries implements SeriesService.UpdateSeries.
 func (ss *Series) UpdateSeries(ctx context.Context, req *connect.Request[postv1.UpdateSeriesRequest]) (*connect.Response[postv1.UpdateSeriesResponse], error) {
-	in, err := readSeries(req.Msg.GetTexts(), req.Msg.GetRecurrence())
+	in, err := readSeries(req.Msg.GetTexts(), req.Msg.GetRecurrence(), ss.s.now.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ func TestSeriesThroughPublisher(t *testing.T) {
 	_, err = sc.CreateSeries(ctx, connect.NewRequest(&postv1.CreateSeriesRequest{IntegrationId: u.integID, Texts: []string{"Tip of {date}"},
 		Recurrence: &postv1.Recurrence{Frequency: postv1.Frequency_FREQUENCY_DAILY, LocalTime: "9am", TimeZone: "Europe/Berlin", StartDate: "2027-03-26"}}))
 	wantCode(t, err, connect.CodeInvalidArgument, "recurrence.local_time")
+	_, err = sc.CreateSeries(ctx, connect.NewRequest(&postv1.CreateSeriesRequest{IntegrationId: u.integID, Texts: []string{"Tip of {date}"},
+		Recurrence: &postv1.Recurrence{Frequency: postv1.Frequency_FREQUENCY_DAILY, LocalTime: "09:00", TimeZone: "Europe/Berlin", StartDate: "9999-12-31"}}))
+	wantCode(t, err, connect.CodeInvalidArgument, "recurrence.start_date is more than a year ahead")
 
 	res, err := sc.CreateSeries(ctx, connect.NewRequest(&postv1.CreateSeriesRequest{IntegrationId: u.integID, Texts: []string{"Tip of {date}"}, Recurrence: rec}))
 	if err != nil {

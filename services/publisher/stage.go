@@ -219,13 +219,11 @@ func (p *Publisher) uploaded(j *job, m xclient.Media) dbq.MediaUploadState {
 			return p.xFailed(j, err)
 		}
 	}
+	// STATUS answers carry no expiry: then the one from initialize stays.
 	var expires *time.Time
 	if m.ExpiresAfter > 0 {
 		t := j.DbNow.Add(m.ExpiresAfter)
 		expires = &t
-	} else {
-		// STATUS answers carry no expiry: keep the one from initialize.
-		expires = nil
 	}
 	p.saveJob(j, dbq.MediaUploadStateReady, step{expires: expires, release: true, fresh: true})
 	return dbq.MediaUploadStateReady
