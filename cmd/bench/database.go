@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -102,34 +106,73 @@ var postColumns = []string{"id", "workspace_id", "integration_id", "status", "pa
 func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
 	now := time.Now()
 	rows := make([][]any, len(posts))
+	jobs := make([]peerJob, len(posts))
 	for i, p := range posts {
 		media := []string{}
 		if len(p.media) > 0 {
 			media = []string{strings.Join(p.media, ",")}
 		}
-		rows[i] = []any{ulid.Make().String(), w.workspaceID, w.integrations[i%len(w.integrations)], "scheduled",
+		jobs[i] = peerJob{PostID: ulid.Make().String(), Due: p.due}
+		rows[i] = []any{jobs[i].PostID, w.workspaceID, w.integrations[i%len(w.integrations)], "scheduled",
 			[]string{p.text}, media, false, p.due, p.due, now, now}
 	}
 	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %d posts: %w", len(posts), err)
 	}
-	return nil
+	return w.handOver(ctx, jobs)
 }
 
 // insertPost inserts one post as the api would: its own statement and commit.
 func (w *world) insertPost(ctx context.Context, i int, p plannedPost, created time.Time) error {
+	id := ulid.Make().String()
 	_, err := w.pool.Exec(ctx, benchTag+` INSERT INTO posts (id, workspace_id, integration_id, status, parts, is_thread, scheduled_at, due_at, created_at, updated_at)
 VALUES ($1, $2, $3, 'scheduled', $4, false, $5, $5, $6, $6)`,
-		ulid.Make().String(), w.workspaceID, w.integrations[i%len(w.integrations)], []string{p.text}, p.due, created)
+		id, w.workspaceID, w.integrations[i%len(w.integrations)], []string{p.text}, p.due, created)
 	if err != nil {
 		return fmt.Errorf("insert post: %w", err)
+	}
+	return w.handOver(ctx, []peerJob{{PostID: id, Due: p.due}})
+}
+
+// peerJob is one stored post as a peer's job.
+type peerJob struct {
+	PostID string    `json:"post_id"`
+	Due    time.Time `json:"due"`
+}
+
+// handOver enqueues jobs on a peer with its own job table (no-op for ours,
+// which reads the posts table).
+func (w *world) handOver(ctx context.Context, jobs []peerJob) error {
+	if !w.c.handOver {
+		return nil
+	}
+	body, err := json.Marshal(jobs)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+w.pubs[0].addr+"/enqueue", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("enqueue on %s: %w", w.c.name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1000))
+		return fmt.Errorf("enqueue on %s: %s: %s", w.c.name, resp.Status, msg)
 	}
 	return nil
 }
 
 // statuses counts the posts whose text starts with prefix by status.
 func (w *world) statuses(ctx context.Context, prefix string) (map[string]int, error) {
-	rows, err := w.pool.Query(ctx, benchTag+" SELECT status, count(*) FROM posts WHERE starts_with(parts[1], $1) GROUP BY status", prefix)
+	query := "SELECT status, count(*) FROM posts WHERE starts_with(parts[1], $1) GROUP BY status"
+	if w.c.statuses != "" {
+		query = w.c.statuses
+	}
+	rows, err := w.pool.Query(ctx, benchTag+" "+query, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("count posts by status: %w", err)
 	}
@@ -161,12 +204,12 @@ func (w *world) awaitStatus(ctx context.Context, prefix, want string, n int, tim
 	}
 }
 
-// settleTable vacuums and analyzes posts and checkpoints, so the bulk load
-// the bench just did is not charged to the publisher as autovacuum or
-// checkpoint work during a measurement.
+// settleTable vacuums and analyzes the database (posts, and a peer's job
+// table) and checkpoints, so the bulk load the bench just did is not charged
+// to the publisher as autovacuum or checkpoint work during a measurement.
 func (w *world) settleTable(ctx context.Context) error {
-	if _, err := w.pool.Exec(ctx, benchTag+" VACUUM ANALYZE posts"); err != nil {
-		return fmt.Errorf("vacuum posts: %w", err)
+	if _, err := w.pool.Exec(ctx, benchTag+" VACUUM ANALYZE"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
 	}
 	if _, err := w.pool.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)

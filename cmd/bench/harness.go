@@ -24,11 +24,10 @@ import (
 // real use, and each stays far below the fake's per-account rate limit.
 const accounts = 10
 
-// harness is what all scenarios share: the cluster and the publisher binary.
+// harness is what all scenarios share: the cluster and the publisher binaries.
 type harness struct {
 	admin      *pgxpool.Pool // the cluster's maintenance database
 	adminURL   string
-	bin        string
 	work       string
 	postmaster int
 	pgVersion  string
@@ -40,12 +39,12 @@ type harness struct {
 	xLatency  time.Duration
 }
 
-func newHarness(ctx context.Context, adminURL, bin, work string) (*harness, error) {
+func newHarness(ctx context.Context, adminURL, work string) (*harness, error) {
 	admin, err := openPool(ctx, adminURL)
 	if err != nil {
 		return nil, fmt.Errorf("BENCH_DATABASE_URL: %w", err)
 	}
-	h := &harness{admin: admin, adminURL: adminURL, bin: bin, work: work}
+	h := &harness{admin: admin, adminURL: adminURL, work: work}
 	if err := h.init(ctx); err != nil {
 		admin.Close()
 		return nil, err
@@ -94,7 +93,7 @@ func (h *harness) close() {
 }
 
 // describe is the report's header: what the numbers were measured on.
-func (h *harness) describe() string {
+func (h *harness) describe(what string) string {
 	workers := os.Getenv("PUBLISHER_WORKERS")
 	if workers == "" {
 		workers = "default (512)"
@@ -106,27 +105,29 @@ func (h *harness) describe() string {
 			settings = append(settings, name+"="+v)
 		}
 	}
-	return fmt.Sprintf("publisher: real cmd/publisher binary, PUBLISHER_WORKERS=%s; fake X: %s latency, %d accounts; PostgreSQL %s (%s); %d CPUs",
-		workers, h.xLatency, accounts, h.pgVersion, strings.Join(settings, ", "), runtime.NumCPU())
+	return fmt.Sprintf("%s, PUBLISHER_WORKERS=%s; fake X: %s latency, %d accounts; PostgreSQL %s (%s); %d CPUs",
+		what, workers, h.xLatency, accounts, h.pgVersion, strings.Join(settings, ", "), runtime.NumCPU())
 }
 
-// world is one scenario's database, fake X and publisher.
+// world is one scenario's database, fake X and publisher(s).
 type world struct {
 	h            *harness
+	c            contender
 	name         string
 	dbName       string
+	dbURL        string
 	pool         *pgxpool.Pool
 	x            *xServer
-	pub          *publisherProc
+	pubs         []*publisherProc
 	workspaceID  string
 	integrations []string
 	lateAfter    time.Duration // with BENCH_TRACE, posts later than this are listed
 	coldLag      time.Duration // worst lag of the warm-up posts
 }
 
-// runScenario builds a fresh world, runs sc in it and tears it down.
-func (h *harness) runScenario(ctx context.Context, sc scenario) (result, error) {
-	w, err := h.newWorld(ctx, sc.name)
+// runScenario builds a fresh world for c, runs sc in it and tears it down.
+func (h *harness) runScenario(ctx context.Context, sc scenario, c contender) (result, error) {
+	w, err := h.newWorld(ctx, sc.name, c)
 	if err != nil {
 		return result{}, err
 	}
@@ -137,12 +138,12 @@ func (h *harness) runScenario(ctx context.Context, sc scenario) (result, error) 
 	if cerr := w.close(); err == nil {
 		err = cerr
 	}
-	res.name, res.sc = sc.name, sc
+	res.name, res.sc, res.c = sc.name, sc, c
 	return res, err
 }
 
-func (h *harness) newWorld(ctx context.Context, name string) (*world, error) {
-	w := &world{h: h, name: name, dbName: "bench_" + name}
+func (h *harness) newWorld(ctx context.Context, name string, c contender) (*world, error) {
+	w := &world{h: h, c: c, name: name, dbName: "bench_" + strings.ReplaceAll(name, "-", "_")}
 	if err := w.setup(ctx); err != nil {
 		_ = w.close()
 		return nil, err
@@ -151,11 +152,11 @@ func (h *harness) newWorld(ctx context.Context, name string) (*world, error) {
 }
 
 func (w *world) setup(ctx context.Context) error {
-	dbURL, err := w.h.createDatabase(ctx, w.dbName)
-	if err != nil {
+	var err error
+	if w.dbURL, err = w.h.createDatabase(ctx, w.dbName); err != nil {
 		return err
 	}
-	if w.pool, err = openPool(ctx, dbURL); err != nil {
+	if w.pool, err = openPool(ctx, w.dbURL); err != nil {
 		return err
 	}
 	if w.x, err = startX(w.h.xLatency); err != nil {
@@ -165,7 +166,7 @@ func (w *world) setup(ctx context.Context) error {
 		return err
 	}
 	env := []string{
-		"DATABASE_URL=" + dbURL,
+		"DATABASE_URL=" + w.dbURL,
 		"TOKEN_ENCRYPTION_KEY=" + w.h.keyB64,
 		"X_API_URL=" + w.x.url,
 		"X_CLIENT_ID=" + fakex.DefaultConsumerKey,
@@ -176,15 +177,25 @@ func (w *world) setup(ctx context.Context) error {
 	if v := os.Getenv("PUBLISHER_WORKERS"); v != "" {
 		env = append(env, "PUBLISHER_WORKERS="+v)
 	}
-	w.pub, err = startPublisher(ctx, w.h.bin, filepath.Join(w.h.work, "publisher-"+w.name+".log"), env)
-	return err
+	env = append(env, w.c.env...)
+	// Replicas start one after the other: each is ready (listening) before
+	// the next starts, and before any post is stored.
+	for i := range max(1, w.c.replicas) {
+		log := filepath.Join(w.h.work, fmt.Sprintf("%s-%s-%d.log", w.c.name, w.name, i+1))
+		p, err := startPublisher(ctx, w.c.bin, log, env)
+		if err != nil {
+			return err
+		}
+		w.pubs = append(w.pubs, p)
+	}
+	return nil
 }
 
-// close stops the publisher first, so nothing touches the database while
+// close stops the publishers first, so nothing touches the database while
 // it is dropped.
 func (w *world) close() error {
-	if w.pub != nil {
-		w.pub.stop()
+	for _, p := range w.pubs {
+		p.stop()
 	}
 	if w.x != nil {
 		w.x.close()
@@ -199,10 +210,24 @@ func (w *world) close() error {
 
 // sample brackets a measurement window.
 func (w *world) sample(ctx context.Context) (sample, error) {
-	if err := w.pub.alive(); err != nil {
-		return sample{}, err
+	var pids []int
+	for _, p := range w.pubs {
+		if err := p.alive(); err != nil {
+			return sample{}, err
+		}
+		pids = append(pids, p.pid())
 	}
-	return w.h.takeSample(ctx, w.dbName, w.pub.pid())
+	return w.h.takeSample(ctx, w.dbName, pids)
+}
+
+// alive reports the first publisher that exited on its own.
+func (w *world) alive() error {
+	for _, p := range w.pubs {
+		if err := p.alive(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // awaitCreated waits until X created n distinct posts whose text starts
@@ -210,7 +235,7 @@ func (w *world) sample(ctx context.Context) (sample, error) {
 // early if the publisher died.
 func (w *world) awaitCreated(ctx context.Context, prefix string, n int, deadline time.Time) error {
 	for w.x.created(prefix) < n && time.Now().Before(deadline) {
-		if err := w.pub.alive(); err != nil {
+		if err := w.alive(); err != nil {
 			return err
 		}
 		select {
@@ -265,7 +290,7 @@ func (w *world) warmUp(ctx context.Context) error {
 	for _, p := range posts {
 		a := arrived[p.text]
 		if len(a) == 0 {
-			return fmt.Errorf("warm-up post %q never reached X%s", p.text, w.pub.logTail())
+			return fmt.Errorf("warm-up post %q never reached X%s", p.text, w.pubs[0].logTail())
 		}
 		w.coldLag = max(w.coldLag, a[0].Sub(p.due))
 	}

@@ -4,10 +4,16 @@
 // (`make bench` starts a throwaway one), with the fake X served over HTTP
 // from this process at 20 ms latency. It prints one table row per scenario.
 //
+// With BENCH_PEERS=river (`make bench-peers`) it runs each scenario twice,
+// ours then the peer in bench/peers/river (River, its own module), with
+// the same harness, fake X and worker count, and prints both rows and their
+// ratio.
+//
 // Environment: BENCH_DATABASE_URL (required; a superuser URL of a local
 // cluster with pg_stat_statements preloaded), BENCH_SCENARIOS (optional
-// comma list, e.g. "burst,idle"), PUBLISHER_WORKERS (passed through),
-// BENCH_KEEP=1 keeps the work directory with the publisher logs.
+// comma list, e.g. "burst,idle"), BENCH_PEERS (optional), PUBLISHER_WORKERS
+// (passed through), BENCH_KEEP=1 keeps the work directory with the
+// publisher logs.
 package main
 
 import (
@@ -35,7 +41,15 @@ func run(ctx context.Context) (err error) {
 	if adminURL == "" {
 		return errors.New("BENCH_DATABASE_URL is not set: run `make bench`, which starts a throwaway PostgreSQL and sets it")
 	}
-	selected, err := pick(os.Getenv("BENCH_SCENARIOS"))
+	peer := strings.TrimSpace(os.Getenv("BENCH_PEERS"))
+	if peer != "" && peer != "river" {
+		return fmt.Errorf("BENCH_PEERS=%q: the only peer is river", peer)
+	}
+	all := scenarios
+	if peer != "" {
+		all = peerScenarios
+	}
+	selected, err := pick(all, os.Getenv("BENCH_SCENARIOS"))
 	if err != nil {
 		return err
 	}
@@ -59,7 +73,16 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	h, err := newHarness(ctx, adminURL, bin, work)
+	contenders := []contender{{name: "betterplan", bin: bin}}
+	if peer != "" {
+		progress("building bench/peers/%s", peer)
+		peerBin, err := buildPeer(ctx, work, peer)
+		if err != nil {
+			return err
+		}
+		contenders = append(contenders, contender{name: peer, bin: peerBin, handOver: true, statuses: riverStatuses})
+	}
+	h, err := newHarness(ctx, adminURL, work)
 	if err != nil {
 		return err
 	}
@@ -67,35 +90,44 @@ func run(ctx context.Context) (err error) {
 
 	var results []result
 	for _, sc := range selected {
-		progress("%s: %s", sc.name, sc.about)
-		res, err := h.runScenario(ctx, sc)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.name, err)
+		for _, c := range contenders {
+			progress("%s (%s): %s", sc.name, c.name, sc.about)
+			res, err := h.runScenario(ctx, sc, c)
+			if err != nil {
+				return fmt.Errorf("scenario %s (%s): %w", sc.name, c.name, err)
+			}
+			results = append(results, res)
 		}
-		results = append(results, res)
 	}
-	missed = printReport(os.Stdout, h.describe(), results)
-	return saveLagSVG(h.describe(), results)
+	if peer != "" {
+		header := h.describe("betterplan: real cmd/publisher binary; " + peer + ": bench/peers/" + peer)
+		missed = printPeerReport(os.Stdout, header, results)
+		return saveLagSVG(svgPeersPath, header, results)
+	}
+	header := h.describe("publisher: real cmd/publisher binary")
+	missed = printReport(os.Stdout, header, results)
+	return saveLagSVG(svgDefaultPath, header, results)
 }
 
-// pick returns the scenarios named in list (all when empty), in table order.
-func pick(list string) ([]scenario, error) {
+// pick returns the scenarios of all named in list (all when empty), in
+// table order.
+func pick(all []scenario, list string) ([]scenario, error) {
 	if strings.TrimSpace(list) == "" {
-		return scenarios, nil
+		return all, nil
 	}
 	names := strings.Split(list, ",")
 	var out []scenario
-	for _, sc := range scenarios {
+	for _, sc := range all {
 		if slices.Contains(names, sc.name) {
 			out = append(out, sc)
 		}
 	}
 	if len(out) != len(names) {
-		var all []string
-		for _, sc := range scenarios {
-			all = append(all, sc.name)
+		var known []string
+		for _, sc := range all {
+			known = append(known, sc.name)
 		}
-		return nil, fmt.Errorf("BENCH_SCENARIOS=%q: known scenarios are %s", list, strings.Join(all, ","))
+		return nil, fmt.Errorf("BENCH_SCENARIOS=%q: known scenarios are %s", list, strings.Join(known, ","))
 	}
 	return out, nil
 }

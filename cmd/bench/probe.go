@@ -21,7 +21,7 @@ const clockTicks = 100
 type sample struct {
 	at    time.Time
 	stmts map[int64]stmtStat // the scenario database's pg_stat_statements, by queryid
-	pub   cpu                // the publisher process
+	pub   cpu                // the publisher processes
 	pg    cpu                // PostgreSQL: the postmaster and its children
 	bench cpu                // this process (mostly the fake X)
 }
@@ -60,14 +60,18 @@ type stmtDelta struct {
 
 // takeSample reads the statistics first and /proc last, so the statistics
 // query's own work falls inside the window it closes, not the next.
-func (h *harness) takeSample(ctx context.Context, dbName string, pubPID int) (sample, error) {
+func (h *harness) takeSample(ctx context.Context, dbName string, pubPIDs []int) (sample, error) {
 	stmts, err := readStatements(ctx, h.admin, dbName)
 	if err != nil {
 		return sample{}, err
 	}
 	s := sample{stmts: stmts}
-	if s.pub, err = procCPU(pubPID, false); err != nil {
-		return sample{}, fmt.Errorf("publisher CPU: %w", err)
+	for _, pid := range pubPIDs {
+		c, err := procCPU(pid, false)
+		if err != nil {
+			return sample{}, fmt.Errorf("publisher CPU: %w", err)
+		}
+		s.pub = s.pub.plus(c)
 	}
 	if s.pg, err = postgresCPU(h.postmaster); err != nil {
 		return sample{}, fmt.Errorf("PostgreSQL CPU: %w", err)

@@ -15,19 +15,49 @@ import (
 	"time"
 )
 
+// contender is a publisher under test: ours, or a peer.
+type contender struct {
+	name     string // in the table and the log file names
+	bin      string
+	env      []string // added to the publisher's environment
+	replicas int      // processes started on the same database (0: one)
+	// handOver: a peer that keeps its own job table is handed every post
+	// the bench stores (POST /enqueue), as an app on it would enqueue one
+	// job per scheduled post.
+	handOver bool
+	// statuses counts the posts whose text starts with $1 by status, for a
+	// peer that records outcomes in its own table (empty: the posts table).
+	statuses string
+}
+
+// riverStatuses: a River job that completed with its X id recorded is a
+// published post.
+const riverStatuses = `SELECT CASE WHEN j.state = 'completed' AND j.metadata ? 'output' THEN 'published' ELSE j.state::text END, count(*)
+FROM river_job j JOIN posts p ON p.id = j.args->>'post_id'
+WHERE starts_with(p.parts[1], $1) GROUP BY 1`
+
 // buildPublisher compiles the real publisher, so the benchmark measures the
 // binary that ships, with its own config loading, pool sizing and logging.
 func buildPublisher(ctx context.Context, dir string) (string, error) {
+	return goBuild(ctx, "", filepath.Join(dir, "publisher"), "github.com/betterplan/betterplan/cmd/publisher")
+}
+
+// buildPeer compiles a peer from bench/peers/<name>, its own module.
+func buildPeer(ctx context.Context, dir, name string) (string, error) {
+	return goBuild(ctx, filepath.Join("bench", "peers", name), filepath.Join(dir, name), ".")
+}
+
+func goBuild(ctx context.Context, moduleDir, bin, pkg string) (string, error) {
 	gobin := os.Getenv("GO")
 	if gobin == "" {
 		gobin = "go"
 	}
-	bin := filepath.Join(dir, "publisher")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/betterplan/betterplan/cmd/publisher")
+	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, pkg)
+	cmd.Dir = moduleDir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/publisher: %w\n%s", err, out.String())
+		return "", fmt.Errorf("go build %s in ./%s: %w\n%s", pkg, moduleDir, err, out.String())
 	}
 	return bin, nil
 }

@@ -14,11 +14,13 @@ import (
 type result struct {
 	name       string
 	sc         scenario
+	c          contender
 	posts      int
 	idle       bool
 	lag        latencies // arrival at X − scheduled time
 	ack        latencies // X created it (after its 20 ms) − scheduled time
 	drain      time.Duration
+	sending    time.Duration // last post created on X − first post arrived at X
 	u          usage
 	dups       int   // texts sent to X more than once
 	missing    int   // scheduled texts X never created
@@ -48,7 +50,7 @@ func (w *world) outcome(posts []plannedPost, u usage, statuses map[string]int) r
 		res.xRequests += len(times)
 	}
 	var lags, acks []time.Duration
-	var firstDue, lastCreated time.Time
+	var firstDue, firstArrived, lastCreated time.Time
 	for _, p := range posts {
 		if firstDue.IsZero() || p.due.Before(firstDue) {
 			firstDue = p.due
@@ -61,7 +63,11 @@ func (w *world) outcome(posts []plannedPost, u usage, statuses map[string]int) r
 			res.missing++
 			continue
 		}
-		lag := slices.MinFunc(arrived[p.text], time.Time.Compare).Sub(p.due)
+		at := slices.MinFunc(arrived[p.text], time.Time.Compare)
+		if firstArrived.IsZero() || at.Before(firstArrived) {
+			firstArrived = at
+		}
+		lag := at.Sub(p.due)
 		lags = append(lags, lag)
 		if w.lateAfter > 0 && lag > w.lateAfter {
 			res.late = append(res.late, latePost{at: p.due.Sub(posts[0].due), lag: lag})
@@ -72,6 +78,7 @@ func (w *world) outcome(posts []plannedPost, u usage, statuses map[string]int) r
 	res.lag, res.ack, res.lags = summarize(lags), summarize(acks), lags
 	if !lastCreated.IsZero() {
 		res.drain = lastCreated.Sub(firstDue)
+		res.sending = lastCreated.Sub(firstArrived)
 	}
 	return res
 }
@@ -87,6 +94,18 @@ func summarize(d []time.Duration) latencies {
 		return d[min(max(i, 0), len(d)-1)]
 	}
 	return latencies{p50: rank(0.50), p99: rank(0.99), max: d[len(d)-1]}
+}
+
+// label names the row's scenario, with its publisher when that is not
+// our one process.
+func (r result) label() string {
+	switch {
+	case r.c.handOver:
+		return r.name + " · " + r.c.name
+	case r.c.replicas > 1:
+		return fmt.Sprintf("%s · %d publishers", r.name, r.c.replicas)
+	}
+	return r.name
 }
 
 // verdicts counts the targets met and missed over the whole report.

@@ -34,6 +34,15 @@ var scenarios = []scenario{
 		run: runIdle, qpsMax: 1, cpuMax: 0.01 * idleWindow.Seconds()},
 }
 
+// peerScenarios are those a peer can run: text posts (the peer does no
+// media), the targets left to the ratio.
+var peerScenarios = []scenario{
+	{name: "spread", about: scenarios[0].about, run: runSpread},
+	{name: "short-lead", about: scenarios[1].about, run: runShortLead},
+	{name: "burst", about: scenarios[2].about, run: runBurst},
+	{name: "idle", about: scenarios[4].about, run: runIdle},
+}
+
 const idleWindow = 30 * time.Second
 
 func runSpread(ctx context.Context, w *world) (result, error) {
@@ -202,7 +211,7 @@ func (w *world) drain(ctx context.Context, prefix string, posts []plannedPost, c
 		if bgBefore, err = w.background(ctx); err != nil {
 			return result{}, err
 		}
-		bucketsBefore, _ = lagBuckets(ctx, w.pub.addr)
+		bucketsBefore, _ = lagBuckets(ctx, w.pubs[0].addr)
 	}
 	a, err := w.sample(ctx)
 	if err != nil {
@@ -228,7 +237,7 @@ func (w *world) drain(ctx context.Context, prefix string, posts []plannedPost, c
 	var buckets map[float64]int
 	if stopTrace != nil {
 		timeline = stopTrace()
-		buckets, _ = lagBuckets(ctx, w.pub.addr)
+		buckets, _ = lagBuckets(ctx, w.pubs[0].addr)
 		for le, n := range bucketsBefore {
 			buckets[le] -= n
 		}

@@ -22,6 +22,7 @@ const (
 	svgMinLag, svgMaxLag   = time.Millisecond, 10 * time.Second
 	svgPlotW, svgPlotH     = svgW - svgLeft - svgRight, svgH - svgTop - svgBottom
 	svgDefaultPath         = "docs/bench-lag.svg"
+	svgPeersPath           = "docs/bench-peers.svg"
 	svgEnv                 = "BENCH_SVG"
 	svgNoneValue           = "-"
 	svgPointsPerCurveLimit = 400
@@ -66,10 +67,14 @@ func writeLagSVG(w io.Writer, describe string, results []result) error {
 		}
 		last := r.lags[len(r.lags)-1]
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", svgX(last), svgY(1)))
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color, strings.Join(pts, " "))
+		dash := ""
+		if r.c.handOver { // a peer: dashed
+			dash = ` stroke-dasharray="6 4"`
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`+"\n", color, dash, strings.Join(pts, " "))
 		ly := svgTop + 14 + n*36
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/><text x="%d" y="%d">%s</text><text x="%d" y="%d" fill="#475569">p99 %s, max %s</text>`+"\n",
-			svgW-svgRight+10, ly, svgW-svgRight+28, ly, color, svgW-svgRight+34, ly+4, xmlEscape(r.name), svgW-svgRight+34, ly+18, ms(r.lag.p99), ms(r.lag.max))
+			svgW-svgRight+10, ly, svgW-svgRight+28, ly, color, svgW-svgRight+34, ly+4, xmlEscape(r.label()), svgW-svgRight+34, ly+18, ms(r.lag.p99), ms(r.lag.max))
 		n++
 	}
 	b.WriteString("</svg>\n")
@@ -77,15 +82,15 @@ func writeLagSVG(w io.Writer, describe string, results []result) error {
 	return err
 }
 
-// saveLagSVG writes the picture where BENCH_SVG says (docs/bench-lag.svg
-// by default, "-" for none).
-func saveLagSVG(describe string, results []result) error {
+// saveLagSVG writes the picture where BENCH_SVG says (def by default, "-"
+// for none).
+func saveLagSVG(def, describe string, results []result) error {
 	path := os.Getenv(svgEnv)
 	if path == svgNoneValue {
 		return nil
 	}
 	if path == "" {
-		path = svgDefaultPath
+		path = def
 	}
 	f, err := os.Create(path)
 	if err != nil {

@@ -39,7 +39,7 @@ func (w *world) trace(ctx context.Context, prefix string, origin time.Time) (sto
 				return
 			case <-tick.C:
 			}
-			if n, err := inFlight(ctx, w.pub.addr); err == nil {
+			if n, err := inFlight(ctx, w.pubs[0].addr); err == nil {
 				pts = append(pts, tracePoint{at: time.Since(origin), inFlight: n, created: w.x.created(prefix)})
 			}
 		}
