@@ -129,7 +129,11 @@ bench: ## benchmark the publisher (real binary, fake X at 20 ms) on a throwaway 
 	trap 'scripts/pg.sh .pgbench $(BENCH_PGPORT) stop; rm -rf .pgbench' EXIT; \
 	PG_SERVER_FLAGS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off $(BENCH_PG_FLAGS)" \
 	  scripts/pg.sh .pgbench $(BENCH_PGPORT) start; \
-	GO="$(GO)" BENCH_PEERS="$(BENCH_PEERS)" BENCH_DATABASE_URL="$$(scripts/pg.sh .pgbench $(BENCH_PGPORT) url)" $(GO) run ./cmd/bench
+	GO="$(GO)" BENCH_PEERS="$(BENCH_PEERS)" BENCH_API="$(BENCH_API)" BENCH_DATABASE_URL="$$(scripts/pg.sh .pgbench $(BENCH_PGPORT) url)" $(GO) run ./cmd/bench
+
+.PHONY: bench-api
+bench-api: ## the api under load: real cmd/api, Connect clients at a fixed rate; p50/p99 and the highest rate with p99 ≤ 10ms
+	$(MAKE) --no-print-directory bench BENCH_API=1
 
 .PHONY: bench-peers
 bench-peers: ## the same bench, ours beside River (bench/peers/river, its own module): both rows and the ratio

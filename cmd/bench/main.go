@@ -4,6 +4,9 @@
 // (`make bench` starts a throwaway one), with the fake X served over HTTP
 // from this process at 20 ms latency. It prints one table row per scenario.
 //
+// With BENCH_API=1 (`make bench-api`) it measures the api instead: the
+// real cmd/api binary under a fixed request rate (see api.go).
+//
 // With BENCH_PEERS=river (`make bench-peers`) it runs each scenario twice,
 // ours then the peer in bench/peers/river (River, its own module), with
 // the same harness, fake X and worker count, and prints both rows and their
@@ -68,6 +71,15 @@ func run(ctx context.Context) (err error) {
 		os.RemoveAll(work)
 	}()
 
+	if os.Getenv("BENCH_API") != "" {
+		h, err := newHarness(ctx, adminURL, work)
+		if err != nil {
+			return err
+		}
+		defer h.close()
+		missed, err = runAPI(ctx, h, work)
+		return err
+	}
 	progress("building cmd/publisher")
 	bin, err := buildPublisher(ctx, work)
 	if err != nil {

@@ -79,23 +79,34 @@ func startPublisher(ctx context.Context, bin, logPath string, env []string) (*pu
 	if err != nil {
 		return nil, err
 	}
+	p, err := startProcess(ctx, bin, logPath, append([]string{"PUBLISHER_ADDR=" + addr}, env...),
+		func(ctx context.Context) bool { return ready(ctx, addr) })
+	if p != nil {
+		p.addr = addr
+	}
+	return p, err
+}
+
+// startProcess runs bin with env (KEY=value), its output in logPath, and
+// waits until isReady.
+func startProcess(ctx context.Context, bin, logPath string, env []string, isReady func(context.Context) bool) (*publisherProc, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close() // the child keeps its own descriptor
 	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PUBLISHER_ADDR=" + addr}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start publisher: %w", err)
+		return nil, fmt.Errorf("start %s: %w", filepath.Base(bin), err)
 	}
-	p := &publisherProc{cmd: cmd, addr: addr, logPath: logPath, exited: make(chan struct{})}
+	p := &publisherProc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
-	if err := p.waitReady(ctx, 20*time.Second); err != nil {
+	if err := p.waitReady(ctx, 20*time.Second, isReady); err != nil {
 		p.stop()
 		return nil, err
 	}
@@ -104,17 +115,17 @@ func startPublisher(ctx context.Context, bin, logPath string, env []string) (*pu
 
 func (p *publisherProc) pid() int { return p.cmd.Process.Pid }
 
-func (p *publisherProc) waitReady(ctx context.Context, timeout time.Duration) error {
+func (p *publisherProc) waitReady(ctx context.Context, timeout time.Duration, isReady func(context.Context) bool) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		if err := p.alive(); err != nil {
 			return err
 		}
-		if ready(ctx, p.addr) {
+		if isReady(ctx) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("publisher not ready (healthz with listening=true) after %s%s", timeout, p.logTail())
+			return fmt.Errorf("%s not ready after %s%s", filepath.Base(p.cmd.Path), timeout, p.logTail())
 		}
 		select {
 		case <-ctx.Done():
@@ -141,7 +152,7 @@ func ready(ctx context.Context, addr string) bool {
 func (p *publisherProc) alive() error {
 	select {
 	case <-p.exited:
-		return fmt.Errorf("publisher exited: %v%s", p.waitErr, p.logTail())
+		return fmt.Errorf("%s exited: %v%s", filepath.Base(p.cmd.Path), p.waitErr, p.logTail())
 	default:
 		return nil
 	}

@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/betterplan/betterplan/internal/mediainfo/mediatest"
@@ -217,6 +221,9 @@ func (w *world) drain(ctx context.Context, prefix string, posts []plannedPost, c
 	if err != nil {
 		return result{}, err
 	}
+	if secs := os.Getenv("BENCH_PROFILE"); secs != "" && !w.c.handOver {
+		go w.profile(ctx, secs)
+	}
 	var stopTrace func() []tracePoint
 	if tracing() && create == nil {
 		stopTrace = w.trace(ctx, prefix, posts[0].due)
@@ -273,4 +280,29 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// profile saves a CPU profile of the (first) publisher over the next secs
+// seconds to the work directory (BENCH_PROFILE=secs; read it with go tool
+// pprof).
+func (w *world) profile(ctx context.Context, secs string) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.pubs[0].addr+"/debug/pprof/profile?seconds="+secs, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		progress("profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	path := filepath.Join(w.h.work, w.name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		progress("profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		progress("profile: %v", err)
+		return
+	}
+	progress("CPU profile of the publisher in %s", path)
 }

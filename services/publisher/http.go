@@ -3,16 +3,21 @@ package publisher
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves /healthz and /metrics.
+// Handler serves /healthz, /metrics and Go's profiles under /debug/pprof/
+// (an operator's port, like /metrics: where the CPU goes under load is
+// measured on the binary that ships, make bench's BENCH_PROFILE).
 func (p *Publisher) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(p.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		last := time.Unix(0, p.lastPoll.Load())
 		age := time.Since(last)
