@@ -84,17 +84,17 @@ func (q *Queries) PostApprove(ctx context.Context, arg PostApproveParams) (Post,
 const postClaimDue = `-- name: PostClaimDue :many
 
 WITH clock AS (
-    SELECT coalesce($1::timestamptz, now()) AS now
+    SELECT coalesce($2::timestamptz, now()) AS now
 ), due AS (
     SELECT p.id, p.in_flight_part AS doubt_part FROM posts p
     WHERE p.status = 'scheduled' AND p.due_at <= (SELECT now FROM clock)
     ORDER BY p.due_at
-    LIMIT $2
+    LIMIT $3
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE posts p
-    SET status = 'publishing', lease_owner = $3::text,
-        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => $4::float8),
+    SET status = 'publishing', lease_owner = $4::text,
+        lease_expires_at = (SELECT now FROM clock) + make_interval(secs => $5::float8),
         attempts = p.attempts + 1, in_flight_part = cardinality(p.x_post_ids),
         in_flight_since = CASE WHEN p.in_flight_part IS NULL THEN (SELECT now FROM clock) ELSE p.in_flight_since END,
         version = p.version + 1, updated_at = (SELECT now FROM clock)
@@ -105,11 +105,17 @@ WITH clock AS (
 SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.part_media, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
-       i.credential, i.credential_key_id
+       i.credential, i.credential_key_id,
+       -- The next post due after these (@never when none), so the publisher
+       -- needs no second read to know when to wake. Bounded below by now:
+       -- it skips the index entries of posts claimed earlier.
+       COALESCE((SELECT min(n.due_at) FROM posts n WHERE n.status = 'scheduled' AND n.due_at > (SELECT now FROM clock)),
+                $1::timestamptz)::timestamptz AS next_due
 FROM claimed c LEFT JOIN integrations i ON i.id = c.integration_id
 `
 
 type PostClaimDueParams struct {
+	Never     time.Time
 	Now       *time.Time
 	Lim       int32
 	Owner     string
@@ -136,6 +142,7 @@ type PostClaimDueRow struct {
 	PlatformAccountID *string
 	Credential        []byte
 	CredentialKeyID   *string
+	NextDue           time.Time
 }
 
 // The publisher's queries compare and store times by the database's clock,
@@ -144,9 +151,10 @@ type PostClaimDueRow struct {
 // publisher: SKIP LOCKED), re-reading the row as it is now. The next part is
 // marked in flight before anything is sent; doubt_part is the part an
 // earlier attempt left in doubt (its outcome unknown), which must be looked
-// up on X before it is sent again.
+// up on X before it is sent again. Every row carries next_due.
 func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]PostClaimDueRow, error) {
 	rows, err := q.db.Query(ctx, postClaimDue,
+		arg.Never,
 		arg.Now,
 		arg.Lim,
 		arg.Owner,
@@ -179,6 +187,7 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 			&i.PlatformAccountID,
 			&i.Credential,
 			&i.CredentialKeyID,
+			&i.NextDue,
 		); err != nil {
 			return nil, err
 		}

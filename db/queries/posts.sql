@@ -101,7 +101,7 @@ WHERE integration_id = @integration_id AND status = 'scheduled';
 -- publisher: SKIP LOCKED), re-reading the row as it is now. The next part is
 -- marked in flight before anything is sent; doubt_part is the part an
 -- earlier attempt left in doubt (its outcome unknown), which must be looked
--- up on X before it is sent again.
+-- up on X before it is sent again. Every row carries next_due.
 WITH clock AS (
     SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now
 ), due AS (
@@ -124,7 +124,12 @@ WITH clock AS (
 SELECT c.id, c.workspace_id, c.integration_id, c.parts, c.part_media, c.is_thread, c.due_at, c.attempts, c.x_post_ids,
        c.x_username, c.doubt_part, c.in_flight_since, (SELECT now FROM clock)::timestamptz AS db_now,
        i.status AS integration_status, i.username, i.platform, i.platform_account_id,
-       i.credential, i.credential_key_id
+       i.credential, i.credential_key_id,
+       -- The next post due after these (@never when none), so the publisher
+       -- needs no second read to know when to wake. Bounded below by now:
+       -- it skips the index entries of posts claimed earlier.
+       COALESCE((SELECT min(n.due_at) FROM posts n WHERE n.status = 'scheduled' AND n.due_at > (SELECT now FROM clock)),
+                @never::timestamptz)::timestamptz AS next_due
 FROM claimed c LEFT JOIN integrations i ON i.id = c.integration_id;
 
 -- name: PostMarkInFlight :one

@@ -122,6 +122,9 @@ type Publisher struct {
 
 	lastPoll atomic.Int64 // unix nanos (process clock) of the last successful poll
 	dbOffset atomic.Int64 // database time minus process time at the last poll, in ns
+	// nextLease is the next lease expiry (database time, unix nanos) the
+	// last poll saw: leases taken since end later.
+	nextLease atomic.Int64
 	listenOK atomic.Bool
 	// keyProblem says which credential key this publisher lacks (a post
 	// it could not open was released); /healthz reports it.
@@ -201,7 +204,7 @@ func (p *Publisher) Tick(ctx context.Context) error {
 		p.stageWG.Wait()
 	}
 	for {
-		n, err := p.claimAndStart(p.cfg.Workers)
+		n, _, err := p.claimAndStart(p.cfg.Workers)
 		if err != nil {
 			return err
 		}
@@ -234,8 +237,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	retry := 50 * time.Millisecond // after a failed round; grows while PostgreSQL stays away
 	refill := false                // woken because a worker freed up while posts were waiting
+	due := false                   // woken at a post's due time
 	for ctx.Err() == nil {
-		pl, err := p.round(ctx, refill)
+		pl, err := p.round(ctx, refill, due)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -251,21 +255,22 @@ func (p *Publisher) Run(ctx context.Context) error {
 			done = p.done // a finished worker frees capacity for more due posts
 		}
 		resetTimer(timer, pl.next.Sub(p.dbNow()))
-		refill = false
+		refill, due = false, false
 	wait:
 		for {
 			select {
 			case <-ctx.Done():
 				break wait
 			case <-timer.C:
+				due = pl.due
 				break wait
 			case <-done:
 				refill = true
 				break wait
 			case <-wake.c:
-				if due, ok := wake.take(); ok && due.Before(pl.next) {
-					pl.next = due
-					resetTimer(timer, due.Sub(p.dbNow()))
+				if at, ok := wake.take(); ok && at.Before(pl.next) {
+					pl.next, pl.due = at, true
+					resetTimer(timer, at.Sub(p.dbNow()))
 				}
 			}
 		}
@@ -298,6 +303,7 @@ func (p *Publisher) waitWorkers(d time.Duration) bool {
 type plan struct {
 	next       time.Time
 	atCapacity bool // due posts are waiting for a worker to finish
+	due        bool // next is a post's due time: claim straight away then
 }
 
 // dbNow estimates the database's time from the process's clock and the
@@ -310,15 +316,21 @@ func (p *Publisher) dbNow() time.Time {
 // says when to run again. With refill (a worker just finished while posts
 // were waiting) it claims straight away, skipping the schedule read while
 // that is fresh: under a burst the read would cost one query per refill.
-func (p *Publisher) round(ctx context.Context, refill bool) (plan, error) {
-	if refill && time.Since(time.Unix(0, p.lastPoll.Load())) < time.Second {
+func (p *Publisher) round(ctx context.Context, refill, due bool) (plan, error) {
+	if (refill || due) && time.Since(time.Unix(0, p.lastPoll.Load())) < time.Second {
 		if free := p.cfg.Workers - len(p.sem); free > 0 {
-			n, err := p.claimAndStart(free)
+			n, nextDue, err := p.claimAndStart(free)
 			if err != nil {
 				return plan{}, err
 			}
 			if n == free {
 				return plan{next: p.dbNow().Add(p.cfg.SafetyPoll), atCapacity: true}, nil
+			}
+			if n > 0 && n < maxClaim {
+				// Every due post is claimed and the claim said when the
+				// next is due: no schedule read (half the statements of a
+				// steady stream of posts).
+				return p.plan(p.dbNow(), nextDue, time.Unix(0, p.nextLease.Load())), nil
 			}
 		}
 	}
@@ -332,6 +344,7 @@ func (p *Publisher) round(ctx context.Context, refill bool) (plan, error) {
 		now := st.DbNow
 		p.dbOffset.Store(int64(now.Sub(p.cfg.Wall.Now())))
 		p.lastPoll.Store(time.Now().UnixNano())
+		p.nextLease.Store(st.NextLeaseExpiry.UnixNano())
 		p.metrics.lastPoll.SetToCurrentTime()
 		p.metrics.backlog.Set(float64(st.Backlog))
 		if !st.NextLeaseExpiry.After(now) {
@@ -345,26 +358,37 @@ func (p *Publisher) round(ctx context.Context, refill bool) (plan, error) {
 			if free <= 0 {
 				return plan{next: now.Add(p.cfg.SafetyPoll), atCapacity: true}, nil
 			}
-			n, err := p.claimAndStart(free)
+			n, nextDue, err := p.claimAndStart(free)
 			if err != nil {
 				return plan{}, err
 			}
 			if n == free {
 				return plan{next: now.Add(p.cfg.SafetyPoll), atCapacity: true}, nil
 			}
+			if n == maxClaim {
+				continue // more may be due
+			}
 			if n > 0 {
-				continue // claimed every due post: read the next due time
+				// Claimed every due post; the claim read when the next is
+				// due. Leases taken since st was read end later than any
+				// in st.
+				return p.plan(now, nextDue, st.NextLeaseExpiry), nil
 			}
 		}
-		next := now.Add(p.cfg.SafetyPoll)
-		if st.NextDue.Before(next) {
-			next = st.NextDue
-		}
-		if st.NextLeaseExpiry.Before(next) {
-			next = st.NextLeaseExpiry
-		}
-		return plan{next: next}, nil
+		return p.plan(now, st.NextDue, st.NextLeaseExpiry), nil
 	}
+}
+
+// plan wakes at the next due time or lease expiry, or after the safety poll.
+func (p *Publisher) plan(now, nextDue, nextLease time.Time) plan {
+	pl := plan{next: now.Add(p.cfg.SafetyPoll)}
+	if nextDue.Before(pl.next) {
+		pl.next, pl.due = nextDue, true
+	}
+	if nextLease.Before(pl.next) {
+		pl.next, pl.due = nextLease, false
+	}
+	return pl
 }
 
 // recover puts posts whose publisher died (lease expired) back on the
@@ -388,12 +412,16 @@ func (p *Publisher) recover(ctx context.Context) (int, error) {
 	return len(rows), nil
 }
 
+// maxClaim bounds one claim: its rows arrive in one result.
+const maxClaim = 500
+
 // claimAndStart claims up to limit due posts and starts publishing each,
-// returning how many it claimed. Posts with a part in doubt are first looked
+// returning how many it claimed and, when it claimed any, when the next
+// post is due. Posts with a part in doubt are first looked
 // up on X, one read per X account.
-func (p *Publisher) claimAndStart(limit int) (int, error) {
+func (p *Publisher) claimAndStart(limit int) (n int, nextDue time.Time, err error) {
 	if p.stopping.Load() || limit <= 0 {
-		return 0, nil
+		return 0, time.Time{}, nil
 	}
 	// Not cancelled by shutdown: a claim that commits while its caller
 	// gives up would leave rows publishing with nobody sending them. It has
@@ -402,11 +430,11 @@ func (p *Publisher) claimAndStart(limit int) (int, error) {
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(p.hard, p.cfg.StatementTimeout)
 	rows, err := p.lq.PostClaimDue(sctx, dbq.PostClaimDueParams{
-		Now: p.cfg.Now.DB(), Lim: int32(min(limit, 500)), Owner: p.cfg.Owner, LeaseSecs: p.cfg.Lease.Seconds(),
+		Now: p.cfg.Now.DB(), Lim: int32(min(limit, maxClaim)), Owner: p.cfg.Owner, LeaseSecs: p.cfg.Lease.Seconds(), Never: never,
 	})
 	cancel()
 	if err != nil {
-		return 0, fmt.Errorf("claim due posts: %w", err)
+		return 0, time.Time{}, fmt.Errorf("claim due posts: %w", err)
 	}
 	doubtful := map[string][]*attempt{}
 	for _, row := range rows {
@@ -423,7 +451,10 @@ func (p *Publisher) claimAndStart(limit int) (int, error) {
 	for _, group := range doubtful {
 		go p.reconcile(group)
 	}
-	return len(rows), nil
+	if len(rows) > 0 {
+		nextDue = rows[0].NextDue
+	}
+	return len(rows), nextDue, nil
 }
 
 // work publishes one claimed post and frees its worker.
