@@ -125,7 +125,7 @@ type Publisher struct {
 	// nextLease is the next lease expiry (database time, unix nanos) the
 	// last poll saw: leases taken since end later.
 	nextLease atomic.Int64
-	listenOK atomic.Bool
+	listenOK  atomic.Bool
 	// keyProblem says which credential key this publisher lacks (a post
 	// it could not open was released); /healthz reports it.
 	keyProblem atomic.Pointer[string]
