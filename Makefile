@@ -126,6 +126,10 @@ BENCH_PG_FLAGS ?=
 .PHONY: bench
 bench: ## benchmark the publisher (real binary, fake X at 20 ms) on a throwaway PostgreSQL; prints the table
 	rm -rf .pgbench
+	@# The burst-pgbouncer scenario needs Debian's pgbouncer (installed when root).
+	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || [ "$$(id -u)" != 0 ] || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >/dev/null 2>&1; } || true
 	trap 'scripts/pg.sh .pgbench $(BENCH_PGPORT) stop; rm -rf .pgbench' EXIT; \
 	PG_SERVER_FLAGS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off $(BENCH_PG_FLAGS)" \
 	  scripts/pg.sh .pgbench $(BENCH_PGPORT) start; \

@@ -119,6 +119,8 @@ type world struct {
 	pool         *pgxpool.Pool
 	x            *xServer
 	pubs         []*publisherProc
+	bouncer      *publisherProc // PgBouncer, for scenarios run through it
+	cleanup      []func()
 	workspaceID  string
 	integrations []string
 	lateAfter    time.Duration // with BENCH_TRACE, posts later than this are listed
@@ -127,6 +129,8 @@ type world struct {
 
 // runScenario builds a fresh world for c, runs sc in it and tears it down.
 func (h *harness) runScenario(ctx context.Context, sc scenario, c contender) (result, error) {
+	c.replicas = max(c.replicas, sc.replicas)
+	c.bouncer = c.bouncer || sc.bouncer
 	w, err := h.newWorld(ctx, sc.name, c)
 	if err != nil {
 		return result{}, err
@@ -138,7 +142,7 @@ func (h *harness) runScenario(ctx context.Context, sc scenario, c contender) (re
 	if cerr := w.close(); err == nil {
 		err = cerr
 	}
-	res.name, res.sc, res.c = sc.name, sc, c
+	res.name, res.sc, res.c = sc.name, sc, w.c
 	return res, err
 }
 
@@ -183,6 +187,14 @@ func (w *world) setup(ctx context.Context) error {
 	if _, err := w.pool.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	if w.c.bouncer {
+		through, err := w.startBouncer(ctx)
+		if err != nil {
+			return err
+		}
+		// Pools through PgBouncer; LISTEN keeps a session of its own.
+		env = append(env, "DATABASE_URL="+through, "DATABASE_LISTEN_URL="+w.dbURL)
+	}
 	env = append(env, w.c.env...)
 	// Replicas start one after the other: each is ready (listening) before
 	// the next starts, and before any post is stored.
@@ -203,6 +215,12 @@ func (w *world) close() error {
 	for _, p := range w.pubs {
 		p.stop()
 	}
+	if w.bouncer != nil {
+		w.bouncer.stop()
+	}
+	for _, f := range w.cleanup {
+		f()
+	}
 	if w.x != nil {
 		w.x.close()
 	}
@@ -222,6 +240,9 @@ func (w *world) sample(ctx context.Context) (sample, error) {
 			return sample{}, err
 		}
 		pids = append(pids, p.pid())
+	}
+	if w.bouncer != nil {
+		pids = append(pids, w.bouncer.pid()) // the pooler is the publisher's side
 	}
 	return w.h.takeSample(ctx, w.dbName, pids)
 }

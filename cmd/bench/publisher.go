@@ -21,6 +21,7 @@ type contender struct {
 	bin      string
 	env      []string // added to the publisher's environment
 	replicas int      // processes started on the same database (0: one)
+	bouncer  bool     // pools through PgBouncer in transaction mode
 	// handOver: a peer that keeps its own job table is handed every post
 	// the bench stores (POST /enqueue), as an app on it would enqueue one
 	// job per scheduled post.
@@ -90,12 +91,17 @@ func startPublisher(ctx context.Context, bin, logPath string, env []string) (*pu
 // startProcess runs bin with env (KEY=value), its output in logPath, and
 // waits until isReady.
 func startProcess(ctx context.Context, bin, logPath string, env []string, isReady func(context.Context) bool) (*publisherProc, error) {
+	return startCommand(ctx, bin, nil, logPath, env, isReady)
+}
+
+// startCommand is startProcess with arguments.
+func startCommand(ctx context.Context, bin string, args []string, logPath string, env []string, isReady func(context.Context) bool) (*publisherProc, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/betterplan/betterplan/internal/mediainfo/mediatest"
@@ -17,6 +18,9 @@ import (
 type scenario struct {
 	name, about string
 	run         func(context.Context, *world) (result, error)
+
+	replicas int  // publisher processes (0: one)
+	bouncer  bool // through PgBouncer in transaction mode
 
 	lagP99   time.Duration // p99 of arrival at X − scheduled time
 	drainMax time.Duration // last post created on X − first due time
@@ -33,6 +37,11 @@ var scenarios = []scenario{
 		run: runBurst, drainMax: 2500 * time.Millisecond},
 	{name: "media", about: "200 posts with an image each and 10 with a 20 MB video, due over one minute, created a minute before the first (the pre-upload's 15-minute horizon holds them all)",
 		run: runMedia, lagP99: 20 * time.Millisecond},
+	// Scale-out: the same burst shared by replicas (the posts each sent are
+	// in the details), and through a pooler.
+	{name: "burst-2", about: "the burst, 2 publisher replicas", run: runBurst, replicas: 2},
+	{name: "burst-3", about: "the burst, 3 publisher replicas", run: runBurst, replicas: 3},
+	{name: "burst-pgbouncer", about: "the burst, the publisher's pools through PgBouncer in transaction mode (LISTEN direct)", run: runBurst, bouncer: true},
 	// "Almost no CPU": at most 1% of one core over the window.
 	{name: "idle", about: "100,000 posts due tomorrow, nothing due, measured for 30 s",
 		run: runIdle, qpsMax: 1, cpuMax: 0.01 * idleWindow.Seconds()},
@@ -117,7 +126,22 @@ func runBurst(ctx context.Context, w *world) (result, error) {
 		return result{}, err
 	}
 	// Generous, so a slow drain is measured rather than cut off.
-	return w.drain(ctx, "burst ", posts, nil, 30*time.Second)
+	res, err := w.drain(ctx, "burst ", posts, nil, 30*time.Second)
+	if err == nil && len(w.pubs) > 1 {
+		var shares []string
+		for _, p := range w.pubs {
+			n, err := publishedBy(ctx, p.addr)
+			if err != nil {
+				return res, err
+			}
+			shares = append(shares, fmt.Sprint(n))
+		}
+		res.note = fmt.Sprintf("posts published per replica (warm-up included): %s", strings.Join(shares, " + "))
+	}
+	if err == nil && w.bouncer != nil {
+		res.note = "CPU publisher includes PgBouncer's process; LISTEN went direct (DATABASE_LISTEN_URL)"
+	}
+	return res, err
 }
 
 // runMedia: the publisher uploads the files to X ahead of the posts' time

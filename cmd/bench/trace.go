@@ -164,3 +164,25 @@ func (b background) since(a background) string {
 	return fmt.Sprintf("%d autovacuum and %d autoanalyze of posts, %d checkpoints",
 		b.vacuums-a.vacuums, b.analyzes-a.analyzes, b.checkpoints-a.checkpoints)
 }
+
+// publishedBy reads a publisher's published_total counter.
+func publishedBy(ctx context.Context, addr string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "betterplan_publisher_published_total "); ok {
+			var n float64
+			_, err := fmt.Sscanf(rest, "%g", &n)
+			return int(n), err
+		}
+	}
+	return 0, nil
+}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/betterplan/betterplan/db/dbq"
@@ -77,8 +78,12 @@ func run(ctx context.Context, getenv config.Getenv) error {
 		return err
 	}
 	defer bucket.Close()
+	listen, err := pgx.ParseConfig(cfg.ListenURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_LISTEN_URL: %w", err)
+	}
 	pub, err := publisher.New(publisher.Config{
-		Pool: pool, LoopPool: loopPool, X: x, XWeb: xweb.New(cfg.X.WebURL), Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
+		Pool: pool, LoopPool: loopPool, Listen: listen, X: x, XWeb: xweb.New(cfg.X.WebURL), Keys: cfg.Keys.Ring, Log: log, Workers: cfg.Workers, Lease: cfg.Lease,
 		Bucket: bucket,
 	})
 	if err != nil {

@@ -15,18 +15,26 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM pg_notify('posts_changed', o.workspace_id || ':' || o.id) FROM old_rows o;
     ELSE
-        PERFORM pg_notify('posts_changed', n.workspace_id || ':' || n.id)
+        -- The cached plan is made for the first, small statements (a nested
+        -- loop); a batch gets a plan of its own (a hash join).
+        IF (SELECT count(*) FROM new_rows) <= 20 THEN
+            PERFORM pg_notify('posts_changed', n.workspace_id || ':' || n.id)
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            WHERE o.status IS DISTINCT FROM n.status OR o.version IS DISTINCT FROM n.version
+               OR to_jsonb(o) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[]
+                  IS DISTINCT FROM to_jsonb(n) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[];
+        ELSE
+            EXECUTE $q$
+                SELECT pg_notify('posts_changed', n.workspace_id || ':' || n.id)
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE o.status IS DISTINCT FROM n.status OR o.version IS DISTINCT FROM n.version
            OR to_jsonb(o) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[]
-              IS DISTINCT FROM to_jsonb(n) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[];
+              IS DISTINCT FROM to_jsonb(n) - '{lease_owner,lease_expires_at,in_flight_part,in_flight_since}'::text[]$q$;
+        END IF;
     END IF;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql
--- The plan is cached from the first (often one-row) statements; without
--- nested loops it stays a hash join when a batch brings hundreds.
-SET enable_nestloop = off;
+$$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 DROP TRIGGER posts_notify_changed ON posts;
 CREATE TRIGGER posts_notify_inserted AFTER INSERT ON posts REFERENCING NEW TABLE AS new_rows
@@ -40,19 +48,29 @@ CREATE TRIGGER posts_notify_deleted AFTER DELETE ON posts REFERENCING OLD TABLE 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION posts_record_outcome() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO post_activity (post_id, kind, note, at)
-    SELECT n.id, n.status::text::post_activity_kind,
-           CASE WHEN n.status = 'published' THEN '' ELSE n.last_error_message END,
-           coalesce(CASE WHEN n.status = 'published' THEN n.published_at ELSE n.last_error_at END, now())
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.status IS DISTINCT FROM n.status AND n.status IN ('published', 'failed', 'unconfirmed')
-    ORDER BY n.id;
+    -- Small statements share a cached plan; a batch is planned for its size
+    -- (see posts_notify_changed).
+    IF (SELECT count(*) FROM new_rows) <= 20 THEN
+        INSERT INTO post_activity (post_id, kind, note, at)
+        SELECT n.id, n.status::text::post_activity_kind,
+               CASE WHEN n.status = 'published' THEN '' ELSE n.last_error_message END,
+               coalesce(CASE WHEN n.status = 'published' THEN n.published_at ELSE n.last_error_at END, now())
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE o.status IS DISTINCT FROM n.status AND n.status IN ('published', 'failed', 'unconfirmed')
+        ORDER BY n.id;
+    ELSE
+        EXECUTE $q$
+            INSERT INTO post_activity (post_id, kind, note, at)
+            SELECT n.id, n.status::text::post_activity_kind,
+                   CASE WHEN n.status = 'published' THEN '' ELSE n.last_error_message END,
+                   coalesce(CASE WHEN n.status = 'published' THEN n.published_at ELSE n.last_error_at END, now())
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            WHERE o.status IS DISTINCT FROM n.status AND n.status IN ('published', 'failed', 'unconfirmed')
+            ORDER BY n.id$q$;
+    END IF;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql
--- The plan is cached from the first (often one-row) statements; without
--- nested loops it stays a hash join when a batch brings hundreds.
-SET enable_nestloop = off;
+$$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 DROP TRIGGER posts_record_outcome ON posts;
 CREATE TRIGGER posts_record_outcome AFTER UPDATE ON posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows

@@ -7,16 +7,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Publisher is the publisher's configuration.
 type Publisher struct {
 	DatabaseURL string
-	Addr        string // PUBLISHER_ADDR: /healthz and /metrics
-	LogLevel    slog.Level
-	X           X
-	Keys        Keys
-	Workers     int // PUBLISHER_WORKERS: posts sent to X at once
+	// ListenURL (DATABASE_LISTEN_URL) is where the publisher LISTENs for
+	// new due times: a session of its own, so it must reach PostgreSQL
+	// directly when DATABASE_URL goes through a pooler in transaction mode.
+	// DATABASE_URL when unset.
+	ListenURL string
+	Addr      string // PUBLISHER_ADDR: /healthz and /metrics
+	LogLevel  slog.Level
+	X         X
+	Keys      Keys
+	Workers   int // PUBLISHER_WORKERS: posts sent to X at once
 	// Lease (PUBLISHER_LEASE) is how long a claimed post stays this
 	// publisher's without progress; a dead publisher's posts wait that long.
 	Lease time.Duration
@@ -31,6 +38,13 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 	var c Publisher
 	var errs []error
 	c.DatabaseURL, errs = databaseURL(getenv, errs)
+	c.ListenURL = c.DatabaseURL
+	if v := strings.TrimSpace(getenv("DATABASE_LISTEN_URL")); v != "" {
+		if _, err := pgxpool.ParseConfig(v); err != nil {
+			errs = append(errs, fmt.Errorf("DATABASE_LISTEN_URL is not a valid PostgreSQL connection string: %s", maskErr(err, v)))
+		}
+		c.ListenURL = v
+	}
 	c.Addr, errs = listenAddr(getenv, "PUBLISHER_ADDR", ":3002", errs)
 	c.LogLevel, errs = logLevel(getenv, errs)
 	c.X, errs = loadX(getenv, errs)
@@ -62,6 +76,7 @@ func LoadPublisher(getenv Getenv) (Publisher, error) {
 func (c Publisher) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("DATABASE_URL", MaskURL(c.DatabaseURL)),
+		slog.String("DATABASE_LISTEN_URL", MaskURL(c.ListenURL)),
 		slog.String("PUBLISHER_ADDR", c.Addr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 		slog.Int("PUBLISHER_WORKERS", c.Workers),

@@ -32,7 +32,11 @@ func (p *Publisher) listen(ctx context.Context, wake, stage *wakeup) {
 }
 
 func (p *Publisher) listenOnce(ctx context.Context, wake, stage *wakeup) error {
-	conn, err := pgx.ConnectConfig(ctx, p.cfg.Pool.Config().ConnConfig.Copy())
+	cc := p.cfg.Listen
+	if cc == nil {
+		cc = p.cfg.Pool.Config().ConnConfig
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc.Copy())
 	if err != nil {
 		return err
 	}

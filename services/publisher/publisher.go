@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
 	"gocloud.dev/blob"
@@ -45,7 +46,11 @@ type Config struct {
 	// LoopPool, if set, serves the loop's own queries (schedule, claims,
 	// recovery) so claiming never waits behind the workers' writes.
 	LoopPool *pgxpool.Pool
-	X        *xclient.Client
+	// Listen, if set, is the connection LISTEN uses (a session: direct to
+	// PostgreSQL when the pools go through a pooler in transaction mode);
+	// Pool's otherwise.
+	Listen *pgx.ConnConfig
+	X      *xclient.Client
 	// XWeb is where links in messages point (x.com or the sandbox).
 	XWeb xweb.Site
 	Keys *secretbox.Keyring
