@@ -14,6 +14,7 @@ type peerColumn struct {
 	name   string
 	higher bool // higher is better (else lower is)
 	drain  bool // only for scenarios whose posts go out
+	rate   bool // only for the burst: elsewhere the schedule sets it
 	value  func(result) float64
 	format func(float64) string
 }
@@ -26,9 +27,9 @@ var peerColumns = []peerColumn{
 	{name: "lag p50", drain: true, value: func(r result) float64 { return msF(r.lag.p50) }, format: msValue},
 	{name: "lag p99", drain: true, value: func(r result) float64 { return msF(r.lag.p99) }, format: msValue},
 	{name: "lag max", drain: true, value: func(r result) float64 { return msF(r.lag.max) }, format: msValue},
-	{name: "drain", drain: true, value: func(r result) float64 { return r.drain.Seconds() }, format: seconds},
-	{name: "posts/s", higher: true, drain: true, value: func(r result) float64 { return rate(r.posts-r.missing, r.drain.Seconds()) }, format: perSecond},
-	{name: "posts/s sending", higher: true, drain: true, value: func(r result) float64 { return rate(r.posts-r.missing, r.sending.Seconds()) }, format: perSecond},
+	{name: "drain", rate: true, drain: true, value: func(r result) float64 { return r.drain.Seconds() }, format: seconds},
+	{name: "posts/s", rate: true, higher: true, drain: true, value: func(r result) float64 { return rate(r.posts-r.missing, r.drain.Seconds()) }, format: perSecond},
+	{name: "posts/s sending", rate: true, higher: true, drain: true, value: func(r result) float64 { return rate(r.posts-r.missing, r.sending.Seconds()) }, format: perSecond},
 	{name: "queries/s", value: func(r result) float64 { return float64(r.u.queries) / r.u.window.Seconds() }, format: func(f float64) string { return fmt.Sprintf("%.2f", f) }},
 	{name: "CPU publisher", value: func(r result) float64 { return r.u.pub.total() }, format: seconds},
 	{name: "CPU postgres", value: func(r result) float64 { return r.u.pg.total() }, format: seconds},
@@ -72,7 +73,11 @@ func printPeerReport(out io.Writer, header string, results []result) (missed int
 		}
 		cols := []string{"", "ratio"}
 		for _, c := range peerColumns {
-			cols = append(cols, cell(c, ours, ratio(&v, c, ours, peer)))
+			if cell(c, ours, "") == "-" {
+				cols = append(cols, "-")
+				continue
+			}
+			cols = append(cols, ratio(&v, c, ours, peer))
 		}
 		fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
 	}
@@ -83,12 +88,13 @@ func printPeerReport(out io.Writer, header string, results []result) (missed int
 }
 
 const peerLegend = `ratio: how many times better ours is (peer ÷ ours where lower is better, ours ÷ peer for
-  posts/s), checked against ≥1.0×. posts/s sending: posts / (last created on X − first arrival at X),
+  posts/s), checked against ≥1.0×. drain and posts/s are shown for the burst only: elsewhere
+  the schedule sets them. posts/s sending: posts / (last created on X − first arrival at X),
   the rate once sending started. CPU µs/post: (publisher + PostgreSQL CPU) / posts.
 `
 
 func cell(c peerColumn, r result, s string) string {
-	if c.drain && r.idle {
+	if c.drain && r.idle || c.rate && !r.sc.burst {
 		return "-"
 	}
 	return s

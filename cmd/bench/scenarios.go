@@ -19,6 +19,7 @@ type scenario struct {
 	name, about string
 	run         func(context.Context, *world) (result, error)
 
+	burst    bool // all due at once: drain and posts/s measure the publisher
 	replicas int  // publisher processes (0: one)
 	bouncer  bool // through PgBouncer in transaction mode
 
@@ -52,7 +53,7 @@ var scenarios = []scenario{
 var peerScenarios = []scenario{
 	{name: "spread", about: scenarios[0].about, run: runSpread},
 	{name: "short-lead", about: scenarios[1].about, run: runShortLead},
-	{name: "burst", about: scenarios[2].about, run: runBurst},
+	{name: "burst", about: scenarios[2].about, run: runBurst, burst: true},
 	{name: "idle", about: scenarios[4].about, run: runIdle},
 }
 

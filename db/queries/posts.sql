@@ -217,6 +217,13 @@ SELECT
 -- Marks many posts published in one statement and one commit: under a
 -- burst, per-post commits are what limits throughput. Returns the ids it
 -- matched; a missing id lost its lease.
+-- Its commit does not wait for the disk (synchronous_commit off for this
+-- transaction only, set inside the statement so it holds through a pooler):
+-- if PostgreSQL crashed before the WAL writer flushed it (≤ 200 ms), the
+-- post would be found publishing with its part in flight, and lease
+-- recovery looks it up on X before anything is sent again. Claims and
+-- in-flight marks stay synchronous: they are what keeps a post from going
+-- out twice.
 UPDATE posts p
 SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_username,
     status = 'published', published_at = coalesce(sqlc.narg(now)::timestamptz, now()),
@@ -227,7 +234,7 @@ SET x_post_ids = array_append(p.x_post_ids, b.x_post_id), x_username = b.x_usern
     updated_at = coalesce(sqlc.narg(now)::timestamptz, now())
 FROM (SELECT unnest(@ids::text[]) AS id, unnest(@x_post_ids::text[]) AS x_post_id,
              unnest(@x_usernames::text[]) AS x_username) b
-WHERE p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing'
+WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND p.id = b.id AND p.lease_owner = @owner::text AND p.status = 'publishing'
 RETURNING p.id;
 
 -- name: PostApprove :one
