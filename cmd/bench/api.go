@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -71,6 +74,8 @@ type apiRow struct {
 	maxRate     int // highest rate of apiRates with p99 ≤ target and no error (0: none)
 	maxRateP99  time.Duration
 	cpuPerReqUS float64 // api + PostgreSQL CPU per request at the fixed rate
+	cpuAPIUS    float64 // of which the api process
+	stmts       string  // the statements each request ran, most expensive first
 }
 
 // runAPI measures the api and prints its table; it returns the targets missed.
@@ -186,7 +191,7 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 	var rows []apiRow
 	for _, op := range ops {
 		progress("api: %s", op.name)
-		row, err := measureOp(ctx, h, dbName, api.pid(), op)
+		row, err := measureOp(ctx, h, dbName, api.pid(), op, metrics)
 		if err != nil {
 			return 0, err
 		}
@@ -201,7 +206,7 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 
 // measureOp runs op at its fixed rate, then at rising rates until p99 passes
 // the target.
-func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op apiOp) (apiRow, error) {
+func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op apiOp, metricsAddr string) (apiRow, error) {
 	row := apiRow{op: op}
 	rate := cmpOr(op.rate, apiFixedRate)
 	// One second at the rate first: connections, caches, plans.
@@ -211,6 +216,15 @@ func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op ap
 	a, err := h.takeSample(ctx, dbName, []int{apiPID})
 	if err != nil {
 		return row, err
+	}
+	if secs := os.Getenv("BENCH_PROFILE"); secs != "" {
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, op.name)
+		go saveProfile(ctx, metricsAddr, secs, filepath.Join(h.work, "api-"+name+".pprof"))
 	}
 	lat, n, errs, err := loadAt(ctx, op, rate, apiStep)
 	if err != nil {
@@ -223,6 +237,13 @@ func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op ap
 	u := diff(a, b)
 	row.fixed, row.errs, row.firstErr = summarize(lat), len(errs), first(errs)
 	row.cpuPerReqUS = 1e6 * (u.pub.total() + u.pg.total()) / float64(max(1, n))
+	row.cpuAPIUS = 1e6 * u.pub.total() / float64(max(1, n))
+	slices.SortFunc(u.stmts, func(a, b stmtDelta) int { return cmp.Compare(b.execMS, a.execMS) })
+	var parts []string
+	for _, st := range u.stmts[:min(len(u.stmts), 6)] {
+		parts = append(parts, fmt.Sprintf("%s ×%.1f %.3fms", st.name, float64(st.calls)/float64(max(1, n)), st.execMS/float64(st.calls)))
+	}
+	row.stmts = strings.Join(parts, ", ")
 	if op.rate != 0 {
 		// Sign-in: argon2 alone is longer than the target, by design.
 		return row, nil
@@ -338,9 +359,11 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\ntargets: %d PASS, %d MISS\n\n", v.pass, v.miss)
+	fmt.Fprintln(out, "per request (api CPU; statements: calls per request, mean execution):")
 	for _, r := range rows {
+		fmt.Fprintf(out, "  %s: api %.0f µs; %s\n", r.op.name, r.cpuAPIUS, r.stmts)
 		if r.firstErr != nil {
-			fmt.Fprintf(out, "%s: first error: %v\n", r.op.name, r.firstErr)
+			fmt.Fprintf(out, "    first error: %v\n", r.firstErr)
 		}
 	}
 	fmt.Fprintf(out, `%s

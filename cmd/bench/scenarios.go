@@ -311,14 +311,19 @@ func later(a, b time.Time) time.Time {
 // seconds to the work directory (BENCH_PROFILE=secs; read it with go tool
 // pprof).
 func (w *world) profile(ctx context.Context, secs string) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.pubs[0].addr+"/debug/pprof/profile?seconds="+secs, nil)
+	saveProfile(ctx, w.pubs[0].addr, secs, filepath.Join(w.h.work, w.name+".pprof"))
+}
+
+// saveProfile saves the CPU profile /debug/pprof/profile at addr takes
+// over secs seconds to path.
+func saveProfile(ctx context.Context, addr, secs, path string) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/profile?seconds="+secs, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		progress("profile: %v", err)
 		return
 	}
 	defer resp.Body.Close()
-	path := filepath.Join(w.h.work, w.name+".pprof")
 	f, err := os.Create(path)
 	if err != nil {
 		progress("profile: %v", err)
@@ -329,5 +334,5 @@ func (w *world) profile(ctx context.Context, secs string) {
 		progress("profile: %v", err)
 		return
 	}
-	progress("CPU profile of the publisher in %s", path)
+	progress("CPU profile in %s", path)
 }

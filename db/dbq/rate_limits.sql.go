@@ -14,6 +14,7 @@ const rateLimitHit = `-- name: RateLimitHit :one
 INSERT INTO rate_limits AS r (key, window_start, window_end, count)
 SELECT $1, c.now, c.now + make_interval(secs => $2::float8), 1
 FROM (SELECT coalesce($3::timestamptz, now()) AS now) c
+WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
 ON CONFLICT (key) DO UPDATE SET
     window_start = CASE WHEN r.window_end <= excluded.window_start THEN excluded.window_start ELSE r.window_start END,
     window_end   = CASE WHEN r.window_end <= excluded.window_start THEN excluded.window_end ELSE r.window_end END,
@@ -40,6 +41,8 @@ type RateLimitHitRow struct {
 // one row; one statement, so concurrent calls from every replica serialize
 // on that row. The count stops at @max_count (the limit plus one): a caller
 // hammering a closed window changes nothing.
+// Its commit does not wait for the disk: a crash may forget the last
+// counts (a few calls forgiven), never a post.
 func (q *Queries) RateLimitHit(ctx context.Context, arg RateLimitHitParams) (RateLimitHitRow, error) {
 	row := q.db.QueryRow(ctx, rateLimitHit,
 		arg.Key,

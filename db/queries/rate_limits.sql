@@ -8,6 +8,9 @@
 INSERT INTO rate_limits AS r (key, window_start, window_end, count)
 SELECT @key, c.now, c.now + make_interval(secs => @window_seconds::float8), 1
 FROM (SELECT coalesce(sqlc.narg(now)::timestamptz, now()) AS now) c
+-- Its commit does not wait for the disk: a crash may forget the last
+-- counts (a few calls forgiven), never a post.
+WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
 ON CONFLICT (key) DO UPDATE SET
     window_start = CASE WHEN r.window_end <= excluded.window_start THEN excluded.window_start ELSE r.window_start END,
     window_end   = CASE WHEN r.window_end <= excluded.window_start THEN excluded.window_end ELSE r.window_end END,
