@@ -131,15 +131,22 @@ func TestKeysAndXAreMaskedInLogs(t *testing.T) {
 func TestPublisherSettings(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://db/bp", "TOKEN_ENCRYPTION_KEY": testKey, "X_CLIENT_ID": "ck", "X_CLIENT_SECRET": "cs"}
 	c, err := LoadPublisher(env(base))
-	if err != nil || c.Lease.String() != "30s" || c.Workers != 512 {
+	if err != nil || c.Lease.String() != "30s" || c.Workers != 512 || c.ListenURL != base["DATABASE_URL"] {
 		t.Fatalf("defaults: %v %+v", err, c)
 	}
-	for k, v := range map[string]string{"PUBLISHER_LEASE": "1s", "PUBLISHER_WORKERS": "0"} {
+	withListen := map[string]string{"DATABASE_LISTEN_URL": "postgres://direct/bp"}
+	for k, v := range base {
+		withListen[k] = v
+	}
+	if c, err := LoadPublisher(env(withListen)); err != nil || c.ListenURL != "postgres://direct/bp" || c.DatabaseURL != "postgres://db/bp" {
+		t.Errorf("DATABASE_LISTEN_URL: %v %+v", err, c)
+	}
+	for k, v := range map[string]string{"PUBLISHER_LEASE": "1s", "PUBLISHER_WORKERS": "0", "DATABASE_LISTEN_URL": "postgres://a b:5432:x"} {
 		bad := map[string]string{k: v}
 		for bk, bv := range base {
 			bad[bk] = bv
 		}
-		if _, err := LoadPublisher(env(bad)); err == nil || !strings.Contains(err.Error(), k+"=") {
+		if _, err := LoadPublisher(env(bad)); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}
 	}
