@@ -92,7 +92,7 @@ web-build: web/node_modules ## build the web app (web/index.html, web/src) into 
 	cd web && npm run --silent build
 
 .PHONY: verify
-verify: web/node_modules ## lint and format-check protos, check generated code is fresh, go.mod tidy, vet, staticcheck, gofmt, typecheck TS
+verify: web/node_modules ## lint and format-check protos, check generated code is fresh, go.mod tidy, vet (the bench's peer too), staticcheck, gofmt, typecheck TS
 	$(BUF) lint
 	$(BUF) format -d --exit-code
 	$(TOOL) sqlc vet
@@ -102,6 +102,8 @@ verify: web/node_modules ## lint and format-check protos, check generated code i
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
+	@# The bench's River peer is a module of its own (River stays out of go.mod).
+	cd bench/peers/river && $(GO) mod tidy -diff && $(GO) vet ./...
 	@if [ -n "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'))" ]; then echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'); exit 1; fi
 	cd web && npx tsc --noEmit -p .
 
