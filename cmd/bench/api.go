@@ -201,14 +201,14 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return printAPIReport(os.Stdout, h.describe("api: real cmd/api binary, Connect clients over HTTP/1.1"), rows, auth), nil
+	return printAPIReport(os.Stdout, "api: real cmd/api binary, Connect clients over HTTP/1.1; "+h.platform(), rows, auth), nil
 }
 
 // measureOp runs op at its fixed rate, then at rising rates until p99 passes
 // the target.
 func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op apiOp, metricsAddr string) (apiRow, error) {
 	row := apiRow{op: op}
-	rate := cmpOr(op.rate, apiFixedRate)
+	rate := cmp.Or(op.rate, apiFixedRate)
 	// One second at the rate first: connections, caches, plans.
 	if _, _, _, err := loadAt(ctx, op, rate, time.Second); err != nil {
 		return row, err
@@ -305,13 +305,6 @@ func first(errs []error) error {
 	return errs[0]
 }
 
-func cmpOr(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
-}
-
 // authCost is what resolving a bearer token costs PostgreSQL over the whole
 // run: the statement every authenticated request runs first.
 func authCost(ctx context.Context, h *harness, dbName string) (string, error) {
@@ -340,7 +333,7 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "request\trate\tp50\tp99\tmax\terrors\tCPU µs/request\thighest rate with p99 ≤ 10ms\t")
 	for _, r := range rows {
-		rate := cmpOr(r.op.rate, apiFixedRate)
+		rate := cmp.Or(r.op.rate, apiFixedRate)
 		p99 := ms(r.fixed.p99)
 		if r.op.target {
 			p99 = v.check(p99, "≤"+ms(apiTargetP99), r.fixed.p99 <= apiTargetP99 && r.errs == 0)

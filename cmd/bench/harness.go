@@ -98,6 +98,11 @@ func (h *harness) describe(what string) string {
 	if workers == "" {
 		workers = "default (512)"
 	}
+	return fmt.Sprintf("%s, PUBLISHER_WORKERS=%s; fake X: %s latency, %d accounts; %s", what, workers, h.xLatency, accounts, h.platform())
+}
+
+// platform is the database and machine the numbers were measured on.
+func (h *harness) platform() string {
 	var settings []string
 	for _, name := range []string{"fsync", "synchronous_commit"} {
 		var v string
@@ -105,8 +110,7 @@ func (h *harness) describe(what string) string {
 			settings = append(settings, name+"="+v)
 		}
 	}
-	return fmt.Sprintf("%s, PUBLISHER_WORKERS=%s; fake X: %s latency, %d accounts; PostgreSQL %s (%s); %d CPUs",
-		what, workers, h.xLatency, accounts, h.pgVersion, strings.Join(settings, ", "), runtime.NumCPU())
+	return fmt.Sprintf("PostgreSQL %s (%s); %d CPUs", h.pgVersion, strings.Join(settings, ", "), runtime.NumCPU())
 }
 
 // world is one scenario's database, fake X and publisher(s).
