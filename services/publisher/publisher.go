@@ -127,8 +127,9 @@ type Publisher struct {
 
 	lastPoll atomic.Int64 // unix nanos (process clock) of the last successful poll
 	dbOffset atomic.Int64 // database time minus process time at the last poll, in ns
-	// nextLease is the next lease expiry (database time, unix nanos) the
-	// last poll saw: leases taken since end later.
+	// nextLease is the next lease expiry (database time, unix micros: the
+	// far-off "never" overflows nanos) the last poll saw; leases taken
+	// since end later.
 	nextLease atomic.Int64
 	listenOK  atomic.Bool
 	// keyProblem says which credential key this publisher lacks (a post
@@ -335,7 +336,7 @@ func (p *Publisher) round(ctx context.Context, refill, due bool) (plan, error) {
 				// Every due post is claimed and the claim said when the
 				// next is due: no schedule read (half the statements of a
 				// steady stream of posts).
-				return p.plan(p.dbNow(), nextDue, time.Unix(0, p.nextLease.Load())), nil
+				return p.plan(p.dbNow(), nextDue, p.lastNextLease()), nil
 			}
 		}
 	}
@@ -349,7 +350,7 @@ func (p *Publisher) round(ctx context.Context, refill, due bool) (plan, error) {
 		now := st.DbNow
 		p.dbOffset.Store(int64(now.Sub(p.cfg.Wall.Now())))
 		p.lastPoll.Store(time.Now().UnixNano())
-		p.nextLease.Store(st.NextLeaseExpiry.UnixNano())
+		p.setNextLease(st.NextLeaseExpiry)
 		p.metrics.lastPoll.SetToCurrentTime()
 		p.metrics.backlog.Set(float64(st.Backlog))
 		if !st.NextLeaseExpiry.After(now) {
@@ -383,6 +384,12 @@ func (p *Publisher) round(ctx context.Context, refill, due bool) (plan, error) {
 		return p.plan(now, st.NextDue, st.NextLeaseExpiry), nil
 	}
 }
+
+// setNextLease keeps the next lease expiry a schedule read saw, for the
+// claims between reads.
+func (p *Publisher) setNextLease(t time.Time) { p.nextLease.Store(t.UnixMicro()) }
+
+func (p *Publisher) lastNextLease() time.Time { return time.UnixMicro(p.nextLease.Load()).UTC() }
 
 // plan wakes at the next due time or lease expiry, or after the safety poll.
 func (p *Publisher) plan(now, nextDue, nextLease time.Time) plan {
