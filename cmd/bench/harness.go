@@ -196,10 +196,10 @@ func (w *world) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// Pools through PgBouncer; LISTEN keeps a session of its own.
+		// Pools through PgBouncer (the later DATABASE_URL wins); LISTEN
+		// keeps a session of its own.
 		env = append(env, "DATABASE_URL="+through, "DATABASE_LISTEN_URL="+w.dbURL)
 	}
-	env = append(env, w.c.env...)
 	// Replicas start one after the other: each is ready (listening) before
 	// the next starts, and before any post is stored.
 	for i := range max(1, w.c.replicas) {

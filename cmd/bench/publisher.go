@@ -19,9 +19,8 @@ import (
 type contender struct {
 	name     string // in the table and the log file names
 	bin      string
-	env      []string // added to the publisher's environment
-	replicas int      // processes started on the same database (0: one)
-	bouncer  bool     // pools through PgBouncer in transaction mode
+	replicas int  // processes started on the same database (0: one)
+	bouncer  bool // pools through PgBouncer in transaction mode
 	// handOver: a peer that keeps its own job table is handed every post
 	// the bench stores (POST /enqueue), as an app on it would enqueue one
 	// job per scheduled post.
