@@ -13,11 +13,11 @@ import (
 // X within a lag (x, log scale from 1 ms to 10 s), so the tail shows at a
 // glance: a curve that reaches 100% further left is better.
 
-var svgColors = []string{"#0369a1", "#b45309", "#15803d", "#7e22ce", "#be123c", "#334155"}
+var svgColors = []string{"#0369a1", "#b45309", "#15803d", "#7e22ce", "#be123c", "#334155", "#0f766e", "#a16207"}
 
 const (
-	svgW, svgH             = 720, 360
-	svgLeft, svgRight      = 60, 160
+	svgW, svgH             = 800, 360
+	svgLeft, svgRight      = 60, 240
 	svgTop, svgBottom      = 20, 40
 	svgMinLag, svgMaxLag   = time.Millisecond, 10 * time.Second
 	svgPlotW, svgPlotH     = svgW - svgLeft - svgRight, svgH - svgTop - svgBottom
@@ -50,16 +50,24 @@ func writeLagSVG(w io.Writer, describe string, results []result) error {
 	}
 	for _, q := range []float64{0, 0.25, 0.5, 0.75, 0.99, 1} {
 		y := svgY(q)
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#e2e8f0"/><text x="%d" y="%.1f" text-anchor="end">%g%%</text>`+"\n",
-			svgLeft, y, svgLeft+svgPlotW, y, svgLeft-6, y+4, q*100)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#e2e8f0"/>`, svgLeft, y, svgLeft+svgPlotW, y)
+		if q < 1 { // 100% would sit on 99%'s label
+			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%g%%</text>`, svgLeft-6, y+4, q*100)
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">lag: X received it − scheduled time (log scale)</text>`+"\n", svgLeft+svgPlotW/2, svgH-6)
 	n := 0
+	colors := map[string]string{} // a scenario keeps its color; a peer's curve is dashed
 	for _, r := range results {
 		if len(r.lags) == 0 {
 			continue
 		}
-		color := svgColors[n%len(svgColors)]
+		color, ok := colors[r.name]
+		if !ok {
+			color = svgColors[len(colors)%len(svgColors)]
+			colors[r.name] = color
+		}
 		var pts []string
 		step := max(1, len(r.lags)/svgPointsPerCurveLimit)
 		for i := 0; i < len(r.lags); i += step {
