@@ -110,8 +110,51 @@ func (q *Queries) IntegrationGetForMember(ctx context.Context, arg IntegrationGe
 	return i, err
 }
 
+const integrationHoldForMember = `-- name: IntegrationHoldForMember :one
+SELECT integrations.id, integrations.connected_by, integrations.platform, integrations.platform_account_id, integrations.username, integrations.display_name, integrations.avatar_url, integrations.credential, integrations.credential_key_id, integrations.status, integrations.status_reason, integrations.created_at, integrations.updated_at, integrations.workspace_id, m.role FROM integrations
+JOIN memberships m ON m.workspace_id = integrations.workspace_id AND m.user_id = $1
+WHERE integrations.id = $2
+FOR KEY SHARE OF integrations
+`
+
+type IntegrationHoldForMemberParams struct {
+	UserID string
+	ID     string
+}
+
+type IntegrationHoldForMemberRow struct {
+	Integration Integration
+	Role        WorkspaceRole
+}
+
+// IntegrationHoldForPost for a caller: the X account, held the same way, and
+// the caller's role in its workspace; no row when there is no such account
+// or the caller is not a member.
+func (q *Queries) IntegrationHoldForMember(ctx context.Context, arg IntegrationHoldForMemberParams) (IntegrationHoldForMemberRow, error) {
+	row := q.db.QueryRow(ctx, integrationHoldForMember, arg.UserID, arg.ID)
+	var i IntegrationHoldForMemberRow
+	err := row.Scan(
+		&i.Integration.ID,
+		&i.Integration.ConnectedBy,
+		&i.Integration.Platform,
+		&i.Integration.PlatformAccountID,
+		&i.Integration.Username,
+		&i.Integration.DisplayName,
+		&i.Integration.AvatarUrl,
+		&i.Integration.Credential,
+		&i.Integration.CredentialKeyID,
+		&i.Integration.Status,
+		&i.Integration.StatusReason,
+		&i.Integration.CreatedAt,
+		&i.Integration.UpdatedAt,
+		&i.Integration.WorkspaceID,
+		&i.Role,
+	)
+	return i, err
+}
+
 const integrationHoldForPost = `-- name: IntegrationHoldForPost :one
-SELECT id, username, status, status_reason FROM integrations WHERE id = $1 AND workspace_id = $2 FOR KEY SHARE
+SELECT id, connected_by, platform, platform_account_id, username, display_name, avatar_url, credential, credential_key_id, status, status_reason, created_at, updated_at, workspace_id FROM integrations WHERE id = $1 AND workspace_id = $2 FOR KEY SHARE
 `
 
 type IntegrationHoldForPostParams struct {
@@ -119,26 +162,29 @@ type IntegrationHoldForPostParams struct {
 	WorkspaceID string
 }
 
-type IntegrationHoldForPostRow struct {
-	ID           string
-	Username     string
-	Status       IntegrationStatus
-	StatusReason string
-}
-
 // PostService reads the X account a post is written for and holds it (FOR KEY
 // SHARE) until its transaction ends. DeleteIntegration locks the account with
 // IntegrationLockForDelete before failing its scheduled posts, so a post scheduled
 // concurrently is either written first (and failed by the disconnect) or sees
 // the account gone: no scheduled post is ever left without an account.
-func (q *Queries) IntegrationHoldForPost(ctx context.Context, arg IntegrationHoldForPostParams) (IntegrationHoldForPostRow, error) {
+func (q *Queries) IntegrationHoldForPost(ctx context.Context, arg IntegrationHoldForPostParams) (Integration, error) {
 	row := q.db.QueryRow(ctx, integrationHoldForPost, arg.ID, arg.WorkspaceID)
-	var i IntegrationHoldForPostRow
+	var i Integration
 	err := row.Scan(
 		&i.ID,
+		&i.ConnectedBy,
+		&i.Platform,
+		&i.PlatformAccountID,
 		&i.Username,
+		&i.DisplayName,
+		&i.AvatarUrl,
+		&i.Credential,
+		&i.CredentialKeyID,
 		&i.Status,
 		&i.StatusReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.WorkspaceID,
 	)
 	return i, err
 }

@@ -200,12 +200,21 @@ func (q *Queries) PostClaimDue(ctx context.Context, arg PostClaimDueParams) ([]P
 }
 
 const postCreate = `-- name: PostCreate :one
-INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
-        CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
-        CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
-        coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
-RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
+WITH p AS (
+    INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::text[], '{}'), $8,
+            CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $11 END,
+            CASE WHEN $9::boolean THEN coalesce($10::timestamptz, now()) ELSE $12 END,
+            coalesce($10::timestamptz, now()), coalesce($10::timestamptz, now()))
+    RETURNING id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next
+), activity AS (
+    INSERT INTO post_activity (post_id, actor_id, kind, at)
+    SELECT p.id, p.author_id, k.kind, p.created_at
+    FROM p CROSS JOIN (VALUES (1, 'created'::post_activity_kind), (2, 'submitted'::post_activity_kind)) AS k (n, kind)
+    WHERE k.kind = 'created' OR p.status = 'pending_approval'
+    ORDER BY k.n
+)
+SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM p
 `
 
 type PostCreateParams struct {
@@ -223,9 +232,50 @@ type PostCreateParams struct {
 	DueAt         interface{}
 }
 
+type PostCreateRow struct {
+	ID               string
+	AuthorID         *string
+	IntegrationID    *string
+	Status           PostStatus
+	Parts            []string
+	IsThread         bool
+	ScheduledAt      *time.Time
+	DueAt            *time.Time
+	Attempts         int32
+	XPostIds         []string
+	XUsername        string
+	InFlightPart     *int32
+	LeaseOwner       *string
+	LeaseExpiresAt   *time.Time
+	LastErrorKind    *PostErrorKind
+	LastErrorMessage string
+	LastErrorXTitle  string
+	LastErrorXDetail string
+	LastErrorXStatus int32
+	LastErrorAt      *time.Time
+	PublishedAt      *time.Time
+	Version          int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	InFlightSince    *time.Time
+	WorkspaceID      string
+	RejectionReason  string
+	RejectedBy       *string
+	RejectedAt       *time.Time
+	PartMedia        []string
+	QueueSlot        *time.Time
+	SeriesID         *string
+	EvergreenDays    *int32
+	EvergreenTexts   []string
+	EvergreenRound   int32
+	EvergreenNext    *string
+}
+
 // @publish_now: scheduled and due now by the database's clock, the one the
-// publishers compare with.
-func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, error) {
+// publishers compare with. The same statement records the author's
+// "created" activity, and "submitted" when the post awaits approval (one
+// round trip, not three).
+func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (PostCreateRow, error) {
 	row := q.db.QueryRow(ctx, postCreate,
 		arg.ID,
 		arg.WorkspaceID,
@@ -240,7 +290,7 @@ func (q *Queries) PostCreate(ctx context.Context, arg PostCreateParams) (Post, e
 		arg.ScheduledAt,
 		arg.DueAt,
 	)
-	var i Post
+	var i PostCreateRow
 	err := row.Scan(
 		&i.ID,
 		&i.AuthorID,
@@ -320,7 +370,8 @@ func (q *Queries) PostDelete(ctx context.Context, arg PostDeleteParams) (string,
 }
 
 const postDraftsAsc = `-- name: PostDraftsAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_drafts_asc($1, $2::text[], $3::text, $4::text, $5::int)
+SELECT p.id, p.author_id, p.integration_id, p.status, p.parts, p.is_thread, p.scheduled_at, p.due_at, p.attempts, p.x_post_ids, p.x_username, p.in_flight_part, p.lease_owner, p.lease_expires_at, p.last_error_kind, p.last_error_message, p.last_error_x_title, p.last_error_x_detail, p.last_error_x_status, p.last_error_at, p.published_at, p.version, p.created_at, p.updated_at, p.in_flight_since, p.workspace_id, p.rejection_reason, p.rejected_by, p.rejected_at, p.part_media, p.queue_slot, p.series_id, p.evergreen_days, p.evergreen_texts, p.evergreen_round, p.evergreen_next FROM posts_drafts_asc($1, $2::text[], $3::text, $4::text, $5::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = $6)
 `
 
 type PostDraftsAscParams struct {
@@ -329,6 +380,7 @@ type PostDraftsAscParams struct {
 	IntegrationID *string
 	AfterID       string
 	Lim           int32
+	UserID        string
 }
 
 // Drafts of a workspace with ids after @after_id.
@@ -339,6 +391,7 @@ func (q *Queries) PostDraftsAsc(ctx context.Context, arg PostDraftsAscParams) ([
 		arg.IntegrationID,
 		arg.AfterID,
 		arg.Lim,
+		arg.UserID,
 	)
 	if err != nil {
 		return nil, err
@@ -396,7 +449,8 @@ func (q *Queries) PostDraftsAsc(ctx context.Context, arg PostDraftsAscParams) ([
 }
 
 const postDraftsDesc = `-- name: PostDraftsDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_drafts_desc($1, $2::text[], $3::text, $4::text, $5::int)
+SELECT p.id, p.author_id, p.integration_id, p.status, p.parts, p.is_thread, p.scheduled_at, p.due_at, p.attempts, p.x_post_ids, p.x_username, p.in_flight_part, p.lease_owner, p.lease_expires_at, p.last_error_kind, p.last_error_message, p.last_error_x_title, p.last_error_x_detail, p.last_error_x_status, p.last_error_at, p.published_at, p.version, p.created_at, p.updated_at, p.in_flight_since, p.workspace_id, p.rejection_reason, p.rejected_by, p.rejected_at, p.part_media, p.queue_slot, p.series_id, p.evergreen_days, p.evergreen_texts, p.evergreen_round, p.evergreen_next FROM posts_drafts_desc($1, $2::text[], $3::text, $4::text, $5::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = $6)
 `
 
 type PostDraftsDescParams struct {
@@ -405,6 +459,7 @@ type PostDraftsDescParams struct {
 	IntegrationID *string
 	BeforeID      string
 	Lim           int32
+	UserID        string
 }
 
 // Drafts of a workspace with ids before @before_id, latest first.
@@ -415,6 +470,7 @@ func (q *Queries) PostDraftsDesc(ctx context.Context, arg PostDraftsDescParams) 
 		arg.IntegrationID,
 		arg.BeforeID,
 		arg.Lim,
+		arg.UserID,
 	)
 	if err != nil {
 		return nil, err
@@ -889,8 +945,9 @@ func (q *Queries) PostMarkInFlight(ctx context.Context, arg PostMarkInFlightPara
 }
 
 const postPageAsc = `-- name: PostPageAsc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_page_asc($1, $2::text[], $3::text,
-    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int)
+SELECT p.id, p.author_id, p.integration_id, p.status, p.parts, p.is_thread, p.scheduled_at, p.due_at, p.attempts, p.x_post_ids, p.x_username, p.in_flight_part, p.lease_owner, p.lease_expires_at, p.last_error_kind, p.last_error_message, p.last_error_x_title, p.last_error_x_detail, p.last_error_x_status, p.last_error_at, p.published_at, p.version, p.created_at, p.updated_at, p.in_flight_since, p.workspace_id, p.rejection_reason, p.rejected_by, p.rejected_at, p.part_media, p.queue_slot, p.series_id, p.evergreen_days, p.evergreen_texts, p.evergreen_round, p.evergreen_next FROM posts_page_asc($1, $2::text[], $3::text,
+    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = $9)
 `
 
 type PostPageAscParams struct {
@@ -902,11 +959,15 @@ type PostPageAscParams struct {
 	ToAt          time.Time
 	ToID          string
 	Lim           int32
+	UserID        string
 }
 
 // Scheduled posts of a workspace strictly between two (scheduled_at, id)
 // keys, soonest first (a function: its plan walks the index whatever the
-// statistics say; see migration 00017).
+// statistics say; see migration 00017). The list queries return nothing
+// unless @user_id is a member: the membership check rides along instead of
+// costing a round trip of its own (ListPosts asks for the role only when a
+// page comes back empty).
 func (q *Queries) PostPageAsc(ctx context.Context, arg PostPageAscParams) ([]Post, error) {
 	rows, err := q.db.Query(ctx, postPageAsc,
 		arg.WorkspaceID,
@@ -917,6 +978,7 @@ func (q *Queries) PostPageAsc(ctx context.Context, arg PostPageAscParams) ([]Pos
 		arg.ToAt,
 		arg.ToID,
 		arg.Lim,
+		arg.UserID,
 	)
 	if err != nil {
 		return nil, err
@@ -974,8 +1036,9 @@ func (q *Queries) PostPageAsc(ctx context.Context, arg PostPageAscParams) ([]Pos
 }
 
 const postPageDesc = `-- name: PostPageDesc :many
-SELECT id, author_id, integration_id, status, parts, is_thread, scheduled_at, due_at, attempts, x_post_ids, x_username, in_flight_part, lease_owner, lease_expires_at, last_error_kind, last_error_message, last_error_x_title, last_error_x_detail, last_error_x_status, last_error_at, published_at, version, created_at, updated_at, in_flight_since, workspace_id, rejection_reason, rejected_by, rejected_at, part_media, queue_slot, series_id, evergreen_days, evergreen_texts, evergreen_round, evergreen_next FROM posts_page_desc($1, $2::text[], $3::text,
-    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int)
+SELECT p.id, p.author_id, p.integration_id, p.status, p.parts, p.is_thread, p.scheduled_at, p.due_at, p.attempts, p.x_post_ids, p.x_username, p.in_flight_part, p.lease_owner, p.lease_expires_at, p.last_error_kind, p.last_error_message, p.last_error_x_title, p.last_error_x_detail, p.last_error_x_status, p.last_error_at, p.published_at, p.version, p.created_at, p.updated_at, p.in_flight_since, p.workspace_id, p.rejection_reason, p.rejected_by, p.rejected_at, p.part_media, p.queue_slot, p.series_id, p.evergreen_days, p.evergreen_texts, p.evergreen_round, p.evergreen_next FROM posts_page_desc($1, $2::text[], $3::text,
+    $4::timestamptz, $5::text, $6::timestamptz, $7::text, $8::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = $9)
 `
 
 type PostPageDescParams struct {
@@ -987,6 +1050,7 @@ type PostPageDescParams struct {
 	ToAt          time.Time
 	ToID          string
 	Lim           int32
+	UserID        string
 }
 
 // The same, latest first.
@@ -1000,6 +1064,7 @@ func (q *Queries) PostPageDesc(ctx context.Context, arg PostPageDescParams) ([]P
 		arg.ToAt,
 		arg.ToID,
 		arg.Lim,
+		arg.UserID,
 	)
 	if err != nil {
 		return nil, err

@@ -72,7 +72,16 @@ WHERE id = @id AND credential = @old_credential;
 -- IntegrationLockForDelete before failing its scheduled posts, so a post scheduled
 -- concurrently is either written first (and failed by the disconnect) or sees
 -- the account gone: no scheduled post is ever left without an account.
-SELECT id, username, status, status_reason FROM integrations WHERE id = @id AND workspace_id = @workspace_id FOR KEY SHARE;
+SELECT * FROM integrations WHERE id = @id AND workspace_id = @workspace_id FOR KEY SHARE;
+
+-- name: IntegrationHoldForMember :one
+-- IntegrationHoldForPost for a caller: the X account, held the same way, and
+-- the caller's role in its workspace; no row when there is no such account
+-- or the caller is not a member.
+SELECT sqlc.embed(integrations), m.role FROM integrations
+JOIN memberships m ON m.workspace_id = integrations.workspace_id AND m.user_id = @user_id
+WHERE integrations.id = @id
+FOR KEY SHARE OF integrations;
 
 -- name: IntegrationLockForDelete :one
 -- Taken by DeleteIntegration first, in the transaction that fails the

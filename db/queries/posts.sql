@@ -1,12 +1,23 @@
 -- name: PostCreate :one
 -- @publish_now: scheduled and due now by the database's clock, the one the
--- publishers compare with.
-INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
-VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, coalesce(sqlc.narg(part_media)::text[], '{}'), @is_thread,
-        CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
-        CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
-        coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))
-RETURNING *;
+-- publishers compare with. The same statement records the author's
+-- "created" activity, and "submitted" when the post awaits approval (one
+-- round trip, not three).
+WITH p AS (
+    INSERT INTO posts (id, workspace_id, author_id, integration_id, status, parts, part_media, is_thread, scheduled_at, due_at, created_at, updated_at)
+    VALUES (@id, @workspace_id, @author_id, @integration_id, @status, @parts, coalesce(sqlc.narg(part_media)::text[], '{}'), @is_thread,
+            CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(scheduled_at) END,
+            CASE WHEN @publish_now::boolean THEN coalesce(sqlc.narg(now)::timestamptz, now()) ELSE sqlc.narg(due_at) END,
+            coalesce(sqlc.narg(now)::timestamptz, now()), coalesce(sqlc.narg(now)::timestamptz, now()))
+    RETURNING *
+), activity AS (
+    INSERT INTO post_activity (post_id, actor_id, kind, at)
+    SELECT p.id, p.author_id, k.kind, p.created_at
+    FROM p CROSS JOIN (VALUES (1, 'created'::post_activity_kind), (2, 'submitted'::post_activity_kind)) AS k (n, kind)
+    WHERE k.kind = 'created' OR p.status = 'pending_approval'
+    ORDER BY k.n
+)
+SELECT * FROM p;
 
 -- name: PostGetForMember :one
 -- A post and the caller's role in its workspace. No row when there is no
@@ -18,22 +29,29 @@ WHERE posts.id = @id;
 -- name: PostPageAsc :many
 -- Scheduled posts of a workspace strictly between two (scheduled_at, id)
 -- keys, soonest first (a function: its plan walks the index whatever the
--- statistics say; see migration 00017).
-SELECT * FROM posts_page_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
-    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int);
+-- statistics say; see migration 00017). The list queries return nothing
+-- unless @user_id is a member: the membership check rides along instead of
+-- costing a round trip of its own (ListPosts asks for the role only when a
+-- page comes back empty).
+SELECT p.* FROM posts_page_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
+    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = @workspace_id AND m.user_id = @user_id);
 
 -- name: PostPageDesc :many
 -- The same, latest first.
-SELECT * FROM posts_page_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
-    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int);
+SELECT p.* FROM posts_page_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text,
+    @from_at::timestamptz, @from_id::text, @to_at::timestamptz, @to_id::text, @lim::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = @workspace_id AND m.user_id = @user_id);
 
 -- name: PostDraftsAsc :many
 -- Drafts of a workspace with ids after @after_id.
-SELECT * FROM posts_drafts_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @after_id::text, @lim::int);
+SELECT p.* FROM posts_drafts_asc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @after_id::text, @lim::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = @workspace_id AND m.user_id = @user_id);
 
 -- name: PostDraftsDesc :many
 -- Drafts of a workspace with ids before @before_id, latest first.
-SELECT * FROM posts_drafts_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @before_id::text, @lim::int);
+SELECT p.* FROM posts_drafts_desc(@workspace_id, @statuses::text[], sqlc.narg(integration_id)::text, @before_id::text, @lim::int) p
+WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = @workspace_id AND m.user_id = @user_id);
 
 -- name: PostListSeries :many
 -- A series' occurrences not on X yet, soonest first.

@@ -53,10 +53,16 @@ func article(r dbq.WorkspaceRole) string {
 	return "a"
 }
 
+// ErrNoWorkspaceID is the error for a request without its workspace_id (a
+// new one each time: a *connect.Error carries mutable metadata).
+func ErrNoWorkspaceID() error {
+	return apierr.Invalid("workspace_id", "is required: the workspace to work in (GetMe lists yours)")
+}
+
 // Role is the user's role in the workspace, or ErrNoWorkspace.
 func Role(ctx context.Context, q *dbq.Queries, workspaceID, userID string) (dbq.WorkspaceRole, error) {
 	if workspaceID == "" {
-		return "", apierr.Invalid("workspace_id", "is required: the workspace to work in (GetMe lists yours)")
+		return "", ErrNoWorkspaceID()
 	}
 	role, err := q.MembershipRole(ctx, dbq.MembershipRoleParams{WorkspaceID: workspaceID, UserID: userID})
 	if errors.Is(db.Classify(err), db.ErrNotFound) {

@@ -79,73 +79,48 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, err
 	}
 	// The X account decides the workspace, and the caller's role in it what
-	// they may do.
-	integ, err := s.q.IntegrationGetForMember(ctx, dbq.IntegrationGetForMemberParams{ID: msg.GetIntegrationId(), UserID: auth.UserID(ctx)})
-	if errors.Is(db.Classify(err), db.ErrNotFound) {
-		return nil, errNoIntegration
-	}
-	if err != nil {
-		return nil, err
-	}
-	role := integ.Role
-	if err := access.Require(role, dbq.WorkspaceRoleWriter, "writing posts"); err != nil {
-		return nil, err
-	}
-	status := dbq.PostStatusScheduled
-	switch {
-	case toQueue && !schedules(role):
-		return nil, apierr.New(connect.CodePermissionDenied,
-			access.Require(role, dbq.WorkspaceRoleEditor, "adding posts to the queue").Error()+"; give the post a time to submit it for approval")
-	case draft:
-		status = dbq.PostStatusDraft
-	case publishNow && !schedules(role):
-		return nil, apierr.New(connect.CodePermissionDenied,
-			access.Require(role, dbq.WorkspaceRoleEditor, "publishing").Error()+"; give the post a time to submit it for approval")
-	case !schedules(role):
-		status = dbq.PostStatusPendingApproval // a writer's time asks an editor
-	}
-
+	// they may do: read and held in the transaction that writes the post.
 	me := auth.UserID(ctx)
-	params := dbq.PostCreateParams{
-		ID: ulid.Make().String(), WorkspaceID: integ.Integration.WorkspaceID, AuthorID: &me, IntegrationID: &msg.IntegrationId,
-		Status: status, Parts: c.parts, PartMedia: encodeMedia(media, len(c.parts)), IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
-	}
-	switch {
-	case status == dbq.PostStatusScheduled && !publishNow:
-		params.ScheduledAt, params.DueAt = &at, &at
-	case status == dbq.PostStatusPendingApproval:
-		params.ScheduledAt = &at // the time asked for; due once approved
-	}
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
-		held, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: msg.IntegrationId, WorkspaceID: params.WorkspaceID})
+		integ, err := q.IntegrationHoldForMember(ctx, dbq.IntegrationHoldForMemberParams{ID: msg.GetIntegrationId(), UserID: me})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoIntegration
 		}
 		if err != nil {
 			return err
 		}
+		status, err := createStatus(integ.Role, draft, toQueue, publishNow)
+		if err != nil {
+			return err
+		}
 		if status == dbq.PostStatusScheduled {
-			if err := checkActive(held); err != nil {
+			if err := checkActive(integ.Integration); err != nil {
 				return err
 			}
+		}
+		params := dbq.PostCreateParams{
+			ID: ulid.Make().String(), WorkspaceID: integ.Integration.WorkspaceID, AuthorID: &me, IntegrationID: &msg.IntegrationId,
+			Status: status, Parts: c.parts, PartMedia: encodeMedia(media, len(c.parts)), IsThread: c.thread, Now: s.now.DB(), PublishNow: publishNow,
+		}
+		switch {
+		case status == dbq.PostStatusScheduled && !publishNow:
+			params.ScheduledAt, params.DueAt = &at, &at
+		case status == dbq.PostStatusPendingApproval:
+			params.ScheduledAt = &at // the time asked for; due once approved
 		}
 		if err := holdMedia(ctx, q, params.WorkspaceID, media); err != nil {
 			return err
 		}
-		if row, err = q.PostCreate(ctx, params); err != nil {
+		created, err := q.PostCreate(ctx, params) // and its activity
+		if err != nil {
 			return err
 		}
-		if err := s.addActivity(ctx, q, row.ID, dbq.PostActivityKindCreated, ""); err != nil {
-			return err
-		}
+		row = dbq.Post(created)
 		if toQueue {
 			if row, _, _, err = NewQueue(s).enqueue(ctx, q, row.ID, s.now.Now()); err != nil {
 				return err
 			}
-		}
-		if status == dbq.PostStatusPendingApproval {
-			return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindSubmitted, "")
 		}
 		return nil
 	})
@@ -158,6 +133,27 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, err
 	}
 	return connect.NewResponse(&postv1.CreatePostResponse{Post: out}), nil
+}
+
+// createStatus is the status a new post starts in, by what was asked and
+// the caller's role.
+func createStatus(role dbq.WorkspaceRole, draft, toQueue, publishNow bool) (dbq.PostStatus, error) {
+	if err := access.Require(role, dbq.WorkspaceRoleWriter, "writing posts"); err != nil {
+		return "", err
+	}
+	switch {
+	case toQueue && !schedules(role):
+		return "", apierr.New(connect.CodePermissionDenied,
+			access.Require(role, dbq.WorkspaceRoleEditor, "adding posts to the queue").Error()+"; give the post a time to submit it for approval")
+	case draft:
+		return dbq.PostStatusDraft, nil
+	case publishNow && !schedules(role):
+		return "", apierr.New(connect.CodePermissionDenied,
+			access.Require(role, dbq.WorkspaceRoleEditor, "publishing").Error()+"; give the post a time to submit it for approval")
+	case !schedules(role):
+		return dbq.PostStatusPendingApproval, nil // a writer's time asks an editor
+	}
+	return dbq.PostStatusScheduled, nil
 }
 
 // errNoWhen is a new error each time: a *connect.Error carries mutable metadata.

@@ -194,7 +194,7 @@ func (ss *Series) CreateSeries(ctx context.Context, req *connect.Request[postv1.
 	var row dbq.PostSeries
 	var made []dbq.Post
 	err = db.InTx(ctx, ss.s.pool, func(q *dbq.Queries) error {
-		integ, err := q.IntegrationGetForMember(ctx, dbq.IntegrationGetForMemberParams{ID: msg.GetIntegrationId(), UserID: me})
+		integ, err := q.IntegrationHoldForMember(ctx, dbq.IntegrationHoldForMemberParams{ID: msg.GetIntegrationId(), UserID: me})
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
 			return errNoIntegration
 		}
@@ -204,11 +204,7 @@ func (ss *Series) CreateSeries(ctx context.Context, req *connect.Request[postv1.
 		if err := access.Require(integ.Role, dbq.WorkspaceRoleEditor, "making recurring posts"); err != nil {
 			return err
 		}
-		held, err := q.IntegrationHoldForPost(ctx, dbq.IntegrationHoldForPostParams{ID: integ.Integration.ID, WorkspaceID: integ.Integration.WorkspaceID})
-		if err != nil {
-			return err
-		}
-		if err := checkActive(held); err != nil {
+		if err := checkActive(integ.Integration); err != nil {
 			return err
 		}
 		p := dbq.SeriesCreateParams{ID: ulid.Make().String(), WorkspaceID: integ.Integration.WorkspaceID, IntegrationID: integ.Integration.ID, AuthorID: &me,

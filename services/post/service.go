@@ -98,7 +98,7 @@ func (s *Service) holdActive(ctx context.Context, q *dbq.Queries, p dbq.Post) er
 }
 
 // checkActive refuses to send with an X account that needs reconnecting.
-func checkActive(integ dbq.IntegrationHoldForPostRow) error {
+func checkActive(integ dbq.Integration) error {
 	if integ.Status != dbq.IntegrationStatusActive {
 		return errReconnect(integ.Username, integ.StatusReason)
 	}
