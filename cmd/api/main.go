@@ -139,6 +139,7 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 		TrustedProxies: cfg.TrustedProxies, PasswordHashConcurrency: cfg.PasswordHashConcurrency, Limits: cfg.Limits,
 		Mail: mailer, Bucket: bucket,
 	})
+	defer handlers.Close()
 	// Both ports are bound before either serves, so a taken port stops the
 	// start with its name rather than leaving half an api running.
 	apiLn, err := net.Listen("tcp", cfg.HTTPAddr)

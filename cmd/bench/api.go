@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -75,6 +76,7 @@ type apiRow struct {
 	maxRateP99  time.Duration
 	cpuPerReqUS float64 // api + PostgreSQL CPU per request at the fixed rate
 	cpuAPIUS    float64 // of which the api process
+	cpuClientUS float64 // the load generator's (this process's) CPU per request, on the same cores
 	stmts       string  // the statements each request ran, most expensive first
 }
 
@@ -188,6 +190,9 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 			return err
 		}},
 	}
+	if ops, err = pickOps(ops, os.Getenv("BENCH_API_OPS")); err != nil {
+		return 0, err
+	}
 	var rows []apiRow
 	for _, op := range ops {
 		progress("api: %s", op.name)
@@ -197,11 +202,37 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 		}
 		rows = append(rows, row)
 	}
-	auth, err := authCost(ctx, h, dbName)
+	auth, err := authCost(ctx, h, dbName, metrics)
 	if err != nil {
 		return 0, err
 	}
 	return printAPIReport(os.Stdout, "api: real cmd/api binary, Connect clients over HTTP/1.1; "+h.platform(), rows, auth), nil
+}
+
+// pickOps keeps the requests named by list (BENCH_API_OPS, e.g.
+// "CreatePost,ListPosts": each item keeps the requests whose names start
+// with it); all when it is empty.
+func pickOps(ops []apiOp, list string) ([]apiOp, error) {
+	if strings.TrimSpace(list) == "" {
+		return ops, nil
+	}
+	var out []apiOp
+	for _, op := range ops {
+		for item := range strings.SplitSeq(list, ",") {
+			if item = strings.TrimSpace(item); item != "" && strings.HasPrefix(op.name, item) {
+				out = append(out, op)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		var names []string
+		for _, op := range ops {
+			names = append(names, op.name)
+		}
+		return nil, fmt.Errorf("BENCH_API_OPS=%q names none of: %s", list, strings.Join(names, "; "))
+	}
+	return out, nil
 }
 
 // measureOp runs op at its fixed rate, then at rising rates until p99 passes
@@ -226,10 +257,12 @@ func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op ap
 		}, op.name)
 		go saveProfile(ctx, metricsAddr, secs, filepath.Join(h.work, "api-"+name+".pprof"))
 	}
+	clientBefore := ownCPU()
 	lat, n, errs, err := loadAt(ctx, op, rate, apiStep)
 	if err != nil {
 		return row, err
 	}
+	row.cpuClientUS = 1e6 * (ownCPU() - clientBefore).Seconds() / float64(max(1, n))
 	b, err := h.takeSample(ctx, dbName, []int{apiPID})
 	if err != nil {
 		return row, err
@@ -305,9 +338,11 @@ func first(errs []error) error {
 	return errs[0]
 }
 
-// authCost is what resolving a bearer token costs PostgreSQL over the whole
-// run: the statement every authenticated request runs first.
-func authCost(ctx context.Context, h *harness, dbName string) (string, error) {
+// authCost is what resolving bearer tokens cost over the whole run: the
+// requests served from the api's credentials cache, and the lookups (the
+// statement an authenticated request runs first when its token is not
+// cached).
+func authCost(ctx context.Context, h *harness, dbName, metricsAddr string) (string, error) {
 	stmts, err := readStatements(ctx, h.admin, dbName)
 	if err != nil {
 		return "", err
@@ -323,7 +358,13 @@ func authCost(ctx context.Context, h *harness, dbName string) (string, error) {
 	if calls == 0 {
 		return "", errors.New("no session lookups were counted")
 	}
-	return fmt.Sprintf("auth: SessionGetLiveByHash ran %d times, %.3f ms mean in PostgreSQL (one primary-key-sized index lookup per request)", calls, execMS/float64(calls)), nil
+	hits, err := metricValue(ctx, metricsAddr, "betterplan_auth_cache_hits_total")
+	if err != nil {
+		return "", err
+	}
+	all := float64(calls) + hits
+	return fmt.Sprintf("auth: %.0f of %.0f authenticated requests (%.1f%%) were served from the credentials cache; the other %d looked their session up, %.3f ms mean in PostgreSQL",
+		hits, all, 100*hits/all, calls, execMS/float64(calls)), nil
 }
 
 func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (missed int) {
@@ -352,9 +393,9 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\ntargets: %d PASS, %d MISS\n\n", v.pass, v.miss)
-	fmt.Fprintln(out, "per request (api CPU; statements: calls per request, mean execution):")
+	fmt.Fprintln(out, "per request (api CPU, and the load generator's on the same cores; statements: calls per request, mean execution):")
 	for _, r := range rows {
-		fmt.Fprintf(out, "  %s: api %.0f µs; %s\n", r.op.name, r.cpuAPIUS, r.stmts)
+		fmt.Fprintf(out, "  %s: api %.0f µs (load generator %.0f µs); %s\n", r.op.name, r.cpuAPIUS, r.cpuClientUS, r.stmts)
 		if r.firstErr != nil {
 			fmt.Fprintf(out, "    first error: %v\n", r.firstErr)
 		}
@@ -460,4 +501,13 @@ func (b bearerInterceptor) WrapStreamingClient(next connect.StreamingClientFunc)
 
 func (b bearerInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return next
+}
+
+// ownCPU is the CPU time this process has used (user + system).
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

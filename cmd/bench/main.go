@@ -16,7 +16,8 @@
 // cluster with pg_stat_statements preloaded), BENCH_SCENARIOS (optional
 // comma list, e.g. "burst,idle"), BENCH_PEERS (optional), PUBLISHER_WORKERS
 // (passed through), BENCH_KEEP=1 keeps the work directory with the
-// publisher logs.
+// publisher logs, BENCH_API_OPS (optional, with BENCH_API: the requests to
+// measure, e.g. "CreatePost,ListPosts").
 package main
 
 import (

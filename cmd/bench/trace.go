@@ -82,19 +82,13 @@ func printTrace(out io.Writer, pts []tracePoint) {
 // lagBuckets reads the publisher's publish-lag histogram (due time → the
 // worker starting to send, measured inside the publisher): le → count.
 func lagBuckets(ctx context.Context, addr string) (map[float64]int, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	lines, err := metricLines(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	out := map[float64]int{}
 	const prefix = `betterplan_publisher_publish_lag_seconds_bucket{le="`
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range lines {
 		rest, ok := strings.CutPrefix(line, prefix)
 		if !ok {
 			continue
@@ -167,21 +161,36 @@ func (b background) since(a background) string {
 
 // publishedBy reads a publisher's published_total counter.
 func publishedBy(ctx context.Context, addr string) (int, error) {
+	n, err := metricValue(ctx, addr, "betterplan_publisher_published_total")
+	return int(n), err
+}
+
+// metricLines reads a process's /metrics (Prometheus text), line by line.
+func metricLines(ctx context.Context, addr string) ([]string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
+		return nil, err
+	}
+	return strings.Split(string(b), "\n"), nil
+}
+
+// metricValue reads an unlabelled counter or gauge (0 when absent).
+func metricValue(ctx context.Context, addr, name string) (float64, error) {
+	lines, err := metricLines(ctx, addr)
+	if err != nil {
 		return 0, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "betterplan_publisher_published_total "); ok {
+	for _, line := range lines {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			var n float64
 			_, err := fmt.Sscanf(rest, "%g", &n)
-			return int(n), err
+			return n, err
 		}
 	}
 	return 0, nil

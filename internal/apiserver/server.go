@@ -6,6 +6,7 @@ package apiserver
 
 import (
 	"compress/gzip"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -91,7 +92,13 @@ type Handlers struct {
 	// about traffic and errors, so it goes on a port of its own
 	// (METRICS_ADDR, loopback by default), never the public one.
 	Metrics http.Handler
+
+	stop func()
 }
+
+// Close stops the background work (the credentials cache's LISTEN
+// connection) and waits for it; call it before closing the pool.
+func (h Handlers) Close() { h.stop() }
 
 // New returns the api's handlers.
 func New(d Deps) Handlers {
@@ -115,6 +122,16 @@ func New(d Deps) Handlers {
 	cookies := auth.Cookies{Secure: d.SecureCookies}
 	q := dbq.New(d.Pool)
 	authn := auth.NewInterceptor(q, d.Now, cookies, d.Log, account.PublicProcedures...)
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	listened := make(chan struct{})
+	go func() {
+		defer close(listened)
+		authn.Listen(listenCtx, d.Pool.Config().ConnConfig)
+	}()
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "betterplan_auth_cache_hits_total",
+		Help: "Requests whose session or API token was served from the credentials cache, not looked up.",
+	}, func() float64 { return float64(authn.CacheHits()) }))
 	// Requests are checked against their proto rules after authentication,
 	// so a caller without credentials learns nothing but "unauthenticated"
 	// (decoding comes before any interceptor, though: a body that is not a
@@ -143,6 +160,7 @@ func New(d Deps) Handlers {
 	mux.Handle(accountv1connect.NewAccountServiceHandler(account.New(account.Deps{
 		Pool: d.Pool, Now: d.Now, Cookies: cookies, Log: d.Log, Passwords: passwords,
 		SignUps: limiter.For("sign_up", limits.SignUp, "sign-ups from this network address"),
+		Revoked: authn.Forget,
 	}), opts...))
 	integrations := integration.New(integration.Deps{
 		Pool: d.Pool, Now: d.Now, Log: d.Log, Keys: d.Keys, X: d.X, XWeb: d.XWeb,
@@ -205,6 +223,7 @@ func New(d Deps) Handlers {
 	return Handlers{
 		API:     logging.Middleware(clients.Middleware(api)),
 		Metrics: metrics,
+		stop:    func() { stopListening(); <-listened },
 	}
 }
 

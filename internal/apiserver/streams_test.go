@@ -31,6 +31,7 @@ func streamServer(t *testing.T, env *apitest.Env, timeout time.Duration, watch p
 	}
 	log := logging.New(env.Logs, 0)
 	h := apiserver.New(apiserver.Deps{Pool: env.Pool, Log: log, Now: env.Clock.Now, AppURL: env.URL, Keys: env.Keys, Watch: watch})
+	t.Cleanup(h.Close)
 	srv := apiserver.NewHTTPServer(ln.Addr().String(), h.API, log)
 	srv.ReadTimeout, srv.WriteTimeout = timeout, timeout
 	go func() {

@@ -142,6 +142,7 @@ func Start(t testing.TB, opts Options) *Env {
 		Keys: env.Keys, X: x, TrustedProxies: proxies, Limits: opts.Limits, Mail: opts.Mail,
 		Bucket: env.Bucket,
 	})
+	t.Cleanup(h.Close) // before the pool closes
 	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,7 @@ type Interceptor struct {
 	cookies Cookies
 	log     *slog.Logger
 	public  map[string]bool
+	cache   cache
 }
 
 // NewInterceptor returns an interceptor that lets the given procedures (e.g.
@@ -108,9 +110,14 @@ func (i *Interceptor) authenticate(ctx context.Context, h http.Header) (p Princi
 		}
 	}
 	now := i.now.Now()
+	key := sha256.Sum256([]byte(token))
+	if p, ok := i.cache.get(key, now); ok {
+		return p, nil, nil
+	}
+	gen := i.cache.generation()
 	switch {
 	case strings.HasPrefix(token, SessionPrefix):
-		s, err := i.q.SessionGetLiveByHash(ctx, dbq.SessionGetLiveByHashParams{TokenHash: Hash(token), Now: now})
+		s, err := i.q.SessionGetLiveByHash(ctx, dbq.SessionGetLiveByHashParams{TokenHash: key[:], Now: now})
 		if err != nil {
 			return Principal{}, nil, i.lookupError(err)
 		}
@@ -118,22 +125,40 @@ func (i *Interceptor) authenticate(ctx context.Context, h http.Header) (p Princi
 			expires := now.Add(SessionTTL)
 			if err := i.q.SessionExtend(ctx, dbq.SessionExtendParams{ID: s.ID, ExpiresAt: expires}); err != nil {
 				i.log.ErrorContext(ctx, "extend session", "err", err)
-			} else if !fromBearer {
-				refresh = i.cookies.Session(token, expires, now)
+			} else {
+				s.ExpiresAt = expires
+				if !fromBearer {
+					refresh = i.cookies.Session(token, expires, now)
+				}
 			}
 		}
-		return Principal{UserID: s.UserID, SessionID: s.ID}, refresh, nil
+		p := Principal{UserID: s.UserID, SessionID: s.ID}
+		// Looked up again when it is due to slide (or, failing that, now).
+		i.cache.put(key, gen, p, now, s.ExpiresAt.Add(slideEvery-SessionTTL))
+		return p, refresh, nil
 	case strings.HasPrefix(token, APITokenPrefix):
-		t, err := i.q.ApiTokenGetLiveByHash(ctx, dbq.ApiTokenGetLiveByHashParams{TokenHash: Hash(token), Now: now})
+		t, err := i.q.ApiTokenGetLiveByHash(ctx, dbq.ApiTokenGetLiveByHashParams{TokenHash: key[:], Now: now})
 		if err != nil {
 			return Principal{}, nil, i.lookupError(err)
 		}
 		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery {
 			if err := i.q.ApiTokenTouch(ctx, dbq.ApiTokenTouchParams{ID: t.ID, Now: now}); err != nil {
 				i.log.ErrorContext(ctx, "record api token use", "err", err)
+			} else {
+				t.LastUsedAt = &now
 			}
 		}
-		return Principal{UserID: t.UserID, APITokenID: t.ID}, nil, nil
+		p := Principal{UserID: t.UserID, APITokenID: t.ID}
+		// Looked up again when its use is due to be recorded, or it expires.
+		until := now
+		if t.LastUsedAt != nil {
+			until = t.LastUsedAt.Add(touchEvery)
+		}
+		if t.ExpiresAt != nil && t.ExpiresAt.Before(until) {
+			until = *t.ExpiresAt
+		}
+		i.cache.put(key, gen, p, now, until)
+		return p, nil, nil
 	default:
 		return Principal{}, nil, connect.NewError(connect.CodeUnauthenticated, errBadCredentials)
 	}

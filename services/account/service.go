@@ -66,6 +66,9 @@ type Deps struct {
 	Passwords *password.Hasher
 	// SignUps limits sign-ups per client address.
 	SignUps *ratelimit.Limit
+	// Revoked, when set, is told after a session or API token is revoked
+	// (the api's credentials cache forgets at once).
+	Revoked func()
 }
 
 // Service implements AccountService.
@@ -77,13 +80,21 @@ type Service struct {
 	log       *slog.Logger
 	passwords *password.Hasher
 	signUps   *ratelimit.Limit
+	revoked   func()
 }
 
 // New returns the AccountService handler.
 func New(d Deps) *Service {
 	return &Service{
 		pool: d.Pool, q: dbq.New(d.Pool), now: d.Now, cookies: d.Cookies, log: d.Log,
-		passwords: d.Passwords, signUps: d.SignUps,
+		passwords: d.Passwords, signUps: d.SignUps, revoked: d.Revoked,
+	}
+}
+
+// forgetCredentials tells Deps.Revoked that a credential was revoked.
+func (s *Service) forgetCredentials() {
+	if s.revoked != nil {
+		s.revoked()
 	}
 }
 
@@ -214,6 +225,7 @@ func (s *Service) SignOut(ctx context.Context, _ *connect.Request[accountv1.Sign
 	if err := s.q.SessionRevoke(ctx, dbq.SessionRevokeParams{ID: p.SessionID, Now: s.now.Now()}); err != nil {
 		return nil, err
 	}
+	s.forgetCredentials()
 	resp := connect.NewResponse(&accountv1.SignOutResponse{})
 	resp.Header().Add("Set-Cookie", s.cookies.Clear().String())
 	return resp, nil
@@ -288,6 +300,7 @@ func (s *Service) RevokeApiToken(ctx context.Context, req *connect.Request[accou
 	if err != nil {
 		return nil, err
 	}
+	s.forgetCredentials()
 	if n == 0 {
 		// The id is a ULID (the proto rule), so quoting it is safe.
 		return nil, apierr.Newf(connect.CodeNotFound, "no live API token %q", req.Msg.GetId())

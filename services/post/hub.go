@@ -2,7 +2,6 @@ package post
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -11,10 +10,9 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/betterplan/betterplan/internal/apierr"
+	"github.com/betterplan/betterplan/internal/pglisten"
 )
 
 // ChangesChannel is the PostgreSQL channel a trigger on posts notifies with
@@ -123,7 +121,10 @@ func (h *Hub) Subscribe(workspaceID, userID string) (*Sub, error) {
 	if h.stop == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		h.stop, h.done = cancel, make(chan struct{})
-		go h.run(ctx, h.done)
+		go func(done chan struct{}) {
+			defer close(done)
+			h.listener(ctx).Run(ctx)
+		}(h.done)
 	}
 	return s, nil
 }
@@ -236,76 +237,13 @@ func (h *Hub) setLive(ctx context.Context, live bool) {
 	}
 }
 
-// run listens until ctx ends, reconnecting with backoff.
-func (h *Hub) run(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	const first, most = 100 * time.Millisecond, 10 * time.Second
-	backoff := first
-	for {
-		listened, err := h.listen(ctx)
-		h.setLive(ctx, false)
-		if ctx.Err() != nil {
-			return
-		}
-		if listened {
-			backoff = first
-		}
-		h.log.Warn("WatchPosts: LISTEN connection lost; reconnecting (streams reload when it is back)", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, most)
-	}
-}
-
-// listen connects, LISTENs and dispatches notifications until the
-// connection fails or ctx ends; listened says whether it got as far as
-// listening.
-func (h *Hub) listen(ctx context.Context) (listened bool, err error) {
-	conf := h.conf.Copy()
-	// On a timeout, give up the wait by a socket deadline, not by asking the
-	// server to cancel (pgx's default), which opens a connection each time.
-	conf.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
-	}
-	connectCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, err := pgx.ConnectConfig(connectCtx, conf)
-	cancel()
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		_ = conn.Close(closeCtx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
-		return false, err
-	}
-	h.setLive(ctx, true)
-	for {
-		waitCtx, cancel := context.WithTimeout(ctx, h.opts.PingEvery)
-		n, err := conn.WaitForNotification(waitCtx)
-		cancel()
-		switch {
-		case err == nil:
-			h.dispatch(n.Payload)
-		case ctx.Err() != nil:
-			return true, ctx.Err()
-		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			// Quiet for a while: make sure the connection is still there
-			// (a dead peer behind a firewall can look quiet forever).
-			pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := conn.Exec(pingCtx, "SELECT 1")
-			cancel()
-			if err != nil {
-				return true, fmt.Errorf("ping: %w", err)
-			}
-		default:
-			return true, err
-		}
+// listener is the hub's LISTEN connection while ctx lasts.
+func (h *Hub) listener(ctx context.Context) pglisten.Listener {
+	return pglisten.Listener{
+		Conf: h.conf, Channel: ChangesChannel, Log: h.log, PingEvery: h.opts.PingEvery,
+		Lost:   "WatchPosts: LISTEN connection lost; reconnecting (streams reload when it is back)",
+		Live:   func(live bool) { h.setLive(ctx, live) },
+		Notify: h.dispatch,
 	}
 }
 

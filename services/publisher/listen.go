@@ -7,60 +7,38 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/betterplan/betterplan/internal/pglisten"
 )
 
 // listen forwards posts_due notifications (due times) to wake until ctx
-// ends, reconnecting with backoff. After each (re)connect it sends "now",
-// since notifications sent while it was away are lost.
+// ends. Each time it is listening (again) it sends "now", since
+// notifications sent while it was away are lost.
 func (p *Publisher) listen(ctx context.Context, wake, stage *wakeup) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := p.listenOnce(ctx, wake, stage)
-		p.listenOK.Store(false)
-		if ctx.Err() != nil {
-			return
-		}
-		p.cfg.Log.Warn("LISTEN connection lost; reconnecting (the safety poll covers the gap)", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 10*time.Second)
+	conf := p.cfg.Listen
+	if conf == nil {
+		conf = p.cfg.Pool.Config().ConnConfig
 	}
-}
-
-func (p *Publisher) listenOnce(ctx context.Context, wake, stage *wakeup) error {
-	cc := p.cfg.Listen
-	if cc == nil {
-		cc = p.cfg.Pool.Config().ConnConfig
-	}
-	conn, err := pgx.ConnectConfig(ctx, cc.Copy())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN posts_due"); err != nil {
-		return err
-	}
-	p.listenOK.Store(true)
-	wake.post(time.Time{}) // "at once"
-	stage.post(time.Time{})
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		due, media, ok := parseDue(n.Payload)
-		if !ok {
-			continue
-		}
-		wake.post(due)
-		if media {
-			stage.post(due) // its files may be due for upload
-		}
-	}
+	pglisten.Listener{
+		Conf: conf, Channel: "posts_due", Log: p.cfg.Log,
+		Lost: "LISTEN connection lost; reconnecting (the safety poll covers the gap)",
+		Live: func(live bool) {
+			p.listenOK.Store(live)
+			if live {
+				wake.post(time.Time{}) // "at once"
+				stage.post(time.Time{})
+			}
+		},
+		Notify: func(payload string) {
+			due, media, ok := parseDue(payload)
+			if !ok {
+				return
+			}
+			wake.post(due)
+			if media {
+				stage.post(due) // its files may be due for upload
+			}
+		},
+	}.Run(ctx)
 }
 
 // parseDue reads a posts_due payload: the due time in Unix milliseconds,
