@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -256,6 +257,8 @@ func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op ap
 			return '-'
 		}, op.name)
 		go saveProfile(ctx, metricsAddr, secs, filepath.Join(h.work, "api-"+name+".pprof"))
+		stop := profileSelf(filepath.Join(h.work, "loadgen-"+name+".pprof"))
+		defer stop()
 	}
 	clientBefore := ownCPU()
 	lat, n, errs, err := loadAt(ctx, op, rate, apiStep)
@@ -510,4 +513,24 @@ func ownCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// profileSelf writes the load generator's own CPU profile to path until
+// the returned stop is called.
+func profileSelf(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		progress("profile: %v", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		progress("profile: %v", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		progress("load generator CPU profile in %s", path)
+	}
 }
