@@ -3,12 +3,21 @@ package publisher
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/betterplan/betterplan/db/dbq"
 )
 
-// maxBatch bounds one batched write.
-const maxBatch = 500
+const (
+	// maxBatch bounds one batched write.
+	maxBatch = 500
+	// recordLinger is how long a finished post waits for others to share
+	// its write: a steady stream (a post every few ms) would otherwise cost
+	// a statement and a commit each, and every commit's notification wakes
+	// every listening backend. The wait adds no lag (a post's lag ends when
+	// X receives it) and holds no worker.
+	recordLinger = 50 * time.Millisecond
+)
 
 // errLeaseLost: the post's row no longer belongs to this publisher.
 var errLeaseLost = errors.New("lease lost")
@@ -16,14 +25,14 @@ var errLeaseLost = errors.New("lease lost")
 type publishedReq struct {
 	a       *attempt
 	xPostID string
-	done    chan error
 }
 
-// publishedWriter records finished posts in batches: whatever queued while
-// the previous write ran goes out in one statement and one commit. Each
-// worker waits for the commit of its batch, so a crash still finds the last
-// part in flight (and reconciliation finds it on X), exactly as with one
-// write per post.
+// publishedWriter records finished posts in batches: whatever finished
+// within recordLinger of the first goes out in one statement and one
+// commit. A worker hands its post over and is free: a crash before the
+// commit leaves the last part in flight (and reconciliation finds it on X),
+// exactly as with one write per post, and a shutdown waits for the commit
+// as it waits for a worker.
 type publishedWriter struct {
 	p *Publisher
 	c chan publishedReq
@@ -35,26 +44,32 @@ func newPublishedWriter(p *Publisher) *publishedWriter {
 	return w
 }
 
-// record marks a post published and returns once that is committed:
-// errLeaseLost when another publisher holds the post now.
-func (w *publishedWriter) record(a *attempt, xPostID string) error {
-	r := publishedReq{a: a, xPostID: xPostID, done: make(chan error, 1)}
-	w.c <- r
-	return <-r.done
+// record queues a post to be marked published; the outcome is handled
+// (Publisher.recorded) once its batch commits.
+func (w *publishedWriter) record(a *attempt, xPostID string) {
+	w.p.wg.Add(1)
+	w.c <- publishedReq{a: a, xPostID: xPostID}
 }
 
 func (w *publishedWriter) run() {
+	linger := time.NewTimer(recordLinger)
 	for first := range w.c {
 		batch := []publishedReq{first}
+		wait := recordLinger
+		if w.p.stopping.Load() {
+			wait = 0 // whatever is queued, at once
+		}
+		linger.Reset(wait)
 	collect:
 		for len(batch) < maxBatch {
 			select {
 			case r := <-w.c:
 				batch = append(batch, r)
-			default:
+			case <-linger.C:
 				break collect
 			}
 		}
+		linger.Stop()
 		w.write(batch)
 	}
 }
@@ -83,11 +98,12 @@ func (w *publishedWriter) write(batch []publishedReq) {
 	for _, r := range batch {
 		switch {
 		case err != nil:
-			r.done <- err
+			w.p.recorded(r.a, r.xPostID, err)
 		case ok[r.a.row.ID]:
-			r.done <- nil
+			w.p.recorded(r.a, r.xPostID, nil)
 		default:
-			r.done <- errLeaseLost
+			w.p.recorded(r.a, r.xPostID, errLeaseLost)
 		}
+		w.p.wg.Done()
 	}
 }

@@ -174,20 +174,13 @@ func (p *Publisher) sendWindow() time.Duration {
 	return min(xclient.DefaultTimeout+time.Second, p.cfg.Lease/2)
 }
 
-// saved records that the next part is on X as id. For the last part that
-// publishes the post; otherwise it reports whether to go on with the next.
+// saved records that the next part is on X as id. The last part goes to
+// the published writer (which publishes the post with others); otherwise it
+// reports whether to go on with the next.
 func (p *Publisher) saved(a *attempt, id string) bool {
 	a.ids = append(a.ids, id)
 	if len(a.ids) == len(a.row.Parts) {
-		switch err := p.published.record(a, id); {
-		case err == nil:
-			p.metrics.published.Inc()
-			a.log.Info("post published", "x_post_id", id, "parts", len(a.ids))
-		case errors.Is(err, errLeaseLost):
-			p.leaseLost(a, id)
-		default:
-			p.unrecorded(a, id, err)
-		}
+		p.published.record(a, id)
 		return false
 	}
 	start := time.Now()
@@ -457,6 +450,20 @@ func (p *Publisher) finish(a *attempt, o outcome) {
 			p.metrics.deferred.WithLabelValues(string(o.kind)).Inc()
 			a.log.Info("post deferred", "kind", o.kind, "in_doubt", a.doubt, "reason", o.message)
 		}
+	}
+}
+
+// recorded handles the outcome of marking a post published, once its
+// batch is written.
+func (p *Publisher) recorded(a *attempt, xPostID string, err error) {
+	switch {
+	case err == nil:
+		p.metrics.published.Inc()
+		a.log.Info("post published", "x_post_id", xPostID, "parts", len(a.ids))
+	case errors.Is(err, errLeaseLost):
+		p.leaseLost(a, xPostID)
+	default:
+		p.unrecorded(a, xPostID, err)
 	}
 }
 
