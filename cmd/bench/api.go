@@ -113,14 +113,15 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	api, err := startProcess(ctx, bin, filepath.Join(work, "api.log"), []string{
+	api, err := startProcess(ctx, bin, filepath.Join(work, "api.log"), append([]string{
 		"DATABASE_URL=" + dbURL, "HTTP_ADDR=" + addr, "METRICS_ADDR=" + metrics, "APP_URL=http://" + addr,
 		"TOKEN_ENCRYPTION_KEY=" + h.keyB64, "X_API_URL=" + x.url,
 		"X_CLIENT_ID=" + fakex.DefaultConsumerKey, "X_CLIENT_SECRET=" + fakex.DefaultConsumerSecret,
 		"MEDIA_BUCKET_URL=" + h.bucketURL, "LOG_LEVEL=info",
 		// The bench signs up its users from one address.
 		"RATE_LIMIT_SIGN_UP=10000/1h",
-	}, func(ctx context.Context) bool { return apiReady(ctx, addr) })
+		// BENCH_API_ENV adds settings to try, e.g. "GOGC=200".
+	}, strings.Fields(os.Getenv("BENCH_API_ENV"))...), func(ctx context.Context) bool { return apiReady(ctx, addr) })
 	if err != nil {
 		return 0, err
 	}
