@@ -210,7 +210,7 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 	var rows []apiRow
 	for _, op := range ops {
 		progress("api: %s", op.name)
-		row, err := measureOp(ctx, h, dbName, api.pid(), op, metrics)
+		row, err := measureOp(ctx, h, pool, dbName, api.pid(), op, metrics)
 		if err != nil {
 			return 0, err
 		}
@@ -221,6 +221,31 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 		return 0, err
 	}
 	return printAPIReport(os.Stdout, "api: real cmd/api binary, Connect clients over HTTP/1.1 (the load generator on one thread); "+h.platform(), rows, auth), nil
+}
+
+// settle does now the maintenance PostgreSQL would otherwise start in the
+// middle of a measurement: it vacuums and analyzes every table but posts
+// (the previous request kind's writes would wake autovacuum; posts stays
+// never analyzed, its autovacuum off), then checkpoints, which restarts the
+// checkpoint timer (the measurements are shorter than checkpoint_timeout).
+func settle(ctx context.Context, pool *pgxpool.Pool) error {
+	rows, err := pool.Query(ctx, benchTag+" SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'posts'")
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	for _, t := range tables {
+		if _, err := pool.Exec(ctx, benchTag+" VACUUM (ANALYZE) "+pgx.Identifier{t}.Sanitize()); err != nil {
+			return fmt.Errorf("vacuum %s: %w", t, err)
+		}
+	}
+	if _, err := pool.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // pickOps keeps the requests named by list (BENCH_API_OPS, e.g.
@@ -251,14 +276,11 @@ func pickOps(ops []apiOp, list string) ([]apiOp, error) {
 
 // measureOp runs op at its fixed rate, then at rising rates until p99 passes
 // the target.
-func measureOp(ctx context.Context, h *harness, dbName string, apiPID int, op apiOp, metricsAddr string) (apiRow, error) {
+func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName string, apiPID int, op apiOp, metricsAddr string) (apiRow, error) {
 	row := apiRow{op: op}
 	rate := cmp.Or(op.rate, apiFixedRate)
-	// A checkpoint now restarts PostgreSQL's checkpoint timer, so none
-	// falls in this request's measurements (they are shorter than
-	// checkpoint_timeout).
-	if _, err := h.admin.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
-		return row, fmt.Errorf("checkpoint: %w", err)
+	if err := settle(ctx, pool); err != nil {
+		return row, err
 	}
 	// One second at the rate first: connections, caches, plans.
 	if _, _, _, err := loadAt(ctx, op, rate, time.Second); err != nil {
@@ -426,7 +448,8 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 latency: from the request's planned start (open loop, %s per rate) to its answer; the first second at
   each rate is not counted. CPU: api process + PostgreSQL, per request at the fixed rate. The highest
   rate: the last of %v/s whose p99 stayed ≤ 10ms with no error. The lists read %d posts of one user,
-  loaded by COPY and never analyzed (autovacuum is off for posts during the run).
+  loaded by COPY and never analyzed (autovacuum is off for posts during the run; the other tables
+  are vacuumed and analyzed, and a checkpoint taken, before each request kind).
 `, auth, apiStep, apiRates, apiHeavyPosts)
 	return v.miss
 }
