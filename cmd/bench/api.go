@@ -31,6 +31,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
 	postv1 "github.com/betterplan/betterplan/gen/betterplan/post/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/post/v1/postv1connect"
+	"github.com/betterplan/betterplan/internal/callheader"
 	"github.com/betterplan/betterplan/internal/credential"
 	"github.com/betterplan/betterplan/internal/fakex"
 	"github.com/betterplan/betterplan/internal/xclient"
@@ -148,7 +149,7 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 		return 0, err
 	}
 	posts := func(token string) postv1connect.PostServiceClient {
-		return postv1connect.NewPostServiceClient(httpc, base, withBearer(token))
+		return postv1connect.NewPostServiceClient(httpc, base, callheader.Bearer(token))
 	}
 	clients := make([]postv1connect.PostServiceClient, len(users))
 	for i, u := range users {
@@ -498,7 +499,7 @@ func copyAPIPosts(ctx context.Context, pool *pgxpool.Pool, u *apiUser, n int) er
 			u.posts = append(u.posts, id)
 		}
 		at := start.Add(time.Duration(i) * time.Minute)
-		rows[i] = []any{id, u.workspace, u.integration, "scheduled", []string{fmt.Sprintf("post %d of %s", i, u.email)}, []string{}, false, at, at, now, now}
+		rows[i] = postRow(id, u.workspace, u.integration, fmt.Sprintf("post %d of %s", i, u.email), []string{}, at, now)
 	}
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %d posts: %w", n, err)
@@ -525,27 +526,6 @@ func apiReady(ctx context.Context, addr string) bool {
 	c := accountv1connect.NewAccountServiceClient(http.DefaultClient, "http://"+addr)
 	_, err := c.GetMe(ctx, connect.NewRequest(&accountv1.GetMeRequest{}))
 	return connect.CodeOf(err) == connect.CodeUnauthenticated
-}
-
-func withBearer(token string) connect.ClientOption {
-	return connect.WithInterceptors(bearerInterceptor(token))
-}
-
-type bearerInterceptor string
-
-func (b bearerInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		req.Header().Set("Authorization", "Bearer "+string(b))
-		return next(ctx, req)
-	}
-}
-
-func (b bearerInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-func (b bearerInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
 }
 
 // ownCPU is the CPU time this process has used (user + system).

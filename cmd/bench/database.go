@@ -113,13 +113,17 @@ func (w *world) copyPosts(ctx context.Context, posts []plannedPost) error {
 			media = []string{strings.Join(p.media, ",")}
 		}
 		jobs[i] = peerJob{PostID: ulid.Make().String(), Due: p.due}
-		rows[i] = []any{jobs[i].PostID, w.workspaceID, w.integrations[i%len(w.integrations)], "scheduled",
-			[]string{p.text}, media, false, p.due, p.due, now, now}
+		rows[i] = postRow(jobs[i].PostID, w.workspaceID, w.integrations[i%len(w.integrations)], p.text, media, p.due, now)
 	}
 	if _, err := w.pool.CopyFrom(ctx, pgx.Identifier{"posts"}, postColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %d posts: %w", len(posts), err)
 	}
 	return w.handOver(ctx, jobs)
+}
+
+// postRow is a scheduled post as a COPY into posts (postColumns) takes it.
+func postRow(id, workspaceID, integrationID, text string, media []string, due, now time.Time) []any {
+	return []any{id, workspaceID, integrationID, "scheduled", []string{text}, media, false, due, due, now, now}
 }
 
 // insertPost inserts one post as the api would: its own statement and commit.

@@ -30,6 +30,7 @@ import (
 	"github.com/betterplan/betterplan/gen/betterplan/workspace/v1/workspacev1connect"
 	"github.com/betterplan/betterplan/internal/apiserver"
 	"github.com/betterplan/betterplan/internal/blobstore"
+	"github.com/betterplan/betterplan/internal/callheader"
 	"github.com/betterplan/betterplan/internal/clientaddr"
 	"github.com/betterplan/betterplan/internal/clock"
 	"github.com/betterplan/betterplan/internal/config"
@@ -234,39 +235,11 @@ func (e *Env) SignUp(t testing.TB, email string) string {
 
 // WithBearer sends "Authorization: Bearer token" on every call, unary or
 // streaming (nothing when token is "").
-func WithBearer(token string) connect.ClientOption {
-	if token == "" {
-		return connect.WithInterceptors()
-	}
-	return WithHeader("Authorization", "Bearer "+token)
-}
+func WithBearer(token string) connect.ClientOption { return callheader.Bearer(token) }
 
 // WithHeader sends header key: value on every call, unary or streaming,
 // e.g. X-Forwarded-For.
-func WithHeader(key, value string) connect.ClientOption {
-	return connect.WithInterceptors(headerInterceptor{key, value})
-}
-
-type headerInterceptor struct{ key, value string }
-
-func (h headerInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		req.Header().Set(h.key, h.value)
-		return next(ctx, req)
-	}
-}
-
-func (h headerInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
-		conn := next(ctx, spec)
-		conn.RequestHeader().Set(h.key, h.value)
-		return conn
-	}
-}
-
-func (h headerInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
-}
+func WithHeader(key, value string) connect.ClientOption { return callheader.With(key, value) }
 
 // Metric reads the value of an unlabelled metric (a counter or gauge) from
 // the api's /metrics.
