@@ -17,7 +17,8 @@
 // comma list, e.g. "burst,idle"), BENCH_PEERS (optional), PUBLISHER_WORKERS
 // (passed through), BENCH_KEEP=1 keeps the work directory with the
 // publisher logs, BENCH_API_OPS (optional, with BENCH_API: the requests to
-// measure, e.g. "CreatePost,ListPosts").
+// measure, e.g. "CreatePost,ListPosts"), BENCH_API_ENV (optional, with
+// BENCH_API: settings added to the api's environment, e.g. "GOGC=100").
 package main
 
 import (
