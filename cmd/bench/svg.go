@@ -81,8 +81,8 @@ func writeLagSVG(w io.Writer, describe string, results []result) error {
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`+"\n", color, dash, strings.Join(pts, " "))
 		ly := svgTop + 14 + n*36
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/><text x="%d" y="%d">%s</text><text x="%d" y="%d" fill="#475569">p99 %s, max %s</text>`+"\n",
-			svgW-svgRight+10, ly, svgW-svgRight+28, ly, color, svgW-svgRight+34, ly+4, xmlEscape(r.label()), svgW-svgRight+34, ly+18, ms(r.lag.p99), ms(r.lag.max))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"%s/><text x="%d" y="%d">%s</text><text x="%d" y="%d" fill="#475569">p99 %s, max %s</text>`+"\n",
+			svgW-svgRight+10, ly, svgW-svgRight+28, ly, color, dash, svgW-svgRight+34, ly+4, xmlEscape(r.label()), svgW-svgRight+34, ly+18, ms(r.lag.p99), ms(r.lag.max))
 		n++
 	}
 	b.WriteString("</svg>\n")

@@ -74,13 +74,13 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		return nil, errNoWhen()
 	}
 
+	me := auth.UserID(ctx)
 	// After the cheap checks, so a mistyped request costs no count.
-	if err := s.creates.Enforce(ctx, auth.UserID(ctx)); err != nil {
+	if err := s.creates.Enforce(ctx, me); err != nil {
 		return nil, err
 	}
 	// The X account decides the workspace, and the caller's role in it what
 	// they may do: read and held in the transaction that writes the post.
-	me := auth.UserID(ctx)
 	var row dbq.Post
 	err = db.InTx(ctx, s.pool, func(q *dbq.Queries) error {
 		integ, err := q.IntegrationHoldForMember(ctx, dbq.IntegrationHoldForMemberParams{ID: msg.GetIntegrationId(), UserID: me})

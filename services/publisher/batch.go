@@ -96,14 +96,11 @@ func (w *publishedWriter) write(batch []publishedReq) {
 		ok[id] = true
 	}
 	for _, r := range batch {
-		switch {
-		case err != nil:
-			w.p.recorded(r.a, r.xPostID, err)
-		case ok[r.a.row.ID]:
-			w.p.recorded(r.a, r.xPostID, nil)
-		default:
-			w.p.recorded(r.a, r.xPostID, errLeaseLost)
+		outcome := err
+		if err == nil && !ok[r.a.row.ID] {
+			outcome = errLeaseLost
 		}
+		w.p.recorded(r.a, r.xPostID, outcome)
 		w.p.wg.Done()
 	}
 }
