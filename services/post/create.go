@@ -112,7 +112,11 @@ func (s *Service) CreatePost(ctx context.Context, req *connect.Request[postv1.Cr
 		if err := holdMedia(ctx, q, params.WorkspaceID, media); err != nil {
 			return err
 		}
-		created, err := q.PostCreate(ctx, params) // and its activity
+		pctx := ctx
+		if !toQueue {
+			pctx = db.Committing(ctx) // the last statement: COMMIT rides along
+		}
+		created, err := q.PostCreate(pctx, params) // and its activity
 		if err != nil {
 			return err
 		}
