@@ -149,20 +149,20 @@ func (s *Service) page(ctx context.Context, workspaceID, userID string, f listFi
 		hi = *f.before // < (before, "") is < before
 	}
 	drafts := f.after == nil && f.before == nil
-	var rows []dbq.Post
+	rows := make([]dbq.Post, 0, lim) // both parts read into one page-sized slice
 	var err error
 	if !cur.Draft || !hasCursor {
 		if f.descending {
 			if hasCursor {
 				hi, hiID = time.UnixMicro(cur.At), cur.ID
 			}
-			rows, err = s.q.PostPageDesc(ctx, dbq.PostPageDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
+			rows, err = s.q.AppendPostPageDesc(ctx, rows, dbq.PostPageDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
 				FromAt: lo, FromID: loID, ToAt: hi, ToID: hiID, Lim: lim, UserID: userID})
 		} else {
 			if hasCursor {
 				lo, loID = time.UnixMicro(cur.At), cur.ID
 			}
-			rows, err = s.q.PostPageAsc(ctx, dbq.PostPageAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
+			rows, err = s.q.AppendPostPageAsc(ctx, rows, dbq.PostPageAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ,
 				FromAt: lo, FromID: loID, ToAt: hi, ToID: hiID, Lim: lim, UserID: userID})
 		}
 		if err != nil || !drafts || int32(len(rows)) == lim {
@@ -170,20 +170,17 @@ func (s *Service) page(ctx context.Context, workspaceID, userID string, f listFi
 		}
 	}
 	// Drafts: after the scheduled posts, or from the cursor among them.
-	var more []dbq.Post
 	left := lim - int32(len(rows))
 	if f.descending {
 		from := "~" // after every ULID
 		if hasCursor && cur.Draft {
 			from = cur.ID
 		}
-		more, err = s.q.PostDraftsDesc(ctx, dbq.PostDraftsDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, BeforeID: from, Lim: left, UserID: userID})
-	} else {
-		from := ""
-		if hasCursor && cur.Draft {
-			from = cur.ID
-		}
-		more, err = s.q.PostDraftsAsc(ctx, dbq.PostDraftsAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, AfterID: from, Lim: left, UserID: userID})
+		return s.q.AppendPostDraftsDesc(ctx, rows, dbq.PostDraftsDescParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, BeforeID: from, Lim: left, UserID: userID})
 	}
-	return append(rows, more...), err
+	from := ""
+	if hasCursor && cur.Draft {
+		from = cur.ID
+	}
+	return s.q.AppendPostDraftsAsc(ctx, rows, dbq.PostDraftsAscParams{WorkspaceID: workspaceID, Statuses: statuses, IntegrationID: integ, AfterID: from, Lim: left, UserID: userID})
 }
