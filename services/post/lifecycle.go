@@ -71,7 +71,7 @@ func (s *Service) PublishPost(ctx context.Context, req *connect.Request[postv1.P
 		if err != nil {
 			return err
 		}
-		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindPublishRequested, "")
+		return s.addActivity(db.Committing(ctx), q, row.ID, dbq.PostActivityKindPublishRequested, "")
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (s *Service) RetryPost(ctx context.Context, req *connect.Request[postv1.Ret
 		if force {
 			note = "sent again without checking X"
 		}
-		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindRetried, note)
+		return s.addActivity(db.Committing(ctx), q, row.ID, dbq.PostActivityKindRetried, note)
 	})
 	if err != nil {
 		return nil, err

@@ -48,7 +48,7 @@ func (s *Service) ApprovePost(ctx context.Context, req *connect.Request[postv1.A
 		if err != nil {
 			return err
 		}
-		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindApproved, "")
+		return s.addActivity(db.Committing(ctx), q, row.ID, dbq.PostActivityKindApproved, "")
 	})
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (s *Service) RejectPost(ctx context.Context, req *connect.Request[postv1.Re
 		if err != nil {
 			return err
 		}
-		return s.addActivity(ctx, q, row.ID, dbq.PostActivityKindRejected, reason)
+		return s.addActivity(db.Committing(ctx), q, row.ID, dbq.PostActivityKindRejected, reason)
 	})
 	if err != nil {
 		return nil, err

@@ -125,7 +125,7 @@ func (s *Service) UpdatePost(ctx context.Context, req *connect.Request[postv1.Up
 		if err != nil {
 			return err
 		}
-		return s.addActivity(ctx, q, row.ID, kind, "")
+		return s.addActivity(db.Committing(ctx), q, row.ID, kind, "")
 	})
 	if err != nil {
 		return nil, err
