@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"github.com/oklog/ulid/v2"
 
 	accountv1 "github.com/betterplan/betterplan/gen/betterplan/account/v1"
 	"github.com/betterplan/betterplan/gen/betterplan/account/v1/accountv1connect"
@@ -206,4 +208,62 @@ func TestServesWebApp(t *testing.T) {
 			t.Fatalf("GET %s: %d to %q, want a redirect to %s", path, res.StatusCode, res.Header.Get("Location"), want)
 		}
 	}
+}
+
+// Big answers travel gzipped to a client that takes gzip, as a browser
+// does, and a gzipped request is read; small answers are not compressed.
+func TestGzip(t *testing.T) {
+	t.Parallel()
+	env := apitest.Start(t, apitest.Options{})
+	token := env.SignUp(t, "gzip@example.com")
+	call := func(t *testing.T, body string) (*http.Response, []byte) {
+		t.Helper()
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		_, _ = zw.Write([]byte(body))
+		_ = zw.Close()
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/betterplan.post.v1.PostService/ValidatePost", &zipped)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+token)
+		// Go's transport would ask for gzip itself and hide the encoding.
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", res.StatusCode, raw)
+		}
+		return res, raw
+	}
+	t.Run("a big answer", func(t *testing.T) {
+		var ids []string
+		for range 16 {
+			ids = append(ids, `"`+ulid.Make().String()+`"`)
+		}
+		res, raw := call(t, `{"text":"hello","mediaIds":[`+strings.Join(ids, ",")+`]}`)
+		if res.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("a %d-byte answer came back with Content-Encoding %q, want gzip", len(raw), res.Header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(plain), "media_not_found"); n != 16 || len(plain) < 1024 {
+			t.Fatalf("the answer (%d bytes, %d gzipped) names %d missing files, want 16:\n%s", len(plain), len(raw), n, plain)
+		}
+	})
+	t.Run("a small answer", func(t *testing.T) {
+		res, raw := call(t, `{"text":"hello"}`)
+		if res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(raw), "weighted") {
+			t.Fatalf("Content-Encoding %q, body %q: a small answer should go as it is", res.Header.Get("Content-Encoding"), raw)
+		}
+	})
 }

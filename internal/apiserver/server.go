@@ -5,7 +5,6 @@
 package apiserver
 
 import (
-	"compress/gzip"
 	"context"
 	"io"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
@@ -143,7 +144,8 @@ func New(d Deps) Handlers {
 		connect.WithReadMaxBytes(MaxRequestBytes),
 		// Gzip costs more CPU than it saves on small messages (most are),
 		// and its fastest level shrinks a page of posts nearly as well as
-		// the default at a fraction of the CPU (make bench-api).
+		// the default at a fraction of the CPU (make bench-api);
+		// klauspost's does it in a third of the standard library's time.
 		connect.WithCompressMinBytes(1024),
 		connect.WithCompression("gzip",
 			func() connect.Decompressor { return &gzip.Reader{} },
