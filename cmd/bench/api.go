@@ -20,11 +20,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/klauspost/compress/gzip"
 	"github.com/oklog/ulid/v2"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
