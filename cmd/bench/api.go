@@ -246,7 +246,8 @@ func runAPI(ctx context.Context, h *harness, work string) (int, error) {
 // middle of a measurement: it vacuums and analyzes every table but posts
 // (the previous request kind's writes would wake autovacuum; posts stays
 // never analyzed, its autovacuum off), then checkpoints, which restarts the
-// checkpoint timer (the measurements are shorter than checkpoint_timeout).
+// checkpoint timer (the measurements are shorter than checkpoint_timeout),
+// and writes the dirty pages of the machine to disk (flushDisk).
 func settle(ctx context.Context, pool *pgxpool.Pool) error {
 	rows, err := pool.Query(ctx, benchTag+" SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'posts'")
 	if err != nil {
@@ -264,6 +265,7 @@ func settle(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := pool.Exec(ctx, benchTag+" CHECKPOINT"); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	flushDisk()
 	return nil
 }
 
