@@ -107,7 +107,7 @@ func serve(ctx context.Context, cfg config.API, log *slog.Logger) error {
 		log.Info("soft memory limit set (GOMEMLIMIT overrides it)", "mib", limit>>20)
 	}
 	// The api keeps little (about 8 MiB) and throws away much (a page of
-	// posts is ~90 KiB of garbage): at Go's default GOGC=100 it collected
+	// posts allocates ~85 KiB): at Go's default GOGC=100 it collected
 	// every 90 ms at 500 requests/s, each mark taking one of two cores for
 	// several ms, which was most of the p99 (make bench-api). 400 collects a
 	// quarter as often for ~30 MiB more; the soft limit above still bounds it.

@@ -75,20 +75,20 @@ type apiOp struct {
 }
 
 type apiRow struct {
-	op           apiOp
-	fixed        latencies
-	errs         int
-	firstErr     error
-	maxRate      int // highest rate of apiRates with p99 ≤ target and no error (0: none)
-	maxRateP99   time.Duration
-	firstStepP99 time.Duration // the p99 of the search's first step (shown when even it missed)
-	cpuPerReqUS  float64       // api + PostgreSQL CPU per request at the fixed rate
-	cpuAPIUS     float64       // of which the api process
-	cpuClientUS  float64       // the load generator's (this process's) CPU per request, on the same cores
-	allocKB      float64       // what the api allocated per request (its garbage collector's work)
-	lateP99      time.Duration // how late the load generator sent its requests (p99), counted in their latency
-	steal        float64       // the share of the machine's CPU time the hypervisor gave to others (steal) in the fixed-rate window
-	stmts        string        // the statements each request ran, most expensive first
+	op          apiOp
+	fixed       latencies
+	errs        int
+	firstErr    error
+	maxRate     int // highest rate of apiRates with p99 ≤ target and no error (0: none)
+	maxRateP99  time.Duration
+	firstStep   string        // the search's first step, shown when even it missed
+	cpuPerReqUS float64       // api + PostgreSQL CPU per request at the fixed rate
+	cpuAPIUS    float64       // of which the api process
+	cpuClientUS float64       // the load generator's (this process's) CPU per request, on the same cores
+	allocKB     float64       // what the api allocated per request (its garbage collector's work)
+	lateP99     time.Duration // how late the load generator sent its requests (p99), counted in their latency
+	steal       float64       // the share of the machine's CPU time the hypervisor gave to others (steal) in the fixed-rate window
+	stmts       string        // the statements each request ran, most expensive first
 }
 
 // runAPI measures the api and prints its table; it returns the targets missed.
@@ -370,7 +370,10 @@ func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName strin
 		}
 		s := summarize(l.lat)
 		if i == 0 {
-			row.firstStepP99 = s.p99
+			row.firstStep = fmt.Sprintf("p99 %s at %d/s", ms(s.p99), r)
+			if len(l.errs) > 0 {
+				row.firstStep += fmt.Sprintf(", %d errors, first: %v", len(l.errs), l.errs[0])
+			}
 		}
 		if len(l.errs) > 0 || s.p99 > apiTargetP99 {
 			break
@@ -500,7 +503,7 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 		case r.maxRate > 0:
 			best = fmt.Sprintf("%d/s (p99 %s)", r.maxRate, ms(r.maxRateP99))
 		default:
-			best = fmt.Sprintf("<%d/s (p99 %s at %d/s)", apiRates[0], ms(r.firstStepP99), apiRates[0])
+			best = fmt.Sprintf("<%d/s (%s)", apiRates[0], r.firstStep)
 		}
 		fmt.Fprintf(tw, "%s\t%d/s\t%s\t%s\t%s\t%s\t%.0f\t%s\t\n", r.op.name, rate, ms(r.fixed.p50), p99, ms(r.fixed.max), errs, r.cpuPerReqUS, best)
 	}
