@@ -128,14 +128,13 @@ func (t *tx) finish(br pgx.BatchResults, last bool, err error) error {
 		}
 		if cerr != nil {
 			err = cerr
+		} else {
+			// COMMIT ran: nothing more belongs to this transaction.
+			t.committed = true
 		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
-	}
-	// Once the server ran COMMIT, nothing more belongs to this transaction.
-	if last && !t.open() {
-		t.committed = true
 	}
 	return err
 }
