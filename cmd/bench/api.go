@@ -50,7 +50,8 @@ const (
 	apiFixedStep   = 30 * time.Second // p50/p99 columns: p99 is the 150th worst of 15,000, so one host pause (~50 late requests per 100 ms) cannot make it alone
 	apiStep        = 4 * time.Second  // each step of the search for the highest rate
 	apiTargetP99   = 10 * time.Millisecond
-	apiStealNote   = 0.01 // a row whose window lost more CPU than this to the host is flagged (or any stall, see steal.go)
+	apiStealNote   = 0.01 // a window that lost more CPU than this to the host is measured again (or any stall, see steal.go)
+	apiWindows     = 3    // fixed-rate windows a request kind gets when the host keeps stalling
 	apiDeepPage    = 1000 // the deep page read: 50,000 posts in
 	apiSignInRate  = 20   // sign-in runs argon2 on purpose: 500/s is not a sign-in load
 	apiPassword    = "correct horse battery staple"
@@ -87,6 +88,7 @@ type apiRow struct {
 	allocKB     float64       // what the api allocated per request (its garbage collector's work)
 	lateP99     time.Duration // how late the load generator sent its requests (p99), counted in their latency
 	steal       hostSteal     // what the hypervisor gave to others in the fixed-rate window
+	noisy       []string      // earlier windows, measured again because the host stalled in them
 	stmts       string        // the statements each request ran, most expensive first
 }
 
@@ -306,10 +308,6 @@ func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName strin
 	if _, err := loadAt(ctx, op, rate, time.Second); err != nil {
 		return row, err
 	}
-	a, err := h.takeSample(ctx, dbName, []int{apiPID})
-	if err != nil {
-		return row, err
-	}
 	if secs := os.Getenv("BENCH_PROFILE"); secs != "" {
 		name := strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
@@ -321,38 +319,26 @@ func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName strin
 		stop := profileSelf(filepath.Join(h.work, "loadgen-"+name+".pprof"))
 		defer stop()
 	}
-	clientBefore, stopSteal := ownCPU(), watchSteal()
-	allocBefore, err := metricValue(ctx, metricsAddr, "go_memstats_alloc_bytes_total")
-	if err != nil {
-		return row, err
+	// A window in which the host stalled this VM is measured again (its
+	// numbers printed beside the row): the target is about the code, and
+	// on a shared host a few pauses of tens of ms are the whole 1%. Never
+	// one with errors: those count whatever the host did.
+	for window := 1; ; window++ {
+		if err := measureWindow(ctx, h, dbName, apiPID, op, rate, metricsAddr, &row); err != nil {
+			return row, err
+		}
+		if !row.steal.noteworthy() || row.errs > 0 || window == apiWindows {
+			break
+		}
+		row.noisy = append(row.noisy, fmt.Sprintf("p99 %s (%s)", ms(row.fixed.p99), row.steal))
+		progress("api: %s: the host stalled this VM during the window; measuring again", op.name)
+		if err := settle(ctx, pool); err != nil {
+			return row, err
+		}
+		if _, err := loadAt(ctx, op, rate, time.Second); err != nil {
+			return row, err
+		}
 	}
-	l, err := loadAt(ctx, op, rate, apiFixedStep)
-	row.steal = stopSteal()
-	if err != nil {
-		return row, err
-	}
-	n := len(l.lat)
-	row.cpuClientUS = 1e6 * (ownCPU() - clientBefore).Seconds() / float64(max(1, n))
-	allocAfter, err := metricValue(ctx, metricsAddr, "go_memstats_alloc_bytes_total")
-	if err != nil {
-		return row, err
-	}
-	row.allocKB = (allocAfter - allocBefore) / 1024 / float64(max(1, n))
-	b, err := h.takeSample(ctx, dbName, []int{apiPID})
-	if err != nil {
-		return row, err
-	}
-	u := diff(a, b)
-	row.fixed, row.errs, row.firstErr = summarize(l.lat), len(l.errs), first(l.errs)
-	row.lateP99 = summarize(l.late).p99
-	row.cpuPerReqUS = 1e6 * (u.pub.total() + u.pg.total()) / float64(max(1, n))
-	row.cpuAPIUS = 1e6 * u.pub.total() / float64(max(1, n))
-	slices.SortFunc(u.stmts, func(a, b stmtDelta) int { return cmp.Compare(b.execMS, a.execMS) })
-	var parts []string
-	for _, st := range u.stmts[:min(len(u.stmts), 6)] {
-		parts = append(parts, fmt.Sprintf("%s ×%.1f %.3fms", st.name, float64(st.calls)/float64(max(1, n)), st.execMS/float64(st.calls)))
-	}
-	row.stmts = strings.Join(parts, ", ")
 	if op.rate != 0 {
 		// Sign-in: argon2 alone is longer than the target, by design.
 		return row, nil
@@ -382,6 +368,48 @@ func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName strin
 		time.Sleep(500 * time.Millisecond)
 	}
 	return row, nil
+}
+
+// measureWindow sends op at rate for apiFixedStep and fills row's
+// fixed-rate columns from it.
+func measureWindow(ctx context.Context, h *harness, dbName string, apiPID int, op apiOp, rate int, metricsAddr string, row *apiRow) error {
+	a, err := h.takeSample(ctx, dbName, []int{apiPID})
+	if err != nil {
+		return err
+	}
+	clientBefore, stopSteal := ownCPU(), watchSteal()
+	allocBefore, err := metricValue(ctx, metricsAddr, "go_memstats_alloc_bytes_total")
+	if err != nil {
+		return err
+	}
+	l, err := loadAt(ctx, op, rate, apiFixedStep)
+	row.steal = stopSteal()
+	if err != nil {
+		return err
+	}
+	n := len(l.lat)
+	row.cpuClientUS = 1e6 * (ownCPU() - clientBefore).Seconds() / float64(max(1, n))
+	allocAfter, err := metricValue(ctx, metricsAddr, "go_memstats_alloc_bytes_total")
+	if err != nil {
+		return err
+	}
+	row.allocKB = (allocAfter - allocBefore) / 1024 / float64(max(1, n))
+	b, err := h.takeSample(ctx, dbName, []int{apiPID})
+	if err != nil {
+		return err
+	}
+	u := diff(a, b)
+	row.fixed, row.errs, row.firstErr = summarize(l.lat), len(l.errs), first(l.errs)
+	row.lateP99 = summarize(l.late).p99
+	row.cpuPerReqUS = 1e6 * (u.pub.total() + u.pg.total()) / float64(max(1, n))
+	row.cpuAPIUS = 1e6 * u.pub.total() / float64(max(1, n))
+	slices.SortFunc(u.stmts, func(a, b stmtDelta) int { return cmp.Compare(b.execMS, a.execMS) })
+	var parts []string
+	for _, st := range u.stmts[:min(len(u.stmts), 6)] {
+		parts = append(parts, fmt.Sprintf("%s ×%.1f %.3fms", st.name, float64(st.calls)/float64(max(1, n)), st.execMS/float64(st.calls)))
+	}
+	row.stmts = strings.Join(parts, ", ")
+	return nil
 }
 
 // load is what one step of loadAt saw.
@@ -519,6 +547,9 @@ func printAPIReport(out io.Writer, header string, rows []apiRow, auth string) (m
 	fmt.Fprintln(out, "waits out; statements: calls per request, mean execution):")
 	for _, r := range rows {
 		fmt.Fprintf(out, "  %s: api %.0f µs, %.0f KiB (load generator %.0f µs, %s late; %s); %s\n", r.op.name, r.cpuAPIUS, r.allocKB, r.cpuClientUS, ms(r.lateP99), r.steal, r.stmts)
+		if len(r.noisy) > 0 {
+			fmt.Fprintf(out, "    measured again: the host stalled this VM in the window before: %s\n", strings.Join(r.noisy, "; "))
+		}
 		if r.firstErr != nil {
 			fmt.Fprintf(out, "    first error: %v\n", r.firstErr)
 		}
