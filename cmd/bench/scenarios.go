@@ -51,10 +51,20 @@ var scenarios = []scenario{
 // peerScenarios are those a peer can run: text posts (the peer does no
 // media), the targets left to the ratio.
 var peerScenarios = []scenario{
-	{name: "spread", about: scenarios[0].about, run: runSpread},
-	{name: "short-lead", about: scenarios[1].about, run: runShortLead},
-	{name: "burst", about: scenarios[2].about, run: runBurst, burst: true},
-	{name: "idle", about: scenarios[4].about, run: runIdle},
+	{name: "spread", about: aboutScenario("spread"), run: runSpread},
+	{name: "short-lead", about: aboutScenario("short-lead"), run: runShortLead},
+	{name: "burst", about: aboutScenario("burst"), run: runBurst, burst: true},
+	{name: "idle", about: aboutScenario("idle"), run: runIdle},
+}
+
+// aboutScenario is the description of the scenario called name.
+func aboutScenario(name string) string {
+	for _, sc := range scenarios {
+		if sc.name == name {
+			return sc.about
+		}
+	}
+	panic("bench: no scenario " + name)
 }
 
 const idleWindow = 30 * time.Second
