@@ -344,8 +344,12 @@ func measureOp(ctx context.Context, h *harness, pool *pgxpool.Pool, dbName strin
 		return row, nil
 	}
 	// The search starts as settled as the fixed rate did (CreatePost's
-	// thousands of new rows would otherwise wake autovacuum in its steps).
+	// thousands of new rows would otherwise wake autovacuum in its steps),
+	// and after the same second at its first rate.
 	if err := settle(ctx, pool); err != nil {
+		return row, err
+	}
+	if _, err := loadAt(ctx, op, apiRates[0], time.Second); err != nil {
 		return row, err
 	}
 	// A step that missed while the host stalled this VM is run again, as a
