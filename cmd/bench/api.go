@@ -397,11 +397,11 @@ func measureWindow(ctx context.Context, h *harness, dbName string, apiPID int, o
 	if err != nil {
 		return err
 	}
-	clientBefore, stopSteal := ownCPU(), watchSteal()
 	allocBefore, err := metricValue(ctx, metricsAddr, "go_memstats_alloc_bytes_total")
 	if err != nil {
 		return err
 	}
+	clientBefore, stopSteal := ownCPU(), watchSteal() // stopped on every path below
 	l, err := loadAt(ctx, op, rate, apiFixedStep)
 	row.steal = stopSteal()
 	if err != nil {
